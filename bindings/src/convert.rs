@@ -1,0 +1,281 @@
+//! Python values to engine tensors and back: numpy arrays, Python scalars and lists, dtype,
+//! axis and shape arguments.
+
+use lamina_core::storage::{CpuBuffer, Storage};
+use lamina_core::{DType, Tensor};
+use numpy::ndarray::{ArrayViewD, IxDyn, ShapeBuilder};
+use numpy::{PyArray, PyArrayDyn, PyArrayMethods, PyUntypedArray, PyUntypedArrayMethods};
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::sync::GILOnceCell;
+use pyo3::types::{PyBool, PyFloat, PyInt, PyList, PySequence, PyTuple};
+
+use crate::errors::IntoPyResult;
+use crate::tensor::PyTensor;
+
+static NUMPY: GILOnceCell<Py<PyModule>> = GILOnceCell::new();
+
+pub fn numpy_module(py: Python<'_>) -> PyResult<&Bound<'_, PyModule>> {
+    Ok(NUMPY.get_or_try_init(py, || py.import("numpy").map(|m| m.unbind()))?.bind(py))
+}
+
+/// A dtype argument: a name ("float32"), a numpy dtype or scalar type, or Python's float/int/bool.
+pub fn parse_dtype(obj: &Bound<'_, PyAny>) -> PyResult<DType> {
+    if let Ok(s) = obj.extract::<String>() {
+        return DType::from_name(&s).py();
+    }
+    let py = obj.py();
+    if obj.is(&py.get_type::<PyFloat>()) {
+        return Ok(DType::F32);
+    }
+    if obj.is(&py.get_type::<PyInt>()) {
+        return Ok(DType::I32);
+    }
+    if obj.is(&py.get_type::<PyBool>()) {
+        return Ok(DType::Bool);
+    }
+    let name: String = numpy_module(py)?.call_method1("dtype", (obj,))?.getattr("name")?.extract()?;
+    DType::from_name(&name).py()
+}
+
+pub fn opt_dtype(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<DType>> {
+    match obj {
+        None => Ok(None),
+        Some(o) if o.is_none() => Ok(None),
+        Some(o) => parse_dtype(o).map(Some),
+    }
+}
+
+/// An axis argument: None, an int, or a sequence of ints.
+pub fn parse_axes(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Vec<isize>>> {
+    match obj {
+        None => Ok(None),
+        Some(o) if o.is_none() => Ok(None),
+        Some(o) => {
+            if let Ok(a) = o.extract::<isize>() {
+                Ok(Some(vec![a]))
+            } else if let Ok(v) = o.extract::<Vec<isize>>() {
+                Ok(Some(v))
+            } else {
+                Err(PyTypeError::new_err(format!("axis must be None, an int or a sequence of ints, got {}", o.repr()?)))
+            }
+        }
+    }
+}
+
+/// A shape argument: an int or a sequence of ints (a Tensor of ints works too).
+pub fn parse_shape(obj: &Bound<'_, PyAny>) -> PyResult<Vec<i64>> {
+    if let Ok(d) = obj.extract::<i64>() {
+        return Ok(vec![d]);
+    }
+    if let Ok(t) = obj.downcast::<PyTensor>() {
+        return Ok(t.borrow().inner.to_vec::<i64>().or_else(|_| {
+            lamina_core::ops::cast(&t.borrow().inner, DType::I64).and_then(|c| c.to_vec::<i64>())
+        }).py()?);
+    }
+    let seq = obj.downcast::<PySequence>().map_err(|_| PyTypeError::new_err(format!("a shape must be an int or a sequence of ints, got {}", obj.repr().map(|r| r.to_string()).unwrap_or_default())))?;
+    let mut out = Vec::with_capacity(seq.len()?);
+    for item in seq.try_iter()? {
+        let item = item?;
+        if item.is_none() {
+            return Err(PyValueError::new_err("shape entries must be known integers, got None"));
+        }
+        out.push(item.extract::<i64>().map_err(|_| PyTypeError::new_err(format!("shape entries must be ints, got {}", item.repr().map(|r| r.to_string()).unwrap_or_default())))?);
+    }
+    Ok(out)
+}
+
+/// A fully known non-negative shape.
+pub fn parse_static_shape(obj: &Bound<'_, PyAny>) -> PyResult<Vec<usize>> {
+    parse_shape(obj)?
+        .into_iter()
+        .map(|d| usize::try_from(d).map_err(|_| PyValueError::new_err(format!("negative dimension {d} in shape"))))
+        .collect()
+}
+
+fn copy_array<T: numpy::Element + Copy>(a: &Bound<'_, PyArrayDyn<T>>) -> PyResult<(Vec<T>, Vec<usize>)> {
+    let ro = a.readonly();
+    let shape = ro.shape().to_vec();
+    let v = match ro.as_slice() {
+        Ok(s) => s.to_vec(),
+        Err(_) => ro.as_array().iter().copied().collect(),
+    };
+    Ok((v, shape))
+}
+
+/// Copies a numpy array into a tensor. Dtypes lamina lacks map to the nearest it has
+/// (float16 -> float32, small ints -> int32, uint32/uint64 -> int64).
+pub fn tensor_from_ndarray(arr: &Bound<'_, PyUntypedArray>) -> PyResult<Tensor> {
+    if let Ok(a) = arr.downcast::<PyArrayDyn<f32>>() {
+        let (v, s) = copy_array(a)?;
+        return Tensor::from_vec(v, &s).py();
+    }
+    if let Ok(a) = arr.downcast::<PyArrayDyn<f64>>() {
+        let (v, s) = copy_array(a)?;
+        return Tensor::from_vec(v, &s).py();
+    }
+    if let Ok(a) = arr.downcast::<PyArrayDyn<i32>>() {
+        let (v, s) = copy_array(a)?;
+        return Tensor::from_vec(v, &s).py();
+    }
+    if let Ok(a) = arr.downcast::<PyArrayDyn<i64>>() {
+        let (v, s) = copy_array(a)?;
+        return Tensor::from_vec(v, &s).py();
+    }
+    if let Ok(a) = arr.downcast::<PyArrayDyn<bool>>() {
+        let (v, s) = copy_array(a)?;
+        return Tensor::from_vec(v.into_iter().map(|b| b as u8).collect::<Vec<u8>>(), &s).py();
+    }
+    let kind: String = arr.getattr("dtype")?.getattr("kind")?.extract()?;
+    let itemsize: usize = arr.getattr("dtype")?.getattr("itemsize")?.extract()?;
+    let target = match (kind.as_str(), itemsize) {
+        ("f", _) => "float32",
+        ("i", 8) | ("u", 4) | ("u", 8) => "int64",
+        ("i", _) | ("u", _) => "int32",
+        ("b", _) => "bool",
+        _ => {
+            let d = arr.getattr("dtype")?.repr()?.to_string();
+            return Err(PyTypeError::new_err(format!("cannot convert a numpy array of dtype {d} to a tensor")));
+        }
+    };
+    let converted = arr.call_method1("astype", (target,))?;
+    tensor_from_ndarray(converted.downcast::<PyUntypedArray>()?)
+}
+
+/// Any array-like to a tensor. Tensors and Variables pass through (sharing storage); Python
+/// floats become float32 and Python ints int32, as in Keras; numpy arrays keep their dtype.
+pub fn to_tensor(obj: &Bound<'_, PyAny>) -> PyResult<Tensor> {
+    if let Ok(t) = obj.downcast::<PyTensor>() {
+        return Ok(t.borrow().inner.clone());
+    }
+    if let Ok(a) = obj.downcast::<PyUntypedArray>() {
+        return tensor_from_ndarray(a);
+    }
+    if let Some(t) = scalar_tensor(obj, None)? {
+        return Ok(t);
+    }
+    let py = obj.py();
+    if obj.downcast::<PyList>().is_ok() || obj.downcast::<PyTuple>().is_ok() || obj.hasattr("__array__")? {
+        let arr = numpy_module(py)?.call_method1("asarray", (obj,))?;
+        let arr = arr.downcast::<PyUntypedArray>()?;
+        let from_python = !obj.hasattr("__array__")?;
+        let kind: String = arr.getattr("dtype")?.getattr("kind")?.extract()?;
+        // Python lists of floats/ints follow Keras' defaults (float32 / int32), not numpy's 64-bit ones.
+        if from_python && (kind == "f" || kind == "i") {
+            let conv = arr.call_method1("astype", (if kind == "f" { "float32" } else { "int32" },))?;
+            return tensor_from_ndarray(conv.downcast::<PyUntypedArray>()?);
+        }
+        return tensor_from_ndarray(arr);
+    }
+    Err(PyTypeError::new_err(format!(
+        "expected a Tensor, numpy array, Python number or nested list, got {}",
+        obj.get_type().name()?
+    )))
+}
+
+/// A Python bool/int/float as a 0-d tensor. With `like`, the scalar is weakly typed: it takes
+/// `like`'s dtype (an int tensor with a float scalar computes in float32).
+pub fn scalar_tensor(obj: &Bound<'_, PyAny>, like: Option<DType>) -> PyResult<Option<Tensor>> {
+    if obj.downcast::<PyBool>().is_ok() {
+        let b: bool = obj.extract()?;
+        return Ok(Some(match like {
+            Some(d) => Tensor::full(&[], b as u8 as f64, d).py()?,
+            None => Tensor::scalar(b as u8),
+        }));
+    }
+    if obj.downcast::<PyInt>().is_ok() {
+        let v: f64 = obj.extract()?;
+        return Ok(Some(match like {
+            Some(DType::Bool) | None => {
+                let i: i64 = obj.extract()?;
+                if i32::try_from(i).is_ok() {
+                    Tensor::scalar(i as i32)
+                } else {
+                    Tensor::scalar(i)
+                }
+            }
+            Some(d) => Tensor::full(&[], v, d).py()?,
+        }));
+    }
+    if obj.downcast::<PyFloat>().is_ok() {
+        let v: f64 = obj.extract()?;
+        return Ok(Some(match like {
+            Some(d) if d.is_float() => Tensor::full(&[], v, d).py()?,
+            _ => Tensor::scalar(v as f32),
+        }));
+    }
+    // numpy scalars (np.float32(1.0)) are arrays of rank 0 for our purposes.
+    if obj.hasattr("dtype")? && obj.hasattr("shape")? && !obj.downcast::<PyTensor>().is_ok() {
+        if let Ok(arr) = numpy_module(obj.py())?.call_method1("asarray", (obj,)) {
+            if let Ok(a) = arr.downcast::<PyUntypedArray>() {
+                return tensor_from_ndarray(a).map(Some);
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// The two operands of a binary op. A Python scalar beside a tensor is weakly typed.
+pub fn operands(a: &Bound<'_, PyAny>, b: &Bound<'_, PyAny>) -> PyResult<(Tensor, Tensor)> {
+    let ta = a.downcast::<PyTensor>().ok().map(|t| t.borrow().inner.clone());
+    let tb = b.downcast::<PyTensor>().ok().map(|t| t.borrow().inner.clone());
+    match (ta, tb) {
+        (Some(x), Some(y)) => Ok((x, y)),
+        (Some(x), None) => {
+            let y = match scalar_tensor(b, Some(x.dtype()))? {
+                Some(y) if b.downcast::<PyFloat>().is_ok() || b.downcast::<PyInt>().is_ok() || b.downcast::<PyBool>().is_ok() => y,
+                _ => to_tensor(b)?,
+            };
+            Ok((x, y))
+        }
+        (None, Some(y)) => {
+            let x = match scalar_tensor(a, Some(y.dtype()))? {
+                Some(x) if a.downcast::<PyFloat>().is_ok() || a.downcast::<PyInt>().is_ok() || a.downcast::<PyBool>().is_ok() => x,
+                _ => to_tensor(a)?,
+            };
+            Ok((x, y))
+        }
+        (None, None) => Ok((to_tensor(a)?, to_tensor(b)?)),
+    }
+}
+
+/// Keeps a tensor's storage alive while numpy views it.
+#[pyclass(frozen)]
+pub struct StorageOwner {
+    _storage: std::sync::Arc<Storage>,
+}
+
+fn view_of<'py, T: numpy::Element>(py: Python<'py>, data: &[T], t: &Tensor, owner: Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    let l = t.layout();
+    let shape = IxDyn(l.shape());
+    // ndarray takes strides as usize and reads them back as isize, so negative strides pass through.
+    let strides = IxDyn(&l.strides().iter().map(|&s| s as usize).collect::<Vec<_>>());
+    let ptr = if l.numel() == 0 { data.as_ptr() } else { data[l.offset()..].as_ptr() };
+    // SAFETY: the layout was checked against the storage when the tensor was made, and
+    // `owner` keeps the storage alive for as long as numpy holds the view.
+    let view = unsafe { ArrayViewD::from_shape_ptr(shape.strides(strides), ptr) };
+    let arr = unsafe { PyArray::borrow_from_array(&view, owner) };
+    // Tensors are immutable: the view is read-only.
+    unsafe {
+        (*arr.as_array_ptr()).flags &= !numpy::npyffi::NPY_ARRAY_WRITEABLE;
+    }
+    let _ = py;
+    Ok(arr.into_any())
+}
+
+/// A read-only numpy view of a host tensor's storage (no copy).
+pub fn to_numpy<'py>(py: Python<'py>, t: &Tensor) -> PyResult<Bound<'py, PyAny>> {
+    let owner = Bound::new(py, StorageOwner { _storage: t.storage().clone() })?.into_any();
+    match t.cpu_buffer().py()? {
+        CpuBuffer::F32(v) => view_of(py, v, t, owner),
+        CpuBuffer::F64(v) => view_of(py, v, t, owner),
+        CpuBuffer::I32(v) => view_of(py, v, t, owner),
+        CpuBuffer::I64(v) => view_of(py, v, t, owner),
+        CpuBuffer::Bool(v) => {
+            // SAFETY: bool storage holds only 0 and 1, valid `bool` bit patterns.
+            let as_bool: &[bool] = unsafe { std::slice::from_raw_parts(v.as_ptr() as *const bool, v.len()) };
+            view_of(py, as_bool, t, owner)
+        }
+    }
+}
+

@@ -1,0 +1,1 @@
+//! The packed, register-blocked GEMM behind matmul and the convolutions.

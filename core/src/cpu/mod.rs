@@ -1,0 +1,18 @@
+//! The CPU backend: kernels over host buffers, SIMD paths chosen at run time, rayon threads
+//! above a size threshold. Each file is named after the op family it computes.
+
+pub mod binary;
+pub mod conv;
+pub mod copy;
+pub mod gemm;
+pub mod index;
+pub mod matmul;
+pub mod nn;
+pub mod num;
+pub mod parallel;
+pub mod pool;
+pub mod random;
+pub mod reduce;
+pub mod simd;
+pub mod strided;
+pub mod unary;

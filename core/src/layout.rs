@@ -1,0 +1,360 @@
+//! Shape, strides and offset: how a tensor's elements sit in its storage.
+//! Every view (reshape, transpose, slice, broadcast, expand_dims) is a new Layout over the
+//! same storage; this module is the one place that knows the arithmetic.
+
+use crate::error::{Error, Result};
+use crate::shape_err;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Layout {
+    shape: Vec<usize>,
+    /// Strides in elements; 0 for a broadcast axis, negative for a reversed one.
+    strides: Vec<isize>,
+    offset: usize,
+}
+
+/// C-order strides of a shape.
+pub fn contiguous_strides(shape: &[usize]) -> Vec<isize> {
+    let mut strides = vec![0isize; shape.len()];
+    let mut acc = 1isize;
+    for i in (0..shape.len()).rev() {
+        strides[i] = acc;
+        acc *= shape[i].max(1) as isize;
+    }
+    strides
+}
+
+/// Number of elements, or an error when it overflows usize.
+pub fn checked_numel(shape: &[usize]) -> Result<usize> {
+    shape.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d)).ok_or_else(|| {
+        Error::OutOfMemory(format!("a tensor of shape {shape:?} has more elements than memory can address"))
+    })
+}
+
+/// Normalises a possibly negative axis against `rank`.
+pub fn normalize_axis(axis: isize, rank: usize, op: &str) -> Result<usize> {
+    let r = rank as isize;
+    if axis < -r || axis >= r {
+        return Err(Error::Axis(format!("{op}: axis {axis} is out of bounds for a tensor of rank {rank}")));
+    }
+    Ok(if axis < 0 { (axis + r) as usize } else { axis as usize })
+}
+
+/// Normalises a list of axes; `None` means every axis. Duplicates are an error.
+pub fn normalize_axes(axes: Option<&[isize]>, rank: usize, op: &str) -> Result<Vec<usize>> {
+    match axes {
+        None => Ok((0..rank).collect()),
+        Some(list) => {
+            let mut out = Vec::with_capacity(list.len());
+            for &a in list {
+                if rank == 0 {
+                    return Err(Error::Axis(format!("{op}: axis {a} is out of bounds for a tensor of rank 0")));
+                }
+                let n = normalize_axis(a, rank, op)?;
+                if out.contains(&n) {
+                    return Err(Error::Axis(format!("{op}: axis {a} is repeated in {list:?}")));
+                }
+                out.push(n);
+            }
+            out.sort_unstable();
+            Ok(out)
+        }
+    }
+}
+
+/// numpy's broadcasting rule for two shapes.
+pub fn broadcast_shapes(a: &[usize], b: &[usize], op: &str) -> Result<Vec<usize>> {
+    let n = a.len().max(b.len());
+    let mut out = vec![0usize; n];
+    for i in 0..n {
+        let da = if i + a.len() >= n { a[i + a.len() - n] } else { 1 };
+        let db = if i + b.len() >= n { b[i + b.len() - n] } else { 1 };
+        out[i] = if da == db || db == 1 {
+            da
+        } else if da == 1 {
+            db
+        } else {
+            return Err(shape_err!("{op}: shapes {a:?} and {b:?} cannot be broadcast together"));
+        };
+    }
+    Ok(out)
+}
+
+impl Layout {
+    pub fn contiguous(shape: &[usize]) -> Layout {
+        Layout { strides: contiguous_strides(shape), shape: shape.to_vec(), offset: 0 }
+    }
+
+    pub fn new(shape: Vec<usize>, strides: Vec<isize>, offset: usize) -> Layout {
+        debug_assert_eq!(shape.len(), strides.len());
+        Layout { shape, strides, offset }
+    }
+
+    /// The same layout starting at another storage offset.
+    pub fn with_offset(mut self, offset: usize) -> Layout {
+        self.offset = offset;
+        self
+    }
+
+    pub fn shape(&self) -> &[usize] {
+        &self.shape
+    }
+    pub fn strides(&self) -> &[isize] {
+        &self.strides
+    }
+    pub fn offset(&self) -> usize {
+        self.offset
+    }
+    pub fn rank(&self) -> usize {
+        self.shape.len()
+    }
+    pub fn numel(&self) -> usize {
+        self.shape.iter().product()
+    }
+
+    /// True when the elements are in C order, densely packed from `offset`.
+    pub fn is_contiguous(&self) -> bool {
+        let mut expected = 1isize;
+        for i in (0..self.shape.len()).rev() {
+            if self.shape[i] != 1 && self.strides[i] != expected {
+                return false;
+            }
+            expected *= self.shape[i] as isize;
+        }
+        true
+    }
+
+    /// The start of the dense block when the layout is contiguous.
+    pub fn contiguous_offset(&self) -> Option<usize> {
+        self.is_contiguous().then_some(self.offset)
+    }
+
+    /// A view with `shape`, stretching size-1 (or missing leading) axes with stride 0.
+    pub fn broadcast_to(&self, shape: &[usize], op: &str) -> Result<Layout> {
+        if shape.len() < self.rank() {
+            return Err(shape_err!("{op}: cannot broadcast shape {:?} to {shape:?}", self.shape));
+        }
+        let lead = shape.len() - self.rank();
+        let mut strides = vec![0isize; shape.len()];
+        for i in 0..self.rank() {
+            let (have, want) = (self.shape[i], shape[lead + i]);
+            strides[lead + i] = if have == want {
+                self.strides[i]
+            } else if have == 1 {
+                0
+            } else {
+                return Err(shape_err!("{op}: cannot broadcast shape {:?} to {shape:?}", self.shape));
+            };
+        }
+        Ok(Layout { shape: shape.to_vec(), strides, offset: self.offset })
+    }
+
+    /// Reorders the axes: `perm[i]` is the source axis of output axis i.
+    pub fn permute(&self, perm: &[usize]) -> Result<Layout> {
+        let r = self.rank();
+        let mut seen = vec![false; r];
+        if perm.len() != r || perm.iter().any(|&p| p >= r || std::mem::replace(&mut seen[p], true)) {
+            return Err(Error::Axis(format!(
+                "transpose: axes {perm:?} are not a permutation of the {r} axes of a tensor of shape {:?}",
+                self.shape
+            )));
+        }
+        Ok(Layout {
+            shape: perm.iter().map(|&p| self.shape[p]).collect(),
+            strides: perm.iter().map(|&p| self.strides[p]).collect(),
+            offset: self.offset,
+        })
+    }
+
+    /// A view with a new shape of the same size, when the strides allow one without copying:
+    /// each run of output axes must cover a run of input axes whose strides chain like C order.
+    /// `None` means a copy is needed.
+    pub fn reshape_view(&self, new_shape: &[usize]) -> Option<Layout> {
+        if self.is_contiguous() || self.numel() == 0 {
+            return Some(Layout { shape: new_shape.to_vec(), strides: contiguous_strides(new_shape), offset: self.offset });
+        }
+        // Size-1 input axes impose no constraint.
+        let (old, old_st): (Vec<usize>, Vec<isize>) =
+            self.shape.iter().zip(&self.strides).filter(|(&d, _)| d != 1).map(|(&d, &s)| (d, s)).unzip();
+        let n_new = new_shape.len();
+        let mut strides = vec![1isize; n_new];
+        let (mut oi, mut oj, mut ni, mut nj) = (0usize, 1usize, 0usize, 1usize);
+        while ni < n_new && oi < old.len() {
+            let mut np = new_shape[ni];
+            let mut op = old[oi];
+            while np != op {
+                if np < op {
+                    np *= *new_shape.get(nj)?;
+                    nj += 1;
+                } else {
+                    op *= *old.get(oj)?;
+                    oj += 1;
+                }
+            }
+            for k in oi..oj - 1 {
+                if old_st[k] != old_st[k + 1] * old[k + 1] as isize {
+                    return None;
+                }
+            }
+            strides[nj - 1] = old_st[oj - 1];
+            for k in (ni + 1..nj).rev() {
+                strides[k - 1] = strides[k] * new_shape[k] as isize;
+            }
+            ni = nj;
+            nj += 1;
+            oi = oj;
+            oj += 1;
+        }
+        // Trailing size-1 output axes.
+        for k in ni..n_new {
+            strides[k] = 1;
+        }
+        Some(Layout { shape: new_shape.to_vec(), strides, offset: self.offset })
+    }
+
+    /// Basic slice of one axis: `start` (already clamped into range), `len` elements, `step` != 0.
+    pub fn slice_axis(&self, axis: usize, start: usize, len: usize, step: isize) -> Layout {
+        let mut out = self.clone();
+        let off = self.offset as isize + start as isize * self.strides[axis];
+        out.offset = if len == 0 { self.offset } else { off as usize };
+        out.shape[axis] = len;
+        out.strides[axis] = self.strides[axis] * step;
+        out
+    }
+
+    /// Removes `axis` by fixing it at `index`.
+    pub fn select(&self, axis: usize, index: usize) -> Layout {
+        let mut out = self.clone();
+        out.offset = (self.offset as isize + index as isize * self.strides[axis]) as usize;
+        out.shape.remove(axis);
+        out.strides.remove(axis);
+        out
+    }
+
+    /// Inserts a size-1 axis at `axis` (0..=rank).
+    pub fn insert_axis(&self, axis: usize) -> Layout {
+        let mut out = self.clone();
+        let stride = if axis < self.rank() { self.strides[axis] * self.shape[axis] as isize } else { 1 };
+        out.shape.insert(axis, 1);
+        out.strides.insert(axis, stride);
+        out
+    }
+
+    /// Removes size-1 axes (sorted, each with size 1).
+    pub fn remove_axes(&self, axes: &[usize]) -> Layout {
+        let mut out = self.clone();
+        for &a in axes.iter().rev() {
+            out.shape.remove(a);
+            out.strides.remove(a);
+        }
+        out
+    }
+
+    /// Calls `f` with the storage offset of every element, in C order of this layout.
+    /// Kernels use this for non-contiguous inputs; contiguous ones take the fast path.
+    pub fn for_each_offset(&self, mut f: impl FnMut(usize)) {
+        let n = self.numel();
+        if n == 0 {
+            return;
+        }
+        let r = self.rank();
+        if r == 0 {
+            f(self.offset);
+            return;
+        }
+        let last = r - 1;
+        let (inner_n, inner_s) = (self.shape[last], self.strides[last]);
+        let mut idx = vec![0usize; r];
+        let mut base = self.offset as isize;
+        loop {
+            let mut o = base;
+            for _ in 0..inner_n {
+                f(o as usize);
+                o += inner_s;
+            }
+            // Advance the outer index (axes 0..last).
+            let mut ax = last;
+            loop {
+                if ax == 0 {
+                    return;
+                }
+                ax -= 1;
+                idx[ax] += 1;
+                base += self.strides[ax];
+                if idx[ax] < self.shape[ax] {
+                    break;
+                }
+                base -= self.strides[ax] * self.shape[ax] as isize;
+                idx[ax] = 0;
+            }
+        }
+    }
+
+    /// The smallest and one-past-largest storage offsets this layout touches (for bounds checks).
+    pub fn span(&self) -> (usize, usize) {
+        if self.numel() == 0 {
+            return (self.offset, self.offset);
+        }
+        let mut lo = self.offset as isize;
+        let mut hi = self.offset as isize;
+        for (&d, &s) in self.shape.iter().zip(&self.strides) {
+            let ext = (d as isize - 1) * s;
+            if ext < 0 {
+                lo += ext
+            } else {
+                hi += ext
+            }
+        }
+        (lo as usize, hi as usize + 1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn offsets(l: &Layout) -> Vec<usize> {
+        let mut v = vec![];
+        l.for_each_offset(|o| v.push(o));
+        v
+    }
+
+    #[test]
+    fn broadcast_rule() {
+        assert_eq!(broadcast_shapes(&[3, 1], &[4], "t").unwrap(), vec![3, 4]);
+        assert_eq!(broadcast_shapes(&[], &[2, 2], "t").unwrap(), vec![2, 2]);
+        assert!(broadcast_shapes(&[3], &[4], "t").is_err());
+    }
+
+    #[test]
+    fn transpose_then_reshape_needs_copy() {
+        let l = Layout::contiguous(&[2, 3]).permute(&[1, 0]).unwrap();
+        assert_eq!(offsets(&l), vec![0, 3, 1, 4, 2, 5]);
+        assert!(l.reshape_view(&[6]).is_none());
+        assert!(l.reshape_view(&[3, 2, 1]).is_some());
+    }
+
+    #[test]
+    fn reshape_view_of_sliced_rows() {
+        // rows 0..2 of a [4, 6] tensor, every column: splitting columns is a view.
+        let l = Layout::contiguous(&[4, 6]).slice_axis(0, 0, 2, 2); // rows 0 and 2
+        let v = l.reshape_view(&[2, 2, 3]).unwrap();
+        assert_eq!(offsets(&v), vec![0, 1, 2, 3, 4, 5, 12, 13, 14, 15, 16, 17]);
+        assert!(l.reshape_view(&[12]).is_none());
+    }
+
+    #[test]
+    fn negative_axis_and_bounds() {
+        assert_eq!(normalize_axis(-1, 3, "t").unwrap(), 2);
+        assert!(normalize_axis(3, 3, "t").is_err());
+        assert!(normalize_axis(-4, 3, "t").is_err());
+    }
+
+    #[test]
+    fn reversed_slice_span() {
+        let l = Layout::contiguous(&[5]);
+        let r = l.slice_axis(0, 4, 5, -1);
+        assert_eq!(offsets(&r), vec![4, 3, 2, 1, 0]);
+        assert_eq!(r.span(), (0, 5));
+    }
+}

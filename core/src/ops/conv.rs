@@ -1,0 +1,1 @@
+//! Convolutions: conv 1-D/2-D, depthwise, separable, transpose.

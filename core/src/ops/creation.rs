@@ -1,0 +1,1 @@
+//! Tensor creation: zeros/ones/full(_like), arange, eye.

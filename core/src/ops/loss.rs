@@ -1,0 +1,1 @@
+//! Fused, numerically stable losses (cross-entropies from logits or probabilities, MSE, MAE).

@@ -1,0 +1,1 @@
+//! Neural ops: softmax, log_softmax, normalization.

@@ -1,0 +1,1 @@
+//! Pooling: max_pool, average_pool.

@@ -1,0 +1,1 @@
+//! Random numbers from counter-based seeds: uniform, normal, truncated_normal, dropout.

@@ -1,0 +1,16 @@
+"""`lamina.ops`: tensor operations named and behaving like `keras.ops` / numpy.
+
+Every op runs in the Rust engine and is differentiable where that makes sense. Dtype rule for
+binary ops: the result has the wider dtype of the two operands (bool < int32 < int64 <
+float32 < float64, except that an integer with float32 stays float32, as in Keras); Python
+scalars take the dtype of the tensor beside them. Ops that need floating point (divide, exp,
+mean, ...) compute integer inputs in float32.
+"""
+
+from lamina.ops.elementwise import *  # noqa: F401,F403
+from lamina.ops.reduction import *  # noqa: F401,F403
+from lamina.ops.shape import *  # noqa: F401,F403
+from lamina.ops.linalg import *  # noqa: F401,F403
+from lamina.ops.creation import *  # noqa: F401,F403
+from lamina.ops.nn import *  # noqa: F401,F403
+from lamina.ops.conv import *  # noqa: F401,F403

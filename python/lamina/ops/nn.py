@@ -1,0 +1,3 @@
+"""Neural-network ops with keras.ops names: softmax, log_softmax, losses, normalization."""
+
+__all__ = []

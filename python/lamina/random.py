@@ -1,0 +1,3 @@
+"""`lamina.random`: seeded random tensors (uniform, normal, truncated_normal, dropout) and SeedGenerator."""
+
+__all__ = []
