@@ -7,6 +7,7 @@ mod autograd;
 mod convert;
 mod errors;
 mod ops;
+mod optim;
 mod tensor;
 mod variable;
 
@@ -16,5 +17,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<variable::PyVariable>()?;
     autograd::register(m)?;
     ops::register(m)?;
+    optim::register(m)?;
     Ok(())
 }

@@ -14,11 +14,14 @@ use crate::ops as pyops;
 #[pyclass(name = "Tensor", module = "lamina", subclass)]
 pub struct PyTensor {
     pub inner: Tensor,
+    /// Keras' `_keras_mask`: the timestep mask a masking layer attached to this output.
+    #[pyo3(get, set, name = "_keras_mask")]
+    keras_mask: Option<PyObject>,
 }
 
 impl PyTensor {
     pub fn new(inner: Tensor) -> PyTensor {
-        PyTensor { inner }
+        PyTensor { inner, keras_mask: None }
     }
 }
 
@@ -102,7 +105,10 @@ impl PyTensor {
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
         let arr = to_numpy(py, &self.inner)?;
         let body: String = numpy_module(py)?.call_method1("array_repr", (arr,))?.extract()?;
-        let body = body.strip_prefix("array(").map(|s| format!("tensor({s}")).unwrap_or(body);
+        let body = match body.strip_prefix("array(") {
+            Some(rest) => format!("tensor({}", rest.replace("\n      ", "\n       ")),
+            None => body,
+        };
         // numpy omits the dtype for float64 and int64; always show it.
         if body.contains("dtype=") {
             Ok(body)
@@ -111,8 +117,8 @@ impl PyTensor {
         }
     }
 
-    fn __str__(&self, py: Python<'_>) -> PyResult<String> {
-        self.__repr__(py)
+    fn __str__(slf: &Bound<'_, Self>) -> PyResult<String> {
+        Ok(slf.repr()?.to_string())
     }
 
     fn __len__(&self) -> PyResult<usize> {

@@ -1,22 +1,28 @@
 """lamina: a Keras-style modeling toolkit whose every tensor operation runs in a Rust engine.
 
-The engine (``lamina._core``) holds tensors, ops and autodiff; this package is its thin Python
-face plus the Keras-style API built on it.
+`import lamina as keras` gives Keras' namespaces: layers, models, Sequential, Model, Input,
+optimizers, losses, metrics, callbacks, initializers, regularizers, constraints, activations,
+utils, ops, random, datasets. The engine (`lamina._core`) holds tensors, ops and autodiff.
 """
 
 from lamina._core import Tensor, Variable
 from lamina.tensors import convert_to_tensor, tensor
 from lamina.autodiff import GradientTape, stop_gradient
 from lamina import ops
+from lamina import random
+from lamina import activations, constraints, initializers, regularizers
+from lamina import layers, losses, metrics, optimizers, callbacks
+from lamina import models, saving, datasets, utils, data
+from lamina.config import clear_session, epsilon, floatx, image_data_format, set_floatx
+from lamina.layers import Input, InputLayer, Layer
+from lamina.models import Model, Sequential
+from lamina.saving import register_keras_serializable
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "GradientTape",
-    "Tensor",
-    "Variable",
-    "convert_to_tensor",
-    "ops",
-    "stop_gradient",
-    "tensor",
+    "GradientTape", "Input", "InputLayer", "Layer", "Model", "Sequential", "Tensor", "Variable", "activations",
+    "callbacks", "clear_session", "constraints", "convert_to_tensor", "data", "datasets", "epsilon", "floatx",
+    "image_data_format", "initializers", "layers", "losses", "metrics", "models", "ops", "optimizers", "random",
+    "register_keras_serializable", "regularizers", "saving", "set_floatx", "stop_gradient", "tensor", "utils",
 ]

@@ -1,0 +1,329 @@
+"""`lamina.data.Dataset`: input pipelines in the spirit of tf.data.
+
+In-memory sources (`from_tensor_slices`) keep a stream of row indices, so shuffle, batch,
+take, skip and repeat work on index arrays and each batch is one vectorized gather; only
+`map`/`filter` call Python per element (or per batch, after `batch`). Elements are numpy
+arrays in the structure of the source (tuples and dicts are kept).
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from typing import Any, Callable, Iterator
+
+import numpy as np
+
+
+def _map_structure(fn, s):
+    if isinstance(s, tuple):
+        return tuple(_map_structure(fn, x) for x in s)
+    if isinstance(s, list):
+        return [_map_structure(fn, x) for x in s]
+    if isinstance(s, dict):
+        return {k: _map_structure(fn, v) for k, v in s.items()}
+    return fn(s)
+
+
+def _leaves(s) -> list:
+    if isinstance(s, (tuple, list)):
+        return [l for x in s for l in _leaves(x)]
+    if isinstance(s, dict):
+        return [l for k in s for l in _leaves(s[k])]
+    return [s]
+
+
+def _stack(elements: list):
+    first = elements[0]
+    if isinstance(first, tuple):
+        return tuple(_stack([e[i] for e in elements]) for i in range(len(first)))
+    if isinstance(first, list):
+        return [_stack([e[i] for e in elements]) for i in range(len(first))]
+    if isinstance(first, dict):
+        return {k: _stack([e[k] for e in elements]) for k in first}
+    return np.stack([np.asarray(e) for e in elements])
+
+
+class Dataset:
+    """A re-iterable sequence of elements. Build one with `from_tensor_slices`,
+    `from_generator` or `range`, then chain transformations."""
+
+    def __init__(self, make_iterator: Callable[[], Iterator], cardinality: int | None = None,
+                 source=None, index_fn: Callable[[], Iterator] | None = None, batched: bool = False):
+        self._make_iterator = make_iterator
+        self._cardinality = cardinality
+        # For in-memory sources: the arrays and a function producing the index stream.
+        self._source = source
+        self._index_fn = index_fn
+        self._batched = batched
+
+    # ---------------------------------------------------------------------------------------
+    # sources
+
+    @staticmethod
+    def from_tensor_slices(tensors) -> "Dataset":
+        """One element per row of `tensors` (an array, or a tuple/dict of arrays with the same
+        first dimension)."""
+        arrays = _map_structure(np.asarray, tensors)
+        sizes = {len(a) for a in _leaves(arrays)}
+        if len(sizes) != 1:
+            raise ValueError(f"from_tensor_slices: all arrays need the same first dimension, got sizes {sorted(sizes)}")
+        n = sizes.pop()
+        return Dataset._indexed(arrays, lambda: iter(np.arange(n)), n, batched=False)
+
+    @staticmethod
+    def from_tensors(tensors) -> "Dataset":
+        """A dataset of exactly one element."""
+        element = _map_structure(np.asarray, tensors)
+        return Dataset(lambda: iter([element]), 1)
+
+    @staticmethod
+    def from_generator(generator: Callable, output_signature=None, output_types=None, output_shapes=None, args=None) -> "Dataset":
+        """Elements from calling `generator(*args)` anew for each pass."""
+        if not callable(generator):
+            raise TypeError("from_generator needs a callable that returns a generator (pass the function, not a generator object)")
+        args = tuple(args or ())
+        return Dataset(lambda: iter(generator(*args)), None)
+
+    @staticmethod
+    def range(*args) -> "Dataset":
+        r = range(*args)
+        return Dataset(lambda: iter(np.int64(i) for i in r), len(r))
+
+    @staticmethod
+    def _indexed(arrays, index_fn, cardinality, batched) -> "Dataset":
+        def gather(idx):
+            return _map_structure(lambda a: a[idx], arrays)
+
+        if batched:
+            make = lambda: (gather(ix) for ix in index_fn())  # noqa: E731
+        else:
+            make = lambda: (gather(int(i)) for i in index_fn())  # noqa: E731
+        return Dataset(make, cardinality, source=arrays, index_fn=index_fn, batched=batched)
+
+    # ---------------------------------------------------------------------------------------
+    # transformations
+
+    def _on_indices(self) -> bool:
+        return self._source is not None and self._index_fn is not None
+
+    def shuffle(self, buffer_size: int, seed: int | None = None, reshuffle_each_iteration: bool = True) -> "Dataset":
+        """Shuffles with a buffer of `buffer_size` elements (buffer >= size is a full shuffle)."""
+        if buffer_size <= 0:
+            raise ValueError(f"shuffle: buffer_size must be positive, got {buffer_size}")
+        epoch = [0]
+
+        def rng():
+            epoch[0] += 1
+            if seed is None:
+                return np.random.default_rng()
+            return np.random.default_rng([seed, epoch[0] if reshuffle_each_iteration else 0])
+
+        def buffered(items: Iterator, r) -> Iterator:
+            buf = []
+            for item in items:
+                if len(buf) < buffer_size:
+                    buf.append(item)
+                    continue
+                j = int(r.integers(len(buf)))
+                yield buf[j]
+                buf[j] = item
+            while buf:
+                yield buf.pop(int(r.integers(len(buf))))
+
+        if self._on_indices() and not self._batched:
+            base = self._index_fn
+            n = self._cardinality
+
+            def index_fn():
+                r = rng()
+                if n is not None and buffer_size >= n:
+                    return iter(r.permutation(np.fromiter(base(), dtype=np.int64)))
+                return buffered(base(), r)
+
+            return Dataset._indexed(self._source, index_fn, self._cardinality, batched=False)
+        make = self._make_iterator
+        return Dataset(lambda: buffered(make(), rng()), self._cardinality)
+
+    def batch(self, batch_size: int, drop_remainder: bool = False, num_parallel_calls=None, deterministic=None) -> "Dataset":
+        """Groups consecutive elements into batches (stacked arrays)."""
+        if batch_size <= 0:
+            raise ValueError(f"batch: batch_size must be positive, got {batch_size}")
+        card = None
+        if self._cardinality is not None:
+            card = self._cardinality // batch_size if drop_remainder else -(-self._cardinality // batch_size)
+        if self._on_indices() and not self._batched:
+            base = self._index_fn
+
+            def index_fn():
+                idx = np.fromiter(base(), dtype=np.int64)
+                stop = len(idx) - (len(idx) % batch_size if drop_remainder else 0)
+                return (idx[i:i + batch_size] for i in range(0, stop, batch_size))
+
+            return Dataset._indexed(self._source, index_fn, card, batched=True)
+        make = self._make_iterator
+
+        def batches():
+            buf = []
+            for e in make():
+                buf.append(e)
+                if len(buf) == batch_size:
+                    yield _stack(buf)
+                    buf = []
+            if buf and not drop_remainder:
+                yield _stack(buf)
+
+        return Dataset(batches, card)
+
+    def unbatch(self) -> "Dataset":
+        make = self._make_iterator
+
+        def rows():
+            for b in make():
+                n = len(_leaves(b)[0])
+                for i in range(n):
+                    yield _map_structure(lambda a: a[i], b)
+
+        return Dataset(rows, None)
+
+    def map(self, map_func: Callable, num_parallel_calls=None, deterministic=None) -> "Dataset":
+        """Applies `map_func` to each element (tuples are unpacked into arguments, as in tf.data)."""
+        make = self._make_iterator
+
+        def mapped():
+            for e in make():
+                yield map_func(*e) if isinstance(e, tuple) else map_func(e)
+
+        return Dataset(mapped, self._cardinality)
+
+    def filter(self, predicate: Callable) -> "Dataset":
+        make = self._make_iterator
+
+        def kept():
+            for e in make():
+                if bool(predicate(*e) if isinstance(e, tuple) else predicate(e)):
+                    yield e
+
+        return Dataset(kept, None)
+
+    def repeat(self, count: int | None = None) -> "Dataset":
+        """Repeats the dataset `count` times (forever when None)."""
+        card = None if count is None or self._cardinality is None else self._cardinality * count
+        if self._on_indices():
+            base = self._index_fn
+
+            def index_fn():
+                i = 0
+                while count is None or i < count:
+                    yield from base()
+                    i += 1
+
+            return Dataset._indexed(self._source, index_fn, card, batched=self._batched)
+        make = self._make_iterator
+
+        def repeated():
+            i = 0
+            while count is None or i < count:
+                yield from make()
+                i += 1
+
+        return Dataset(repeated, card)
+
+    def take(self, count: int) -> "Dataset":
+        card = count if self._cardinality is None else min(count, self._cardinality)
+        if count < 0:
+            return self
+        if self._on_indices():
+            base = self._index_fn
+            return Dataset._indexed(self._source, lambda: _islice(base(), 0, count), card, batched=self._batched)
+        make = self._make_iterator
+        return Dataset(lambda: _islice(make(), 0, count), card if self._cardinality is not None else None)
+
+    def skip(self, count: int) -> "Dataset":
+        card = None if self._cardinality is None else max(self._cardinality - count, 0)
+        if self._on_indices():
+            base = self._index_fn
+            return Dataset._indexed(self._source, lambda: _islice(base(), count, None), card, batched=self._batched)
+        make = self._make_iterator
+        return Dataset(lambda: _islice(make(), count, None), card)
+
+    def prefetch(self, buffer_size: int = 1) -> "Dataset":
+        """Prepares up to `buffer_size` elements ahead in a background thread."""
+        make = self._make_iterator
+        size = max(1, int(buffer_size) if buffer_size and buffer_size > 0 else 2)
+        return Dataset(lambda: _prefetched(make, size), self._cardinality)
+
+    def cache(self, filename: str = "") -> "Dataset":
+        make = self._make_iterator
+        store: list = []
+        complete = [False]
+
+        def cached():
+            if complete[0]:
+                yield from store
+                return
+            store.clear()
+            for e in make():
+                store.append(e)
+                yield e
+            complete[0] = True
+
+        return Dataset(cached, self._cardinality)
+
+    # ---------------------------------------------------------------------------------------
+    def __iter__(self) -> Iterator:
+        return self._make_iterator()
+
+    def as_numpy_iterator(self) -> Iterator:
+        return iter(self)
+
+    def cardinality(self) -> int:
+        """The number of elements, or -2 when unknown (tf.data.UNKNOWN_CARDINALITY)."""
+        return self._cardinality if self._cardinality is not None else -2
+
+    def __len__(self) -> int:
+        if self._cardinality is None:
+            raise TypeError("The dataset length is unknown.")
+        return self._cardinality
+
+
+def _islice(it: Iterator, start: int, stop: int | None) -> Iterator:
+    import itertools
+
+    return itertools.islice(it, start, stop)
+
+
+_END = object()
+
+
+def _prefetched(make: Callable[[], Iterator], size: int) -> Iterator:
+    q: queue.Queue = queue.Queue(maxsize=size)
+    stop = threading.Event()
+
+    def worker():
+        try:
+            for e in make():
+                while not stop.is_set():
+                    try:
+                        q.put(e, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            q.put(_END)
+        except BaseException as exc:  # surfaced in the consuming thread
+            q.put(exc)
+
+    t = threading.Thread(target=worker, daemon=True)
+    t.start()
+    try:
+        while True:
+            item = q.get()
+            if item is _END:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()

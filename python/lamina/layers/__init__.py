@@ -1,0 +1,16 @@
+"""`lamina.layers`: Keras' layers, each running its numeric work in the engine."""
+
+from lamina.layers.core.basic import Activation, Dropout, Flatten, Identity, Permute, RepeatVector, Reshape
+from lamina.layers.core.dense import Dense
+from lamina.layers.core.lambda_layer import Lambda
+from lamina.layers.core.op_layer import OpLayer
+from lamina.layers.input_layer import Input, InputLayer
+from lamina.layers.layer import Layer
+from lamina.layers.merging import (Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract, add,
+                                   concatenate)
+
+__all__ = [
+    "Layer", "Input", "InputLayer", "Dense", "Activation", "Dropout", "Flatten", "Reshape", "Permute", "RepeatVector",
+    "Lambda", "Identity", "OpLayer", "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate",
+    "Dot", "add", "concatenate",
+]

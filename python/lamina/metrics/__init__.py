@@ -1,0 +1,60 @@
+"""`lamina.metrics`: stateful metrics with Keras' names (update_state / result / reset_state)."""
+
+from lamina.metrics.accuracy import (Accuracy, BinaryAccuracy, CategoricalAccuracy, MeanAbsoluteError,
+                                     MeanSquaredError, RootMeanSquaredError, SparseCategoricalAccuracy,
+                                     SparseTopKCategoricalAccuracy, TopKCategoricalAccuracy, accuracy,
+                                     binary_accuracy, categorical_accuracy, sparse_categorical_accuracy,
+                                     sparse_top_k_categorical_accuracy, top_k_categorical_accuracy)
+from lamina.metrics.metric import Mean, MeanMetricWrapper, Metric, Sum
+
+_BY_NAME = {
+    "binary_accuracy": BinaryAccuracy, "categorical_accuracy": CategoricalAccuracy,
+    "sparse_categorical_accuracy": SparseCategoricalAccuracy, "top_k_categorical_accuracy": TopKCategoricalAccuracy,
+    "sparse_top_k_categorical_accuracy": SparseTopKCategoricalAccuracy,
+    "mean_squared_error": MeanSquaredError, "mse": MeanSquaredError, "mean_absolute_error": MeanAbsoluteError,
+    "mae": MeanAbsoluteError, "root_mean_squared_error": RootMeanSquaredError,
+}
+
+
+def get(identifier):
+    """A Metric from a name, class, function or instance ("accuracy" needs `resolve`)."""
+    if isinstance(identifier, Metric):
+        return identifier
+    if isinstance(identifier, str):
+        cls = _BY_NAME.get(identifier.lower())
+        if cls is None:
+            if identifier.lower() in ("accuracy", "acc"):
+                return Accuracy()
+            raise ValueError(f"Could not interpret metric identifier: {identifier!r}; known: {sorted(_BY_NAME) + ['accuracy']}")
+        return cls()
+    if isinstance(identifier, type) and issubclass(identifier, Metric):
+        return identifier()
+    if isinstance(identifier, dict):
+        from lamina.saving.serialization import deserialize_keras_object
+
+        return deserialize_keras_object(identifier)
+    if callable(identifier):
+        return MeanMetricWrapper(identifier)
+    raise ValueError(f"Could not interpret metric identifier: {identifier!r}")
+
+
+def resolve(identifier, y_true, y_pred, loss=None):
+    """Like `get`, but "accuracy"/"acc" picks the variant that fits the loss and the shapes,
+    as Keras does (binary, categorical or sparse categorical)."""
+    if isinstance(identifier, str) and identifier.lower() in ("accuracy", "acc"):
+        name = identifier
+        loss_name = getattr(loss, "name", "") or ""
+        last = y_pred.shape[-1] if getattr(y_pred, "ndim", 0) else 1
+        if "binary_crossentropy" in loss_name or last == 1:
+            m = BinaryAccuracy(name=name)
+        elif "sparse_categorical" in loss_name or (y_true.ndim < y_pred.ndim or y_true.shape[-1] == 1):
+            m = SparseCategoricalAccuracy(name=name)
+        else:
+            m = CategoricalAccuracy(name=name)
+        return m
+    return get(identifier)
+
+
+__all__ = ["Metric", "Mean", "Sum", "MeanMetricWrapper", "Accuracy", "BinaryAccuracy", "CategoricalAccuracy",
+           "SparseCategoricalAccuracy", "TopKCategoricalAccuracy", "SparseTopKCategoricalAccuracy", "MeanSquaredError",
+           "MeanAbsoluteError", "RootMeanSquaredError", "get", "resolve"]

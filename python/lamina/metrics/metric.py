@@ -1,0 +1,111 @@
+"""The Metric base class and the mean-style metrics built on it.
+
+A metric keeps its state as a few Python floats; each `update_state` is a handful of engine
+ops over the batch and one read of the result.
+"""
+
+from __future__ import annotations
+
+from lamina import _core
+from lamina import ops
+
+
+def _t(x):
+    return x if isinstance(x, _core.Tensor) else _core.convert_to_tensor(x)
+
+
+class Metric:
+    """Base class: `update_state(...)`, `result()`, `reset_state()`; calling the metric updates
+    it and returns the result."""
+
+    def __init__(self, name=None, dtype=None):
+        from lamina.config import to_snake_case
+
+        self.name = name or to_snake_case(type(self).__name__)
+        self.dtype = dtype or "float32"
+        self.reset_state()
+
+    def reset_state(self) -> None:
+        raise NotImplementedError
+
+    def update_state(self, *args, **kwargs) -> None:
+        raise NotImplementedError
+
+    def result(self):
+        raise NotImplementedError
+
+    def __call__(self, *args, **kwargs):
+        self.update_state(*args, **kwargs)
+        return self.result()
+
+    @property
+    def variables(self) -> list:
+        return []
+
+    def get_config(self) -> dict:
+        return {"name": self.name, "dtype": self.dtype}
+
+    @classmethod
+    def from_config(cls, config: dict):
+        return cls(**config)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} name={self.name}>"
+
+
+class Mean(Metric):
+    """The (weighted) mean of the values given to update_state."""
+
+    def reset_state(self):
+        self.total = 0.0
+        self.count = 0.0
+
+    def update_state(self, values, sample_weight=None):
+        values = _t(values)
+        if sample_weight is None:
+            self.total += float(ops.sum(values))
+            self.count += float(values.size)
+        elif isinstance(sample_weight, (int, float)):
+            # A scalar weight weighs a scalar value (the loss tracker uses the batch size).
+            self.total += float(ops.sum(values)) * sample_weight
+            self.count += sample_weight * (values.size if values.ndim else 1)
+        else:
+            w = ops.cast(_t(sample_weight), values.dtype)
+            while w.ndim > values.ndim:
+                w = ops.squeeze(w, -1)
+            w = ops.broadcast_to(ops.reshape(w, tuple(w.shape) + (1,) * (values.ndim - w.ndim)), values.shape)
+            self.total += float(ops.sum(ops.multiply(values, w)))
+            self.count += float(ops.sum(w))
+
+    def result(self):
+        return self.total / self.count if self.count else 0.0
+
+
+class Sum(Metric):
+    def reset_state(self):
+        self.total = 0.0
+
+    def update_state(self, values, sample_weight=None):
+        values = _t(values)
+        if sample_weight is not None:
+            values = ops.multiply(values, ops.cast(_t(sample_weight), values.dtype))
+        self.total += float(ops.sum(values))
+
+    def result(self):
+        return self.total
+
+
+class MeanMetricWrapper(Mean):
+    """The mean over samples of `fn(y_true, y_pred)` (per-sample values)."""
+
+    def __init__(self, fn, name=None, dtype=None, **kwargs):
+        self._fn = fn
+        self._fn_kwargs = kwargs
+        super().__init__(name=name or getattr(fn, "__name__", "metric"), dtype=dtype)
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        values = self._fn(_t(y_true), _t(y_pred), **self._fn_kwargs)
+        super().update_state(values, sample_weight=sample_weight)
+
+    def get_config(self):
+        return {**super().get_config(), **self._fn_kwargs}

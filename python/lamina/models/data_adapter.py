@@ -1,0 +1,172 @@
+"""Turning what users pass to fit/evaluate/predict (numpy arrays, lists/dicts of them,
+lamina Datasets, Python generators) into batches of tensors.
+
+Arrays are converted to engine tensors once per call; each epoch shuffles with one gather
+in the engine, and batches are views of that, so a training step costs no copies in Python.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Iterator
+
+import numpy as np
+
+from lamina import _core
+from lamina import config as lconfig
+from lamina.layers.symbolic import flatten, map_structure
+
+_Tensor = _core.Tensor
+
+
+def _to_engine(a):
+    if a is None or isinstance(a, _Tensor):
+        return a
+    arr = np.asarray(a)
+    if arr.dtype == np.float64:
+        arr = arr.astype(lconfig.floatx())
+    elif arr.dtype.kind in "US":
+        raise TypeError("string arrays cannot be fed to a model; encode them as numbers first")
+    return _core.convert_to_tensor(arr)
+
+
+def _num_rows(structure) -> int:
+    sizes = {int(t.shape[0]) for t in flatten(structure) if t is not None and getattr(t, "shape", None) is not None and len(t.shape) > 0}
+    if len(sizes) > 1:
+        raise ValueError(f"Data cardinality is ambiguous: the arrays have different numbers of samples {sorted(sizes)}. "
+                         "Make sure all arrays contain the same number of samples.")
+    if not sizes:
+        raise ValueError("Expected arrays with a leading batch axis")
+    return sizes.pop()
+
+
+def class_weight_to_sample_weight(y, class_weight: dict) -> np.ndarray:
+    """Per-sample weights from a {class: weight} dict (labels as ints or one-hot rows)."""
+    y = np.asarray(y)
+    labels = np.argmax(y, axis=-1) if y.ndim > 1 and y.shape[-1] > 1 else y.reshape(len(y), -1)[:, 0].astype(np.int64)
+    table = np.ones(int(max(max(class_weight) + 1, labels.max() + 1 if labels.size else 1)), dtype=np.float32)
+    for k, w in class_weight.items():
+        table[int(k)] = w
+    return table[labels]
+
+
+def is_array_like(x) -> bool:
+    if isinstance(x, (np.ndarray, _Tensor)):
+        return True
+    if isinstance(x, (list, tuple)) and x and all(isinstance(v, (np.ndarray, _Tensor)) for v in x):
+        return True
+    if isinstance(x, dict) and x and all(isinstance(v, (np.ndarray, _Tensor)) for v in x.values()):
+        return True
+    if isinstance(x, (list, tuple)) and x and isinstance(x[0], (int, float, list)):
+        return True
+    return False
+
+
+class ArrayAdapter:
+    """Batches of in-memory arrays (numpy or tensors; lists/dicts for several inputs/outputs)."""
+
+    def __init__(self, x, y=None, sample_weight=None, batch_size: int | None = None, shuffle: bool = False,
+                 steps: int | None = None, class_weight: dict | None = None):
+        if isinstance(x, list) and x and not isinstance(x[0], (np.ndarray, _Tensor, list, dict)):
+            x = np.asarray(x)
+        self.x = map_structure(_to_engine, x)
+        self.y = map_structure(_to_engine, y) if y is not None else None
+        if class_weight is not None and y is not None:
+            if sample_weight is not None:
+                raise ValueError("`class_weight` and `sample_weight` cannot both be given")
+            ys = flatten(y)
+            if len(ys) != 1:
+                raise ValueError("`class_weight` is only supported for models with a single output")
+            sample_weight = class_weight_to_sample_weight(np.asarray(ys[0]), class_weight)
+        self.sample_weight = _to_engine(np.asarray(sample_weight, dtype=np.float32)) if sample_weight is not None else None
+        parts = [self.x] + ([self.y] if self.y is not None else []) + ([self.sample_weight] if self.sample_weight is not None else [])
+        self.n = _num_rows(parts)
+        self.batch_size = int(batch_size or 32)
+        self.shuffle = shuffle
+        self.steps = steps
+
+    @property
+    def num_batches(self) -> int:
+        n = math.ceil(self.n / self.batch_size)
+        return min(n, self.steps) if self.steps is not None else n
+
+    def __iter__(self) -> Iterator[tuple]:
+        x, y, sw = self.x, self.y, self.sample_weight
+        if self.shuffle and self.n > 1:
+            order = _core.convert_to_tensor(np.random.permutation(self.n).astype(np.int64))
+            gather = lambda t: _core.take(t, order, 0) if t is not None else None  # noqa: E731
+            x, y = map_structure(gather, x), map_structure(gather, y) if y is not None else None
+            sw = gather(sw)
+        for i in range(self.num_batches):
+            s = slice(i * self.batch_size, min((i + 1) * self.batch_size, self.n))
+            cut = lambda t: t[s] if t is not None else None  # noqa: E731
+            yield map_structure(cut, x), (map_structure(cut, y) if y is not None else None), cut(sw)
+
+
+def _unpack(element) -> tuple:
+    if isinstance(element, tuple):
+        if len(element) == 1:
+            return element[0], None, None
+        if len(element) == 2:
+            return element[0], element[1], None
+        if len(element) == 3:
+            return element
+        raise ValueError(f"Data elements must be x, (x,), (x, y) or (x, y, sample_weight); got a tuple of {len(element)}")
+    return element, None, None
+
+
+class IterableAdapter:
+    """Batches from a lamina Dataset, a generator or any iterable of (x, y[, sample_weight])."""
+
+    def __init__(self, data, steps: int | None = None):
+        self.data = data
+        self.steps = steps
+        self._iterator = None
+        self._reiterable = not (hasattr(data, "__next__") and iter(data) is data)
+
+    @property
+    def num_batches(self) -> int | None:
+        if self.steps is not None:
+            return self.steps
+        n = getattr(self.data, "cardinality", None)
+        n = n() if callable(n) else n
+        return n if isinstance(n, int) and n >= 0 else None
+
+    def __iter__(self):
+        if self._reiterable or self._iterator is None:
+            self._iterator = iter(self.data)
+        for i, element in enumerate(self._iterator):
+            x, y, sw = _unpack(element)
+            yield map_structure(_to_engine, x), map_structure(_to_engine, y) if y is not None else None, _to_engine(sw)
+            if self.steps is not None and i + 1 >= self.steps:
+                break
+
+
+def make_adapter(x, y=None, sample_weight=None, batch_size=None, shuffle=False, steps=None, class_weight=None) -> Any:
+    """The adapter for whatever was passed as `x`."""
+    if x is None:
+        raise ValueError("No data was provided: pass `x` (and `y` for training)")
+    if is_array_like(x):
+        return ArrayAdapter(x, y, sample_weight, batch_size, shuffle, steps, class_weight)
+    if y is not None:
+        raise ValueError("`y` must not be given when `x` is a dataset or a generator (it yields (x, y) pairs)")
+    if hasattr(x, "__iter__") or hasattr(x, "__next__"):
+        return IterableAdapter(x, steps)
+    raise TypeError(f"Unrecognized data type: x={x!r} (of type {type(x).__name__})")
+
+
+def split_for_validation(x, y, sample_weight, validation_split: float):
+    """Keras' validation_split: the last fraction of the arrays, before any shuffling."""
+    if not is_array_like(x):
+        raise ValueError("`validation_split` is only supported for arrays, not datasets or generators")
+    n = _num_rows([map_structure(np.asarray, x)])
+    n_train = int(math.floor(n * (1.0 - validation_split)))
+    if n_train == 0 or n_train == n:
+        raise ValueError(f"validation_split={validation_split} leaves no samples for training or validation ({n} samples)")
+
+    def cut(a, s):
+        return None if a is None else map_structure(lambda t: t[s], a)
+
+    train = (cut(x, slice(0, n_train)), cut(y, slice(0, n_train)), cut(sample_weight, slice(0, n_train)))
+    val = (cut(x, slice(n_train, n)), cut(y, slice(n_train, n)), cut(sample_weight, slice(n_train, n)))
+    return train, val

@@ -1,0 +1,101 @@
+"""Model: a Layer with training (compile/fit/evaluate/predict), saving and summary.
+
+`Model(inputs, outputs)` builds a functional model; subclassing `Model` and writing
+`call()` gives a subclassed model, as in Keras.
+"""
+
+from __future__ import annotations
+
+import json
+
+from lamina.layers.layer import Layer
+from lamina.models.trainer import Trainer
+
+
+class Model(Trainer, Layer):
+    """A trainable group of layers.
+
+    Use `Model(inputs, outputs, name=None)` for a functional model, or subclass it:
+
+        class MyModel(lamina.Model):
+            def __init__(self):
+                super().__init__()
+                self.dense = lamina.layers.Dense(10)
+
+            def call(self, inputs, training=False):
+                return self.dense(inputs)
+    """
+
+    def __new__(cls, *args, **kwargs):
+        if cls is Model and (len(args) >= 2 or ("inputs" in kwargs and "outputs" in kwargs) or (len(args) == 1 and "outputs" in kwargs)):
+            from lamina.models.functional import Functional
+
+            return Functional.__new__(Functional)
+        return super().__new__(cls)
+
+    def __init__(self, *args, **kwargs):
+        if type(self) is Model and (args or "inputs" in kwargs):
+            raise TypeError("Model(inputs, outputs) needs both inputs and outputs")
+        name = kwargs.pop("name", None)
+        trainable = kwargs.pop("trainable", True)
+        dtype = kwargs.pop("dtype", None)
+        Layer.__init__(self, trainable=trainable, name=name, dtype=dtype, **kwargs)
+        Trainer.__init__(self)
+
+    # ----------------------------------------------------------------------------------------
+    @property
+    def layers(self) -> list:
+        return list(self._layers)
+
+    def get_layer(self, name: str | None = None, index: int | None = None) -> Layer:
+        """A layer by name, or by position in `layers`."""
+        if index is not None and name is not None:
+            raise ValueError("Provide only a layer name or a layer index, not both")
+        if index is not None:
+            if not -len(self.layers) <= index < len(self.layers):
+                raise ValueError(f"Was asked to retrieve layer at index {index} but model only has {len(self.layers)} layers.")
+            return self.layers[index]
+        if name is not None:
+            for layer in self.layers:
+                if layer.name == name:
+                    return layer
+            raise ValueError(f"No such layer: {name}. Existing layers are: {[l.name for l in self.layers]}.")
+        raise ValueError("Provide either a layer name or layer index")
+
+    def summary(self, line_length: int | None = None, positions=None, print_fn=None, expand_nested: bool = False,
+                show_trainable: bool = False, layer_range=None) -> None:
+        """Prints Keras' summary table: layers, output shapes, parameter counts, totals."""
+        from lamina.models.summary import print_summary
+
+        print_summary(self, line_length=line_length, print_fn=print_fn, show_trainable=show_trainable)
+
+    # ----------------------------------------------------------------------------------------
+    # config and saving
+
+    def get_config(self) -> dict:
+        return {"name": self.name, "trainable": self.trainable}
+
+    def to_json(self, **kwargs) -> str:
+        """The model's architecture as Keras-style JSON."""
+        from lamina.saving.serialization import serialize_keras_object
+
+        return json.dumps(serialize_keras_object(self), **kwargs)
+
+    def save(self, filepath, overwrite: bool = True, **kwargs) -> None:
+        """Saves architecture, weights and compile state: `.keras` (Keras 3 archive) or `.h5`."""
+        from lamina.saving import saving_api
+
+        saving_api.save_model(self, filepath, overwrite=overwrite, **kwargs)
+
+    def save_weights(self, filepath, overwrite: bool = True) -> None:
+        """Saves the weights to a `.weights.h5` file (Keras 3 layout)."""
+        from lamina.saving import saving_api
+
+        saving_api.save_weights(self, filepath, overwrite=overwrite)
+
+    def load_weights(self, filepath, skip_mismatch: bool = False, **kwargs) -> None:
+        """Loads weights saved by `save_weights` (or by Keras)."""
+        from lamina.saving import saving_api
+
+        saving_api.load_weights(self, filepath, skip_mismatch=skip_mismatch, **kwargs)
+

@@ -1,0 +1,144 @@
+"""Sequential: a plain stack of layers, each with one input and one output."""
+
+from __future__ import annotations
+
+from lamina.layers.input_layer import InputLayer
+from lamina.layers.layer import Layer
+from lamina.layers.symbolic import KerasTensor
+from lamina.models.model import Model
+
+
+class Sequential(Model):
+    """A linear stack of layers.
+
+    Args:
+        layers: optional list of layers (an `Input(...)` or `InputLayer` first fixes the input
+            shape; otherwise the model builds on its first call).
+        name: the model's name.
+    """
+
+    def __init__(self, layers=None, trainable: bool = True, name: str | None = None):
+        super().__init__(trainable=trainable, name=name)
+        self._input_layer = None
+        for layer in layers or []:
+            self.add(layer, rebuild=False)
+        self._maybe_build_from_input()
+
+    def add(self, layer, rebuild: bool = True) -> None:
+        """Appends a layer (or an `Input(...)` tensor, which sets the input shape)."""
+        if isinstance(layer, KerasTensor):
+            layer = layer._keras_history[0]
+        if not isinstance(layer, Layer):
+            raise TypeError(f"Only layers can be added to a Sequential model, got {layer!r} of type {type(layer).__name__}")
+        if isinstance(layer, InputLayer):
+            if self._layers or self._input_layer is not None:
+                raise ValueError("An InputLayer can only be the first layer of a Sequential model")
+            self._input_layer = layer
+        else:
+            if any(l.name == layer.name for l in self._layers):
+                raise ValueError(f"All layers added to a Sequential model should have unique names. Name '{layer.name}' is already the name of a layer in this model.")
+            self._layers.append(layer)
+        self.built = False
+        if rebuild:
+            self._maybe_build_from_input()
+
+    def pop(self) -> Layer:
+        """Removes and returns the last layer."""
+        if not self._layers:
+            raise TypeError("There are no layers in the model.")
+        layer = self._layers.pop()
+        self.built = False
+        self._maybe_build_from_input()
+        return layer
+
+    @property
+    def layers(self) -> list:
+        return list(self._layers)
+
+    def _input_shape(self):
+        if self._input_layer is not None:
+            return self._input_layer.batch_shape
+        if self._layers and self._layers[0]._batch_input_shape is not None:
+            return self._layers[0]._batch_input_shape
+        return None
+
+    def _maybe_build_from_input(self) -> None:
+        shape = self._input_shape()
+        if shape is not None and self._layers:
+            self.build(shape)
+
+    def build(self, input_shape=None) -> None:
+        """Builds every layer by passing a symbolic input through the stack."""
+        if input_shape is None:
+            input_shape = self._input_shape()
+        if input_shape is None:
+            raise ValueError("You must provide an `input_shape` argument to build a Sequential model.")
+        if self._input_layer is None:
+            dtype = self._layers[0]._dtype if self._layers else "float32"
+            self._input_layer = InputLayer(batch_shape=tuple(input_shape), dtype=dtype)
+        x = self._input_layer._output_tensor
+        self._symbolic_outputs = []
+        for layer in self._layers:
+            x = layer(x)
+            self._symbolic_outputs.append(x)
+        self._build_input_shape = tuple(input_shape)
+        self.built = True
+
+    @property
+    def inputs(self) -> list:
+        return [self._input_layer._output_tensor] if self._input_layer is not None else []
+
+    @property
+    def outputs(self) -> list:
+        return [self._symbolic_outputs[-1]] if getattr(self, "_symbolic_outputs", None) else []
+
+    @property
+    def input_shape(self):
+        return self._input_layer.batch_shape if self._input_layer is not None else None
+
+    @property
+    def output_shape(self):
+        return self.outputs[0].shape if self.outputs else None
+
+    def call(self, inputs, training=None, mask=None):
+        x = inputs
+        for layer in self._layers:
+            x = layer(x, training=training)
+        return x
+
+    def _maybe_build(self, args) -> None:
+        if not self.built:
+            shape = (None,) + tuple(args[0].shape[1:])
+            self.build(shape)
+
+    def compute_output_spec(self, *args, **kwargs):
+        x = args[0]
+        for layer in self._layers:
+            x = layer.compute_output_spec(x)
+            x = KerasTensor(x.shape, x.dtype) if not isinstance(x, KerasTensor) else x
+        return x
+
+    def get_config(self) -> dict:
+        from lamina.saving.serialization import serialize_keras_object
+
+        layers = []
+        if self._input_layer is not None:
+            layers.append(serialize_keras_object(self._input_layer))
+        layers.extend(serialize_keras_object(l) for l in self._layers)
+        cfg = {"name": self.name, "trainable": self.trainable, "dtype": self._dtype, "layers": layers}
+        if getattr(self, "_build_input_shape", None) is not None:
+            cfg["build_input_shape"] = list(self._build_input_shape)
+        return cfg
+
+    @classmethod
+    def from_config(cls, config: dict, custom_objects=None):
+        from lamina.saving.serialization import deserialize_keras_object
+
+        layer_cfgs = config["layers"] if isinstance(config, dict) else config
+        model = cls(name=config.get("name") if isinstance(config, dict) else None)
+        for lc in layer_cfgs:
+            model.add(deserialize_keras_object(lc, custom_objects=custom_objects), rebuild=False)
+        model._maybe_build_from_input()
+        if not model.built and isinstance(config, dict) and config.get("build_input_shape"):
+            model.build(tuple(config["build_input_shape"]))
+        return model

@@ -1,0 +1,71 @@
+"""Keras' summary table: layer (type), output shape, parameter count (and, for functional
+models, what each layer is connected to), then the totals."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def _count(weights) -> int:
+    return int(sum(int(np.prod(w.shape)) for w in weights))
+
+
+def _shape_str(layer) -> str:
+    try:
+        shape = layer.output_shape
+    except (AttributeError, ValueError):
+        return "?"
+    return str(shape).replace("None", "None")
+
+
+def _size_str(n_params: int) -> str:
+    b = n_params * 4
+    for unit, div in (("GB", 1 << 30), ("MB", 1 << 20), ("KB", 1 << 10)):
+        if b >= div:
+            return f"{b / div:.2f} {unit}"
+    return f"{b} B"
+
+
+def print_summary(model, line_length=None, print_fn=None, show_trainable=False) -> None:
+    from lamina.layers.input_layer import InputLayer
+    from lamina.models.functional import Functional
+
+    print_fn = print_fn or print
+    functional = isinstance(model, Functional)
+    columns = ["Layer (type)", "Output Shape", "Param #"] + (["Connected to"] if functional else [])
+    widths = [34, 26, 12] + ([26] if functional else [])
+    if line_length:
+        scale = line_length / sum(widths)
+        widths = [max(8, int(w * scale)) for w in widths]
+    total_width = sum(widths)
+
+    def row(cells):
+        return "".join(str(c)[: w - 1].ljust(w) for c, w in zip(cells, widths))
+
+    lines = [f'Model: "{model.name}"', "━" * total_width, row(columns), "━" * total_width]
+    layers = model.layers
+    for i, layer in enumerate(layers):
+        params = _count(layer.weights) if layer.built else 0
+        cells = [f"{layer.name} ({type(layer).__name__})", _shape_str(layer), f"{params:,}"]
+        if functional:
+            sources = []
+            for node in layer._inbound_nodes:
+                if node in model._nodes:
+                    for t in node.input_tensors:
+                        src, ni, ti = t._keras_history
+                        sources.append(f"{src.name}[{ni}][{ti}]")
+            cells.append(", ".join(sources) if sources else "-")
+        if isinstance(layer, InputLayer):
+            cells[1] = str(layer.batch_shape)
+        lines.append(row(cells))
+        if i < len(layers) - 1:
+            lines.append("─" * total_width)
+    trainable = _count(model.trainable_weights)
+    non_trainable = _count(model.non_trainable_weights)
+    total = trainable + non_trainable
+    lines.append("━" * total_width)
+    lines.append(f" Total params: {total:,} ({_size_str(total)})")
+    lines.append(f" Trainable params: {trainable:,} ({_size_str(trainable)})")
+    lines.append(f" Non-trainable params: {non_trainable:,} ({_size_str(non_trainable)})")
+    for line in lines:
+        print_fn(line)
