@@ -63,22 +63,14 @@ impl Pool2dGeometry {
     }
 }
 
-/// Runs `f(first_image, a_block, b_block)` over matching blocks of whole images of two buffers.
-fn per_images<A: Send, B: Send>(
-    a: &mut [A],
-    a_img: usize,
-    b: &mut [B],
-    b_img: usize,
-    g: &Pool2dGeometry,
-    f: impl Fn(usize, &mut [A], &mut [B]) + Sync,
-) {
+/// Runs `f(first_image, block)` over blocks of whole images of `data` (`image_len` elements
+/// each), in parallel when the pooling is big enough.
+fn per_images<T: Send>(data: &mut [T], image_len: usize, g: &Pool2dGeometry, f: impl Fn(usize, &mut [T]) + Sync) {
     let per = g.images_per_task();
-    if a_img == 0 || per >= g.batch {
-        f(0, a, b);
-    } else if b_img == 0 {
-        a.par_chunks_mut(per * a_img).enumerate().for_each(|(i, ab)| f(i * per, ab, &mut []));
+    if image_len == 0 || per >= g.batch {
+        f(0, data);
     } else {
-        a.par_chunks_mut(per * a_img).zip(b.par_chunks_mut(per * b_img)).enumerate().for_each(|(i, (ab, bb))| f(i * per, ab, bb));
+        data.par_chunks_mut(per * image_len).enumerate().for_each(|(i, block)| f(i * per, block));
     }
 }
 
@@ -86,20 +78,41 @@ fn per_images<A: Send, B: Send>(
 #[inline(always)]
 #[allow(clippy::eq_op)]
 fn beats<T: Num>(v: T, best: T) -> bool {
-    v > best || (v != v && best == best)
+    // Non-short-circuit `|`/`&` keep this branch-free, so the loops using it vectorize.
+    (v > best) | ((v != v) & (best == best))
 }
 
-/// Max pooling. With `argmax`, also the flat input index of each output's first maximum
-/// (for the gradient); otherwise that vector is empty.
-pub fn max_pool2d<T: Num>(x: &[T], g: &Pool2dGeometry, argmax: bool) -> Result<(Vec<T>, Vec<i64>)> {
+/// Channels per register-sized step of the max loops.
+const LANES: usize = 8;
+
+/// o = max(o, src) elementwise. Each step works on a local copy so the selects stay in
+/// registers and vectorize (a select stored back to its own slot becomes a conditional store,
+/// which baseline x86 cannot vectorize).
+#[inline(always)]
+fn max_into<T: Num>(o: &mut [T], src: &[T]) {
+    let mut oc = o.chunks_exact_mut(LANES);
+    let mut sc = src.chunks_exact(LANES);
+    for (ob, sb) in (&mut oc).zip(&mut sc) {
+        let mut acc = [T::zero(); LANES];
+        for i in 0..LANES {
+            acc[i] = if beats(sb[i], ob[i]) { sb[i] } else { ob[i] };
+        }
+        ob.copy_from_slice(&acc);
+    }
+    for (ov, &v) in oc.into_remainder().iter_mut().zip(sc.remainder()) {
+        if beats(v, *ov) {
+            *ov = v;
+        }
+    }
+}
+
+/// Max pooling: the maximum of each window's cells inside the input.
+pub fn max_pool2d<T: Num>(x: &[T], g: &Pool2dGeometry) -> Result<Vec<T>> {
     let mut out = try_vec(g.output_len(), T::zero())?;
-    let mut arg = if argmax { try_vec(g.output_len(), 0i64)? } else { Vec::new() };
     let (c, in_img, out_img) = (g.channels, g.in_image_len(), g.out_image_len());
-    let arg_img = if argmax { out_img } else { 0 };
-    per_images(&mut out, out_img, &mut arg, arg_img, g, |b0, out, arg| {
+    per_images(&mut out, out_img, g, |b0, out| {
         for (bi, o_img) in out.chunks_exact_mut(out_img.max(1)).enumerate() {
-            let b = b0 + bi;
-            let x_img = &x[b * in_img..(b + 1) * in_img];
+            let x_img = &x[(b0 + bi) * in_img..(b0 + bi + 1) * in_img];
             for oy in 0..g.out_h {
                 for ox in 0..g.out_w {
                     let at = (oy * g.out_w + ox) * c;
@@ -109,30 +122,11 @@ pub fn max_pool2d<T: Num>(x: &[T], g: &Pool2dGeometry, argmax: bool) -> Result<(
                     for iy in rows {
                         for ix in cols.clone() {
                             let off = (iy * g.in_w + ix) * c;
-                            let src = &x_img[off..off + c];
-                            let base = (b * in_img + off) as i64;
                             if first {
-                                o.copy_from_slice(src);
-                                if argmax {
-                                    for (ci, a) in arg[bi * out_img + at..][..c].iter_mut().enumerate() {
-                                        *a = base + ci as i64;
-                                    }
-                                }
+                                o.copy_from_slice(&x_img[off..off + c]);
                                 first = false;
-                            } else if argmax {
-                                let a = &mut arg[bi * out_img + at..][..c];
-                                for ci in 0..c {
-                                    if beats(src[ci], o[ci]) {
-                                        o[ci] = src[ci];
-                                        a[ci] = base + ci as i64;
-                                    }
-                                }
                             } else {
-                                for (ov, &v) in o.iter_mut().zip(src) {
-                                    if beats(v, *ov) {
-                                        *ov = v;
-                                    }
-                                }
+                                max_into(o, &x_img[off..off + c]);
                             }
                         }
                     }
@@ -140,22 +134,65 @@ pub fn max_pool2d<T: Num>(x: &[T], g: &Pool2dGeometry, argmax: bool) -> Result<(
             }
         }
     });
-    Ok((out, arg))
+    Ok(out)
 }
 
-/// Gradient of max pooling: each output gradient goes to its recorded maximum.
-pub fn max_pool2d_backward<T: Num>(dy: &[T], argmax: &[i64], g: &Pool2dGeometry) -> Result<Vec<T>> {
+/// True when `v` is the window's maximum `m` (NaN matches NaN, as NaN wins the forward).
+#[inline(always)]
+#[allow(clippy::eq_op)]
+fn is_max<T: Num>(v: T, m: T) -> bool {
+    (v == m) | ((v != v) & (m != m))
+}
+
+/// Gradient of max pooling, recomputed from the forward's input `x` and output `y` (as
+/// TensorFlow does): each output gradient goes to the first cell of its window, in row-major
+/// order, that holds the maximum. Per group of channels the undelivered gradient `rest` stays
+/// in registers while the window's cells are scanned; everything is a branch-free select.
+pub fn max_pool2d_backward<T: Num>(x: &[T], y: &[T], dy: &[T], g: &Pool2dGeometry) -> Result<Vec<T>> {
     let mut dx = try_vec(g.input_len(), T::zero())?;
-    let (in_img, out_img) = (g.in_image_len(), g.out_image_len());
-    let mut unused: Vec<u8> = Vec::new();
-    per_images(&mut dx, in_img, &mut unused, 0, g, |b0, dx, _| {
-        let base = b0 * in_img;
-        let n_img = if in_img == 0 { 0 } else { dx.len() / in_img };
-        let range = b0 * out_img..(b0 + n_img) * out_img;
-        for (&gv, &a) in dy[range.clone()].iter().zip(&argmax[range]) {
-            // Indices come from the forward over these same images.
-            if let Some(d) = dx.get_mut(a as usize - base) {
-                *d = *d + gv;
+    let (c, in_img, out_img) = (g.channels, g.in_image_len(), g.out_image_len());
+    per_images(&mut dx, in_img, g, |b0, dx| {
+        for (bi, d_img) in dx.chunks_exact_mut(in_img.max(1)).enumerate() {
+            let x_img = &x[(b0 + bi) * in_img..(b0 + bi + 1) * in_img];
+            let base = (b0 + bi) * out_img;
+            for oy in 0..g.out_h {
+                for ox in 0..g.out_w {
+                    let at = base + (oy * g.out_w + ox) * c;
+                    let (ys, gs) = (&y[at..at + c], &dy[at..at + c]);
+                    let (rows, cols) = g.window(oy, ox);
+                    let mut c0 = 0;
+                    while c0 < c {
+                        let lanes = LANES.min(c - c0);
+                        let mut rest = [T::zero(); LANES];
+                        let mut m = [T::zero(); LANES];
+                        rest[..lanes].copy_from_slice(&gs[c0..c0 + lanes]);
+                        m[..lanes].copy_from_slice(&ys[c0..c0 + lanes]);
+                        for iy in rows.clone() {
+                            for ix in cols.clone() {
+                                let off = (iy * g.in_w + ix) * c + c0;
+                                let xs = &x_img[off..off + lanes];
+                                let ds = &mut d_img[off..off + lanes];
+                                if lanes == LANES {
+                                    let mut acc = [T::zero(); LANES];
+                                    for i in 0..LANES {
+                                        let hit = is_max(xs[i], m[i]);
+                                        acc[i] = ds[i] + if hit { rest[i] } else { T::zero() };
+                                        rest[i] = if hit { T::zero() } else { rest[i] };
+                                    }
+                                    ds.copy_from_slice(&acc);
+                                } else {
+                                    for i in 0..lanes {
+                                        if is_max(xs[i], m[i]) {
+                                            ds[i] = ds[i] + rest[i];
+                                            rest[i] = T::zero();
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                        c0 += lanes;
+                    }
+                }
             }
         }
     });
@@ -166,8 +203,7 @@ pub fn max_pool2d_backward<T: Num>(dy: &[T], argmax: &[i64], g: &Pool2dGeometry)
 pub fn avg_pool2d<T: Float>(x: &[T], g: &Pool2dGeometry) -> Result<Vec<T>> {
     let mut out = try_vec(g.output_len(), T::zero())?;
     let (c, in_img, out_img) = (g.channels, g.in_image_len(), g.out_image_len());
-    let mut unused: Vec<u8> = Vec::new();
-    per_images(&mut out, out_img, &mut unused, 0, g, |b0, out, _| {
+    per_images(&mut out, out_img, g, |b0, out| {
         for (bi, o_img) in out.chunks_exact_mut(out_img.max(1)).enumerate() {
             let x_img = &x[(b0 + bi) * in_img..(b0 + bi + 1) * in_img];
             for oy in 0..g.out_h {
@@ -201,8 +237,7 @@ pub fn avg_pool2d<T: Float>(x: &[T], g: &Pool2dGeometry) -> Result<Vec<T>> {
 pub fn avg_pool2d_backward<T: Float>(dy: &[T], g: &Pool2dGeometry) -> Result<Vec<T>> {
     let mut dx = try_vec(g.input_len(), T::zero())?;
     let (c, in_img, out_img) = (g.channels, g.in_image_len(), g.out_image_len());
-    let mut unused: Vec<u8> = Vec::new();
-    per_images(&mut dx, in_img, &mut unused, 0, g, |b0, dx, _| {
+    per_images(&mut dx, in_img, g, |b0, dx| {
         for (bi, d_img) in dx.chunks_exact_mut(in_img.max(1)).enumerate() {
             let g_img = &dy[(b0 + bi) * out_img..(b0 + bi + 1) * out_img];
             for oy in 0..g.out_h {
@@ -245,10 +280,10 @@ mod tests {
     fn max_and_argmax_pick_the_first_maximum() {
         // One 2x2 image, one channel, a 2x2 window with a tie: the first (row-major) wins.
         let g = geom(1, 2, 2, 1, 2, 2, 0, 1);
-        let (y, arg) = max_pool2d(&[1.0f32, 3.0, 3.0, 2.0], &g, true).unwrap();
+        let x = [1.0f32, 3.0, 3.0, 2.0];
+        let y = max_pool2d(&x, &g).unwrap();
         assert_eq!(y, vec![3.0]);
-        assert_eq!(arg, vec![1]);
-        let dx = max_pool2d_backward(&[5.0f32], &arg, &g).unwrap();
+        let dx = max_pool2d_backward(&x, &y, &[5.0f32], &g).unwrap();
         assert_eq!(dx, vec![0.0, 5.0, 0.0, 0.0]);
     }
 
@@ -268,14 +303,21 @@ mod tests {
         // Large enough to split over images.
         let g = geom(32, 26, 26, 32, 2, 2, 0, 13);
         let x: Vec<f32> = (0..g.input_len()).map(|i| ((i * 7919) % 1000) as f32).collect();
-        let (y, arg) = max_pool2d(&x, &g, true).unwrap();
-        let (y2, _) = max_pool2d(&x, &g, false).unwrap();
-        assert_eq!(y, y2);
-        for (i, (&v, &a)) in y.iter().zip(&arg).enumerate() {
-            assert_eq!(x[a as usize], v, "output {i}");
-        }
+        let y = max_pool2d(&x, &g).unwrap();
         let dy = vec![1.0f32; g.output_len()];
-        let dx = max_pool2d_backward(&dy, &arg, &g).unwrap();
+        let dx = max_pool2d_backward(&x, &y, &dy, &g).unwrap();
         assert_eq!(dx.iter().sum::<f32>(), g.output_len() as f32);
+        // Every routed cell holds its window's maximum.
+        let mut hits = 0;
+        for (i, &d) in dx.iter().enumerate() {
+            if d != 0.0 {
+                let (b, rem) = (i / g.in_image_len(), i % g.in_image_len());
+                let (iy, ix, ch) = (rem / (26 * 32), (rem / 32) % 26, rem % 32);
+                let o = ((b * 13 + iy / 2) * 13 + ix / 2) * 32 + ch;
+                assert_eq!(x[i], y[o]);
+                hits += 1;
+            }
+        }
+        assert_eq!(hits, g.output_len());
     }
 }

@@ -80,39 +80,37 @@ fn nhwc(g: &Pool2dGeometry, input: bool) -> [usize; 4] {
     }
 }
 
-/// Recorded max pooling on channels-last 2-D data; the forward saves each output's argmax
-/// (flat input index) when a gradient will be needed.
+/// Recorded max pooling on channels-last 2-D data; the backward finds each window's first
+/// maximum again from the saved input and output.
 fn max_pool2d_nhwc(op: &str, x: &Tensor, g: Pool2dGeometry) -> Result<Tensor> {
-    fn typed<T: Num + BufferElement>(x: &Tensor, g: &Pool2dGeometry, argmax: bool) -> Result<(Tensor, Tensor)> {
+    fn typed<T: Num + BufferElement>(x: &Tensor, g: &Pool2dGeometry) -> Result<Tensor> {
         let xc = x.contiguous()?;
-        let (y, arg) = max_pool2d(xc.as_slice::<T>()?, g, argmax)?;
-        let arg_shape = if argmax { nhwc(g, false).to_vec() } else { vec![0] };
-        Ok((Tensor::from_vec(y, &nhwc(g, false))?, Tensor::from_vec(arg, &arg_shape)?))
+        Tensor::from_vec(max_pool2d(xc.as_slice::<T>()?, g)?, &nhwc(g, false))
     }
-    let want = needs_grad(&[x]) && x.dtype().is_float();
-    let (out, argmax) = match (x.device(), x.dtype()) {
-        (Device::Cpu, DType::F32) => typed::<f32>(x, &g, want)?,
-        (Device::Cpu, DType::F64) => typed::<f64>(x, &g, want)?,
-        (Device::Cpu, DType::I32) => typed::<i32>(x, &g, want)?,
-        (Device::Cpu, DType::I64) => typed::<i64>(x, &g, want)?,
+    let out = match (x.device(), x.dtype()) {
+        (Device::Cpu, DType::F32) => typed::<f32>(x, &g)?,
+        (Device::Cpu, DType::F64) => typed::<f64>(x, &g)?,
+        (Device::Cpu, DType::I32) => typed::<i32>(x, &g)?,
+        (Device::Cpu, DType::I64) => typed::<i64>(x, &g)?,
         (_, d) => return Err(dtype_err!("{op}: unsupported dtype {d}")),
     };
-    if !want {
+    if !needs_grad(&[x]) || !x.dtype().is_float() {
         return Ok(out);
     }
-    Ok(record1("max_pool", &[x], out, move |dy, _| Ok(vec![Some(max_pool_backward(dy, &argmax, &g)?)])))
+    let (xd, yd) = (x.detach(), out.detach());
+    Ok(record1("max_pool", &[x], out, move |dy, _| Ok(vec![Some(max_pool_backward(&xd, &yd, dy, &g)?)])))
 }
 
-/// Routes each output gradient to the input cell its argmax names.
-fn max_pool_backward(dy: &Tensor, argmax: &Tensor, g: &Pool2dGeometry) -> Result<Tensor> {
-    fn typed<T: Num + BufferElement>(dy: &Tensor, argmax: &Tensor, g: &Pool2dGeometry) -> Result<Tensor> {
-        let d = dy.contiguous()?;
-        Tensor::from_vec(max_pool2d_backward(d.as_slice::<T>()?, argmax.as_slice::<i64>()?, g)?, &nhwc(g, true))
+/// Routes each output gradient to the first cell of its window holding the maximum.
+fn max_pool_backward(x: &Tensor, y: &Tensor, dy: &Tensor, g: &Pool2dGeometry) -> Result<Tensor> {
+    fn typed<T: Num + BufferElement>(x: &Tensor, y: &Tensor, dy: &Tensor, g: &Pool2dGeometry) -> Result<Tensor> {
+        let (xc, d) = (x.contiguous()?, cast_untracked(dy, T::DTYPE)?.contiguous()?);
+        Tensor::from_vec(max_pool2d_backward(xc.as_slice::<T>()?, y.as_slice::<T>()?, d.as_slice::<T>()?, g)?, &nhwc(g, true))
     }
-    match dy.dtype() {
-        DType::F32 => typed::<f32>(dy, argmax, g),
-        DType::F64 => typed::<f64>(dy, argmax, g),
-        d => Err(dtype_err!("max_pool: cannot differentiate with a {d} gradient")),
+    match x.dtype() {
+        DType::F32 => typed::<f32>(x, y, dy, g),
+        DType::F64 => typed::<f64>(x, y, dy, g),
+        d => Err(dtype_err!("max_pool: cannot differentiate {d} inputs")),
     }
 }
 
