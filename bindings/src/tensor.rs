@@ -178,10 +178,10 @@ impl PyTensor {
         binary(slf.py(), o, slf.as_any(), ops::divide)
     }
     fn __matmul__(slf: &Bound<'_, Self>, o: &Bound<'_, PyAny>) -> PyResult<PyObject> {
-        binary(slf.py(), slf.as_any(), o, ops::matmul)
+        binary(slf.py(), slf.as_any(), o, pyops::linalg::matmul_releasing_gil)
     }
     fn __rmatmul__(slf: &Bound<'_, Self>, o: &Bound<'_, PyAny>) -> PyResult<PyObject> {
-        binary(slf.py(), o, slf.as_any(), ops::matmul)
+        binary(slf.py(), o, slf.as_any(), pyops::linalg::matmul_releasing_gil)
     }
     fn __pow__(slf: &Bound<'_, Self>, o: &Bound<'_, PyAny>, _modulo: Option<&Bound<'_, PyAny>>) -> PyResult<PyObject> {
         binary(slf.py(), slf.as_any(), o, pyops::elementwise::power)
