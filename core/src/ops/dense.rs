@@ -4,13 +4,14 @@
 //! Dtype rule: float32 or float64 operands of one dtype (the layer casts its inputs).
 
 use crate::autograd::{needs_grad, record};
-use crate::cpu::matmul::gemm;
+use crate::cpu::gemm::GemmScalar;
+use crate::cpu::matmul::{gemm_bias_act, zeroed_vec};
 use crate::error::{Error, Result};
 use crate::ops::linalg::transpose_last2;
 use crate::ops::reduce::sum;
 use crate::ops::shape::reshape;
 use crate::shape_err;
-use crate::storage::{try_vec, BufferElement};
+use crate::storage::BufferElement;
 use crate::tensor::Tensor;
 use crate::{dispatch_float, dtype_err};
 
@@ -35,8 +36,9 @@ impl DenseActivation {
     }
 }
 
-/// y = act(x2d @ w + b) for a row-major x2d [m, k] and w [k, n].
-fn forward_typed<T: BufferElement + Default + std::ops::Add<Output = T> + std::ops::Mul<Output = T> + Float>(
+/// y = act(x2d @ w + b) for a row-major x2d [m, k] and w [k, n]: bias and relu ride in the
+/// GEMM's epilogue; sigmoid and tanh take one more pass over the output.
+fn forward_typed<T: BufferElement + GemmScalar + Float>(
     x: &Tensor,
     w: &Tensor,
     b: Option<&Tensor>,
@@ -47,42 +49,19 @@ fn forward_typed<T: BufferElement + Default + std::ops::Add<Output = T> + std::o
 ) -> Result<Vec<T>> {
     let xs = x.as_slice::<T>()?;
     let ws = w.as_slice::<T>()?;
-    let mut out: Vec<T> = try_vec(m * n, T::default())?;
-    gemm(m, n, k, xs, k as isize, 1, ws, n as isize, 1, &mut out);
     let bias = b.map(|b| b.as_slice::<T>()).transpose()?;
-    for row in out.chunks_mut(n.max(1)) {
-        if let Some(bias) = bias {
-            for (o, &bv) in row.iter_mut().zip(bias) {
-                *o = *o + bv;
-            }
-        }
-        match act {
-            DenseActivation::Linear => {}
-            DenseActivation::Relu => {
-                for o in row.iter_mut() {
-                    if !(*o > T::default()) && !o.is_nan_() {
-                        *o = T::default();
-                    }
-                }
-            }
-            DenseActivation::Sigmoid => {
-                for o in row.iter_mut() {
-                    *o = o.sigmoid_();
-                }
-            }
-            DenseActivation::Tanh => {
-                for o in row.iter_mut() {
-                    *o = o.tanh_();
-                }
-            }
-        }
+    let mut out: Vec<T> = zeroed_vec(m * n)?;
+    gemm_bias_act(m, n, k, xs, k as isize, 1, ws, n as isize, 1, bias, act == DenseActivation::Relu, &mut out);
+    match act {
+        DenseActivation::Sigmoid => out.iter_mut().for_each(|o| *o = o.sigmoid_()),
+        DenseActivation::Tanh => out.iter_mut().for_each(|o| *o = o.tanh_()),
+        DenseActivation::Linear | DenseActivation::Relu => {}
     }
     Ok(out)
 }
 
 /// Scalar helpers the fused kernels need, for f32 and f64.
 pub trait Float: Copy + PartialOrd {
-    fn is_nan_(self) -> bool;
     fn sigmoid_(self) -> Self;
     fn tanh_(self) -> Self;
     fn one_minus(self) -> Self;
@@ -91,10 +70,6 @@ pub trait Float: Copy + PartialOrd {
 macro_rules! float_impl {
     ($t:ty) => {
         impl Float for $t {
-            #[inline(always)]
-            fn is_nan_(self) -> bool {
-                self.is_nan()
-            }
             #[inline(always)]
             fn sigmoid_(self) -> Self {
                 if self >= 0.0 {
