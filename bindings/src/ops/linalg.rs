@@ -209,7 +209,14 @@ pub fn diagonal(x: &Bound<'_, PyAny>, offset: isize, axis1: isize, axis2: isize)
     Ok(PyTensor::new(ops::diagonal(&to_tensor(x)?, offset, axis1, axis2).py()?))
 }
 
+/// The GEMM micro-kernels this machine uses ("avx512", "avx2" or "portable"); for benchmarks.
+#[pyfunction]
+fn _gemm_kernel() -> &'static str {
+    lamina_core::cpu::gemm::kernel_name()
+}
+
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(_gemm_kernel, m)?)?;
     m.add_function(wrap_pyfunction!(matmul, m)?)?;
     m.add_function(wrap_pyfunction!(dot, m)?)?;
     m.add_function(wrap_pyfunction!(tensordot, m)?)?;
