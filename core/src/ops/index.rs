@@ -293,7 +293,9 @@ impl NormIndex {
         let values = broadcast_to(&cast_untracked(values, base.dtype())?.detach(), &out_shape)
             .map_err(|_| shape_err!("{op}: values of shape {:?} do not fit the indexed shape {out_shape:?}", values.shape()))?
             .contiguous()?;
-        let mut base = base.detach();
+        // Written in place when nothing else shares `base`'s storage (a fresh zeros), copied
+        // otherwise (copy-on-write in storage_mut).
+        let mut base = base;
         let dst = base.storage_mut()?;
         if accumulate {
             dispatch_numeric!(dst, T, d => scatter_values::<T>(d, &plan, &values, |a, b| *a = *a + b, op)?,
