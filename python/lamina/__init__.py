@@ -7,7 +7,7 @@ face plus the Keras-style API built on it.
 from lamina._core import Tensor, Variable
 from lamina.tensors import convert_to_tensor, tensor
 from lamina.autodiff import GradientTape, stop_gradient
-from lamina import ops
+from lamina import ops, random, utils
 
 __version__ = "0.1.0"
 
@@ -17,6 +17,8 @@ __all__ = [
     "Variable",
     "convert_to_tensor",
     "ops",
+    "random",
     "stop_gradient",
     "tensor",
+    "utils",
 ]
