@@ -18,17 +18,22 @@ Run in an environment with both packages: python bench/conv.py [--reps 15]
 
 from __future__ import annotations
 
-import argparse
-import platform
-import statistics
-import time
+import os
 
-import numpy as np
-import torch
-import torch.nn.functional as F
+# numpy's OpenBLAS threads spin while idle and steal the cores both libraries time.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-import lamina as lm
-from lamina import ops
+import argparse  # noqa: E402
+import platform  # noqa: E402
+import statistics  # noqa: E402
+import time  # noqa: E402
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+
+import lamina as lm  # noqa: E402
+from lamina import ops  # noqa: E402
 
 torch.set_num_threads(2)
 

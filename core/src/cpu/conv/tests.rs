@@ -64,8 +64,8 @@ fn geometries() -> Vec<Conv2dGeometry> {
     }
     // A pointwise (1x1) convolution takes the no-packing path.
     v.push(Conv2dGeometry { k_h: 1, k_w: 1, out_h: 7, out_w: 6, ..base });
-    // One input channel per group takes the direct path: a one-channel input, and depthwise
-    // with multiplier 1 and padding.
+    // A one-channel input (one GEMM), and depthwise with multiplier 1 and padding (the direct
+    // path; the groups = 4 cases above have multiplier 2).
     v.push(Conv2dGeometry { in_c: 1, out_c: 5, out_h: 5, out_w: 5, ..base });
     v.push(Conv2dGeometry { groups: 4, out_c: 4, pad_top: 1, pad_left: 1, out_h: 7, out_w: 7, ..base });
     v
