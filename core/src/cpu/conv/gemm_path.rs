@@ -17,7 +17,7 @@ pub(super) fn forward<T: ConvElem>(x: &[T], w: &[T], g: &Conv2dGeometry) -> Resu
         return Ok(out);
     }
     let (o, kp) = (g.out_c, g.patch_len());
-    let blk = rows_per_block(g.out_rows(), kp, std::mem::size_of::<T>(), std::env::var("TMP_FB").ok().and_then(|v| v.parse().ok()).unwrap_or(FORWARD_BLOCK_BYTES));
+    let blk = rows_per_block(g.out_rows(), kp, std::mem::size_of::<T>(), FORWARD_BLOCK_BYTES);
     let parallel = g.work() >= PARALLEL_MIN_WORK;
     for_each_block(&mut out, blk * o, parallel, |bi, out_blk| forward_block(x, w, g, bi * blk, out_blk))?;
     Ok(out)
