@@ -120,9 +120,10 @@ impl Conv2dGeometry {
     fn is_depthwise(&self) -> bool {
         self.group_in() == 1 && self.groups > 1
     }
-    /// Multiply-adds of one pass (forward or either gradient).
+    /// Multiply-adds of one pass (forward or either gradient): each output element is a dot
+    /// product of one patch.
     fn work(&self) -> usize {
-        self.out_rows().saturating_mul(self.patch_len()).saturating_mul(self.group_out())
+        self.out_rows().saturating_mul(self.patch_len()).saturating_mul(self.out_c)
     }
 }
 

@@ -59,6 +59,19 @@ fn for_each_tap(g: &Conv2dGeometry, c0: usize, y: usize, x: usize, mut f: impl F
     }
 }
 
+/// Writes the patch under output pixel (y, x) of one image (channels c0.. of the group) into
+/// `row` (patch_len long), zeros where it lies in the padding.
+#[inline(always)]
+pub(super) fn fill_patch<T: ConvElem>(img: &[T], g: &Conv2dGeometry, c0: usize, y: usize, x: usize, row: &mut [T]) {
+    for_each_tap(g, c0, y, x, |dst, src, len| {
+        let d = &mut row[dst..dst + len];
+        match src {
+            Some(s) => copy_short(d, &img[s..s + len]),
+            None => d.fill(T::zero()),
+        }
+    });
+}
+
 /// Packs patch rows `r0 .. r0 + rows` of group `grp` into `cols` (rows x patch_len).
 #[inline(always)]
 fn im2col_body<T: ConvElem>(x: &[T], g: &Conv2dGeometry, grp: usize, r0: usize, cols: &mut [T]) {
@@ -68,14 +81,7 @@ fn im2col_body<T: ConvElem>(x: &[T], g: &Conv2dGeometry, grp: usize, r0: usize, 
     let mut px = pixel_of(g, r0);
     for row in cols.chunks_exact_mut(kp) {
         let (b, y, xo) = px;
-        let img = &x[b * img_len..(b + 1) * img_len];
-        for_each_tap(g, c0, y, xo, |dst, src, len| {
-            let d = &mut row[dst..dst + len];
-            match src {
-                Some(s) => copy_short(d, &img[s..s + len]),
-                None => d.fill(T::zero()),
-            }
-        });
+        fill_patch(&x[b * img_len..(b + 1) * img_len], g, c0, y, xo, row);
         px = next_pixel(g, px);
     }
 }
