@@ -187,7 +187,7 @@ fn rows_per_block(total_rows: usize, patch_len: usize, elem_bytes: usize, target
 /// Below this many multiply-adds a pass stays on the calling thread.
 const PARALLEL_MIN_WORK: usize = 1 << 20;
 
-const FORWARD_BLOCK_BYTES: usize = 256 << 10;
+const FORWARD_BLOCK_BYTES: usize = 512 << 10;
 const FILTER_BLOCK_BYTES: usize = 2 << 20;
 
 /// Calls `f(block_index, block)` for each `chunk`-long block of `data`, in parallel or not.
