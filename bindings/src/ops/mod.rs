@@ -10,6 +10,7 @@ pub mod index;
 pub mod linalg;
 pub mod nn;
 pub mod random;
+pub mod recurrent;
 pub mod reduce;
 pub mod shape;
 
@@ -51,6 +52,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     linalg::register(m)?;
     nn::register(m)?;
     random::register(m)?;
+    recurrent::register(m)?;
     reduce::register(m)?;
     shape::register(m)?;
     Ok(())
