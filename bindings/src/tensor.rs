@@ -184,10 +184,10 @@ impl PyTensor {
         binary(slf.py(), o, slf.as_any(), ops::divide)
     }
     fn __matmul__(slf: &Bound<'_, Self>, o: &Bound<'_, PyAny>) -> PyResult<PyObject> {
-        binary(slf.py(), slf.as_any(), o, ops::matmul)
+        binary(slf.py(), slf.as_any(), o, pyops::linalg::matmul_releasing_gil)
     }
     fn __rmatmul__(slf: &Bound<'_, Self>, o: &Bound<'_, PyAny>) -> PyResult<PyObject> {
-        binary(slf.py(), o, slf.as_any(), ops::matmul)
+        binary(slf.py(), o, slf.as_any(), pyops::linalg::matmul_releasing_gil)
     }
     fn __pow__(slf: &Bound<'_, Self>, o: &Bound<'_, PyAny>, _modulo: Option<&Bound<'_, PyAny>>) -> PyResult<PyObject> {
         binary(slf.py(), slf.as_any(), o, pyops::elementwise::power)
@@ -206,6 +206,39 @@ impl PyTensor {
     }
     fn __richcmp__(slf: &Bound<'_, Self>, o: &Bound<'_, PyAny>, op: CompareOp) -> PyResult<PyObject> {
         binary(slf.py(), slf.as_any(), o, pyops::elementwise::comparison(op))
+    }
+    fn __floordiv__(slf: &Bound<'_, Self>, o: &Bound<'_, PyAny>) -> PyResult<PyObject> {
+        binary(slf.py(), slf.as_any(), o, ops::floor_divide)
+    }
+    fn __rfloordiv__(slf: &Bound<'_, Self>, o: &Bound<'_, PyAny>) -> PyResult<PyObject> {
+        binary(slf.py(), o, slf.as_any(), ops::floor_divide)
+    }
+    fn __mod__(slf: &Bound<'_, Self>, o: &Bound<'_, PyAny>) -> PyResult<PyObject> {
+        binary(slf.py(), slf.as_any(), o, ops::r#mod)
+    }
+    fn __rmod__(slf: &Bound<'_, Self>, o: &Bound<'_, PyAny>) -> PyResult<PyObject> {
+        binary(slf.py(), o, slf.as_any(), ops::r#mod)
+    }
+    fn __and__(slf: &Bound<'_, Self>, o: &Bound<'_, PyAny>) -> PyResult<PyObject> {
+        binary(slf.py(), slf.as_any(), o, ops::bitwise_and)
+    }
+    fn __rand__(slf: &Bound<'_, Self>, o: &Bound<'_, PyAny>) -> PyResult<PyObject> {
+        binary(slf.py(), o, slf.as_any(), ops::bitwise_and)
+    }
+    fn __or__(slf: &Bound<'_, Self>, o: &Bound<'_, PyAny>) -> PyResult<PyObject> {
+        binary(slf.py(), slf.as_any(), o, ops::bitwise_or)
+    }
+    fn __ror__(slf: &Bound<'_, Self>, o: &Bound<'_, PyAny>) -> PyResult<PyObject> {
+        binary(slf.py(), o, slf.as_any(), ops::bitwise_or)
+    }
+    fn __xor__(slf: &Bound<'_, Self>, o: &Bound<'_, PyAny>) -> PyResult<PyObject> {
+        binary(slf.py(), slf.as_any(), o, ops::bitwise_xor)
+    }
+    fn __rxor__(slf: &Bound<'_, Self>, o: &Bound<'_, PyAny>) -> PyResult<PyObject> {
+        binary(slf.py(), o, slf.as_any(), ops::bitwise_xor)
+    }
+    fn __invert__(&self) -> PyResult<PyTensor> {
+        Ok(PyTensor::new(ops::bitwise_invert(&self.inner).py()?))
     }
 
     /// `x.reshape(shape)` or `x.reshape(d0, d1, ...)`.

@@ -9,7 +9,7 @@ use rayon::prelude::*;
 
 use crate::cpu::num::Float;
 use crate::cpu::parallel::PARALLEL_MIN_ELEMENTS;
-use crate::dtype::{DType, Element};
+use crate::dtype::DType;
 use crate::error::{Error, Result};
 use crate::ops::elementwise::cast_untracked;
 use crate::storage::CpuBuffer;

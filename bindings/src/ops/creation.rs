@@ -1,9 +1,12 @@
-//! Bindings of tensor creation: tensor/convert_to_tensor.
+//! Bindings of tensor creation: convert_to_tensor, zeros/ones/full (and `_like`), arange,
+//! eye, identity.
 
-use lamina_core::ops;
+use lamina_core::{ops, DType, Tensor};
+use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyFloat, PyInt};
 
-use crate::convert::{opt_dtype, to_tensor};
+use crate::convert::{opt_dtype, parse_static_shape, to_tensor};
 use crate::errors::IntoPyResult;
 use crate::tensor::PyTensor;
 
@@ -19,7 +22,194 @@ fn convert_to_tensor(x: &Bound<'_, PyAny>, dtype: Option<&Bound<'_, PyAny>>) -> 
     }))
 }
 
+/// Return a new tensor of given shape and type, filled with zeros.
+///
+/// Args:
+///     shape: the shape (an int or a sequence of ints).
+///     dtype: the dtype (default float32).
+///
+/// Returns:
+///     A tensor of zeros.
+#[pyfunction]
+#[pyo3(signature = (shape, dtype=None))]
+fn zeros(shape: &Bound<'_, PyAny>, dtype: Option<&Bound<'_, PyAny>>) -> PyResult<PyTensor> {
+    Ok(PyTensor::new(ops::zeros(&parse_static_shape(shape)?, opt_dtype(dtype)?).py()?))
+}
+
+/// Return a new tensor of given shape and type, filled with ones.
+///
+/// Args:
+///     shape: the shape (an int or a sequence of ints).
+///     dtype: the dtype (default float32).
+///
+/// Returns:
+///     A tensor of ones.
+#[pyfunction]
+#[pyo3(signature = (shape, dtype=None))]
+fn ones(shape: &Bound<'_, PyAny>, dtype: Option<&Bound<'_, PyAny>>) -> PyResult<PyTensor> {
+    Ok(PyTensor::new(ops::ones(&parse_static_shape(shape)?, opt_dtype(dtype)?).py()?))
+}
+
+/// A tensor of `shape` and `dtype` holding `fill`: a number, or a tensor broadcast to `shape`.
+fn filled(shape: &[usize], fill: &Bound<'_, PyAny>, dtype: DType) -> PyResult<Tensor> {
+    if fill.downcast::<PyFloat>().is_ok() || fill.downcast::<PyInt>().is_ok() {
+        let v: f64 = if fill.downcast::<PyBool>().is_ok() { f64::from(u8::from(fill.extract::<bool>()?)) } else { fill.extract()? };
+        return ops::full(shape, v, dtype).py();
+    }
+    let t = to_tensor(fill)?;
+    if t.numel() == 1 && t.rank() == 0 {
+        return ops::full(shape, t.item().py()?, dtype).py();
+    }
+    let b = ops::broadcast_to(&ops::cast(&t.detach(), dtype).py()?, shape).py()?;
+    b.contiguous().py()
+}
+
+/// Return a new tensor of given shape and type, filled with `fill_value`.
+///
+/// Args:
+///     shape: the shape (an int or a sequence of ints).
+///     fill_value: the value (a number, or a tensor broadcast to `shape`).
+///     dtype: the dtype (default float32).
+///
+/// Returns:
+///     The filled tensor.
+#[pyfunction]
+#[pyo3(signature = (shape, fill_value, dtype=None))]
+fn full(shape: &Bound<'_, PyAny>, fill_value: &Bound<'_, PyAny>, dtype: Option<&Bound<'_, PyAny>>) -> PyResult<PyTensor> {
+    let dt = opt_dtype(dtype)?.unwrap_or(DType::F32);
+    Ok(PyTensor::new(filled(&parse_static_shape(shape)?, fill_value, dt)?))
+}
+
+/// Return a tensor of zeros with the same shape and type as `x`.
+///
+/// Args:
+///     x: the tensor whose shape (and, by default, dtype) to use.
+///     dtype: overrides the dtype.
+///
+/// Returns:
+///     A tensor of zeros.
+#[pyfunction]
+#[pyo3(signature = (x, dtype=None))]
+fn zeros_like(x: &Bound<'_, PyAny>, dtype: Option<&Bound<'_, PyAny>>) -> PyResult<PyTensor> {
+    Ok(PyTensor::new(ops::zeros_like(&to_tensor(x)?, opt_dtype(dtype)?).py()?))
+}
+
+/// Return a tensor of ones with the same shape and type as `x`.
+///
+/// Args:
+///     x: the tensor whose shape (and, by default, dtype) to use.
+///     dtype: overrides the dtype.
+///
+/// Returns:
+///     A tensor of ones.
+#[pyfunction]
+#[pyo3(signature = (x, dtype=None))]
+fn ones_like(x: &Bound<'_, PyAny>, dtype: Option<&Bound<'_, PyAny>>) -> PyResult<PyTensor> {
+    Ok(PyTensor::new(ops::ones_like(&to_tensor(x)?, opt_dtype(dtype)?).py()?))
+}
+
+/// Return a full tensor with the same shape and type as `x`.
+///
+/// Args:
+///     x: the tensor whose shape (and, by default, dtype) to use.
+///     fill_value: the value (a number, or a tensor broadcast to the shape of `x`).
+///     dtype: overrides the dtype.
+///
+/// Returns:
+///     The filled tensor.
+#[pyfunction]
+#[pyo3(signature = (x, fill_value, dtype=None))]
+fn full_like(x: &Bound<'_, PyAny>, fill_value: &Bound<'_, PyAny>, dtype: Option<&Bound<'_, PyAny>>) -> PyResult<PyTensor> {
+    let t = to_tensor(x)?;
+    let dt = opt_dtype(dtype)?.unwrap_or(t.dtype());
+    Ok(PyTensor::new(filled(t.shape(), fill_value, dt)?))
+}
+
+/// A Python number or 0-d tensor as f64, and whether it was an integer.
+fn number(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<(f64, bool)> {
+    if obj.downcast::<PyInt>().is_ok() {
+        return Ok((obj.extract::<i64>()? as f64, true));
+    }
+    if obj.downcast::<PyFloat>().is_ok() {
+        return Ok((obj.extract()?, false));
+    }
+    let t = to_tensor(obj).map_err(|_| PyTypeError::new_err(format!("arange: {what} must be a number")))?;
+    Ok((t.item().py()?, !t.dtype().is_float()))
+}
+
+/// Return evenly spaced values within a given interval: `start, start + step, ...` up to
+/// (excluding) `stop`.
+///
+/// Args:
+///     start: the first value, or the end of the interval when `stop` is None (then the
+///         interval starts at 0).
+///     stop: the end of the interval (excluded).
+///     step: the spacing between values.
+///     dtype: the dtype (default: int32 if every argument is an integer, else float32).
+///
+/// Returns:
+///     A 1-D tensor.
+#[pyfunction]
+#[pyo3(signature = (start, stop=None, step=None, dtype=None), text_signature = "(start, stop=None, step=1, dtype=None)")]
+fn arange(start: &Bound<'_, PyAny>, stop: Option<&Bound<'_, PyAny>>, step: Option<&Bound<'_, PyAny>>, dtype: Option<&Bound<'_, PyAny>>) -> PyResult<PyTensor> {
+    let (mut a, mut a_int) = number(start, "start")?;
+    let (b, b_int) = match stop {
+        Some(s) if !s.is_none() => number(s, "stop")?,
+        _ => {
+            let end = (a, a_int);
+            (a, a_int) = (0.0, true);
+            end
+        }
+    };
+    let (st, st_int) = match step {
+        Some(s) if !s.is_none() => number(s, "step")?,
+        _ => (1.0, true),
+    };
+    let dt = opt_dtype(dtype)?.unwrap_or(if a_int && b_int && st_int { DType::I32 } else { DType::F32 });
+    Ok(PyTensor::new(ops::arange(a, b, st, dt).py()?))
+}
+
+/// Return a 2-D tensor with ones on the diagonal and zeros elsewhere.
+///
+/// Args:
+///     N: the number of rows.
+///     M: the number of columns (default `N`).
+///     k: the diagonal: 0 the main one, positive above it, negative below.
+///     dtype: the dtype (default float32).
+///
+/// Returns:
+///     An N x M tensor.
+#[pyfunction]
+#[pyo3(signature = (N, M=None, k=0, dtype=None))]
+#[allow(non_snake_case)]
+fn eye(N: usize, M: Option<usize>, k: i64, dtype: Option<&Bound<'_, PyAny>>) -> PyResult<PyTensor> {
+    Ok(PyTensor::new(ops::eye(N, M, k, opt_dtype(dtype)?).py()?))
+}
+
+/// Return the identity tensor: a square matrix with ones on the main diagonal.
+///
+/// Args:
+///     n: the number of rows and columns.
+///     dtype: the dtype (default float32).
+///
+/// Returns:
+///     An n x n tensor.
+#[pyfunction]
+#[pyo3(signature = (n, dtype=None))]
+fn identity(n: usize, dtype: Option<&Bound<'_, PyAny>>) -> PyResult<PyTensor> {
+    Ok(PyTensor::new(ops::eye(n, None, 0, opt_dtype(dtype)?).py()?))
+}
+
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(convert_to_tensor, m)?)?;
+    m.add_function(wrap_pyfunction!(zeros, m)?)?;
+    m.add_function(wrap_pyfunction!(ones, m)?)?;
+    m.add_function(wrap_pyfunction!(full, m)?)?;
+    m.add_function(wrap_pyfunction!(zeros_like, m)?)?;
+    m.add_function(wrap_pyfunction!(ones_like, m)?)?;
+    m.add_function(wrap_pyfunction!(full_like, m)?)?;
+    m.add_function(wrap_pyfunction!(arange, m)?)?;
+    m.add_function(wrap_pyfunction!(eye, m)?)?;
+    m.add_function(wrap_pyfunction!(identity, m)?)?;
     Ok(())
 }

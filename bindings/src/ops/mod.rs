@@ -5,6 +5,7 @@ use pyo3::prelude::*;
 
 pub mod conv;
 pub mod creation;
+pub mod dense;
 pub mod elementwise;
 pub mod index;
 pub mod linalg;
@@ -47,6 +48,7 @@ macro_rules! binary_pyfunctions {
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     conv::register(m)?;
     creation::register(m)?;
+    dense::register(m)?;
     elementwise::register(m)?;
     index::register(m)?;
     linalg::register(m)?;

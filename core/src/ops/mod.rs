@@ -3,6 +3,7 @@
 
 pub mod conv;
 pub mod creation;
+pub mod dense;
 pub mod dispatch;
 pub mod elementwise;
 pub mod index;
@@ -17,6 +18,7 @@ pub mod shape;
 
 pub use conv::*;
 pub use creation::*;
+pub use dense::*;
 pub use elementwise::*;
 pub use index::*;
 pub use linalg::*;

@@ -1,12 +1,20 @@
-//! Shape ops. Reshape, transpose, expand_dims, squeeze and broadcast_to return views sharing
-//! storage whenever the layout allows; the rest copy.
+//! Shape ops. Reshape, transpose, expand_dims, squeeze, broadcast_to, swapaxes, moveaxis,
+//! flip and the pieces of split return views sharing storage whenever the layout allows;
+//! concatenate, stack, tile, repeat and pad copy, in blocks.
+//!
+//! Dtype rule: every op keeps the input dtype; concatenate and stack promote mixed inputs as
+//! binary ops do (bool < int32 < int64 < float32 < float64).
 
-use crate::autograd::{needs_grad, record1};
-use crate::error::Result;
-use crate::layout::{checked_numel, normalize_axis};
+use crate::autograd::{needs_grad, record, record1};
+use crate::cpu::copy::{concat_into, copy_into_block};
+use crate::dtype::{promote, DType};
+use crate::error::{Error, Result};
+use crate::layout::{checked_numel, normalize_axes, normalize_axis, Layout};
 use crate::ops::dispatch::sum_to_shape;
-use crate::shape_err;
+use crate::ops::elementwise::cast;
+use crate::storage::{BufferElement, CpuBuffer};
 use crate::tensor::Tensor;
+use crate::{dtype_err, shape_err, value_err, with_buffer};
 
 /// `reshape(x, shape)` for a fully known shape (the bindings resolve a -1 entry).
 pub fn reshape(x: &Tensor, shape: &[usize]) -> Result<Tensor> {
@@ -110,3 +118,334 @@ pub fn broadcast_to(x: &Tensor, shape: &[usize]) -> Result<Tensor> {
     Ok(record1("broadcast_to", &[x], out, move |g, _| Ok(vec![Some(sum_to_shape(g, &in_shape)?)])))
 }
 
+/// `swapaxes(x, axis1, axis2)`: a view with two axes exchanged.
+pub fn swapaxes(x: &Tensor, axis1: isize, axis2: isize) -> Result<Tensor> {
+    let r = x.rank();
+    let (a, b) = (normalize_axis(axis1, r, "swapaxes")?, normalize_axis(axis2, r, "swapaxes")?);
+    let mut perm: Vec<isize> = (0..r as isize).collect();
+    perm.swap(a, b);
+    transpose(x, Some(&perm))
+}
+
+/// `moveaxis(x, source, destination)`: a view with the `source` axes moved to the
+/// `destination` positions, the other axes keeping their order.
+pub fn moveaxis(x: &Tensor, source: &[isize], destination: &[isize]) -> Result<Tensor> {
+    let r = x.rank();
+    if source.len() != destination.len() {
+        return Err(shape_err!("moveaxis: source {source:?} and destination {destination:?} must have the same number of elements"));
+    }
+    let norm = |v: &[isize]| -> Result<Vec<usize>> {
+        let n: Vec<usize> = v.iter().map(|&a| normalize_axis(a, r, "moveaxis")).collect::<Result<_>>()?;
+        if (1..n.len()).any(|i| n[..i].contains(&n[i])) {
+            return Err(Error::Axis(format!("moveaxis: repeated axis in {v:?}")));
+        }
+        Ok(n)
+    };
+    let (src, dst) = (norm(source)?, norm(destination)?);
+    let mut order: Vec<usize> = (0..r).filter(|a| !src.contains(a)).collect();
+    let mut pairs: Vec<(usize, usize)> = dst.into_iter().zip(src).collect();
+    pairs.sort_unstable();
+    for (d, s) in pairs {
+        order.insert(d, s);
+    }
+    let perm: Vec<isize> = order.into_iter().map(|a| a as isize).collect();
+    transpose(x, Some(&perm))
+}
+
+/// `ravel(x)`: the elements as a 1-D tensor (a view when the layout allows).
+pub fn ravel(x: &Tensor) -> Result<Tensor> {
+    reshape(x, &[x.numel()])
+}
+
+/// `flip(x, axis=None)`: the elements in reverse order along `axes` (every axis when None),
+/// as a negative-stride view.
+pub fn flip(x: &Tensor, axes: Option<&[isize]>) -> Result<Tensor> {
+    let ax = normalize_axes(axes, x.rank(), "flip")?;
+    let mut l = x.layout().clone();
+    for &a in &ax {
+        let d = l.shape()[a];
+        l = l.slice_axis(a, d.saturating_sub(1), d, -1);
+    }
+    let out = x.with_layout(l)?;
+    if !needs_grad(&[x]) {
+        return Ok(out);
+    }
+    let ax: Vec<isize> = ax.into_iter().map(|a| a as isize).collect();
+    Ok(record1("flip", &[x], out, move |g, _| Ok(vec![Some(flip(g, Some(&ax))?)])))
+}
+
+/// The dtype several tensors combine in (concatenate, stack).
+fn common_dtype(xs: &[Tensor]) -> Option<DType> {
+    xs.iter().map(|t| t.dtype()).reduce(promote)
+}
+
+/// `concatenate(xs, axis=0)`: the tensors joined along an existing axis. Inputs of different
+/// dtypes are promoted as binary ops do. Rows are block-copied, on both cores when large.
+pub fn concatenate(xs: &[Tensor], axis: isize) -> Result<Tensor> {
+    let first = xs.first().ok_or_else(|| value_err!("concatenate: need at least one tensor"))?;
+    if first.rank() == 0 {
+        return Err(shape_err!("concatenate: zero-dimensional tensors cannot be concatenated"));
+    }
+    let ax = normalize_axis(axis, first.rank(), "concatenate")?;
+    let mut out_shape = first.shape().to_vec();
+    out_shape[ax] = 0;
+    for t in xs {
+        let same_rank = t.rank() == first.rank();
+        if !same_rank || (0..first.rank()).any(|a| a != ax && t.shape()[a] != first.shape()[a]) {
+            return Err(shape_err!(
+                "concatenate: all inputs must have the same shape except along axis {axis}; got shapes {:?} and {:?}",
+                first.shape(),
+                t.shape()
+            ));
+        }
+        out_shape[ax] += t.shape()[ax];
+    }
+    let dtype = common_dtype(xs).unwrap_or(DType::F32);
+    let parts: Vec<Tensor> = xs.iter().map(|t| cast(t, dtype)).collect::<Result<_>>()?;
+    let n = checked_numel(&out_shape)?;
+    let mut out = CpuBuffer::zeros(dtype, n)?;
+    with_buffer!(&mut out, v => concat_typed(v, &out_shape, ax, &parts)?);
+    let out = Tensor::from_buffer(out, &out_shape)?;
+    let refs: Vec<&Tensor> = parts.iter().collect();
+    if !needs_grad(&refs) {
+        return Ok(out);
+    }
+    let sizes: Vec<usize> = parts.iter().map(|t| t.shape()[ax]).collect();
+    Ok(record1("concatenate", &refs, out, move |g, need| {
+        let mut start = 0;
+        let mut grads = Vec::with_capacity(sizes.len());
+        for (&d, &needed) in sizes.iter().zip(need) {
+            grads.push(if needed { Some(g.with_layout(g.layout().slice_axis(ax, start, d, 1))?) } else { None });
+            start += d;
+        }
+        Ok(grads)
+    }))
+}
+
+fn concat_typed<T: BufferElement>(out: &mut [T], out_shape: &[usize], ax: usize, parts: &[Tensor]) -> Result<()> {
+    let datas: Vec<&[T]> = parts
+        .iter()
+        .map(|t| Ok(T::slice(t.cpu_buffer()?).ok_or_else(|| dtype_err!("concatenate: dtype mismatch"))?))
+        .collect::<Result<_>>()?;
+    let views: Vec<(&[T], &Layout)> = datas.iter().zip(parts).map(|(d, t)| (*d, t.layout())).collect();
+    concat_into(out, out_shape, ax, &views);
+    Ok(())
+}
+
+/// `stack(x, axis=0)`: tensors of one shape joined along a new axis.
+pub fn stack(xs: &[Tensor], axis: isize) -> Result<Tensor> {
+    let first = xs.first().ok_or_else(|| value_err!("stack: need at least one tensor"))?;
+    if let Some(t) = xs.iter().find(|t| t.shape() != first.shape()) {
+        return Err(shape_err!("stack: all inputs must have the same shape; got shapes {:?} and {:?}", first.shape(), t.shape()));
+    }
+    let ax = normalize_axis(axis, first.rank() + 1, "stack")? as isize;
+    let expanded: Vec<Tensor> = xs.iter().map(|t| expand_dims(t, ax)).collect::<Result<_>>()?;
+    concatenate(&expanded, ax)
+}
+
+/// How `split` cuts an axis.
+#[derive(Clone, Debug)]
+pub enum SplitSpec {
+    /// This many equal pieces (the axis size must divide evenly).
+    Sections(usize),
+    /// Cut before each of these positions (numpy's `indices_or_sections` list).
+    Indices(Vec<i64>),
+}
+
+/// `split(x, indices_or_sections, axis=0)`: views of consecutive pieces of `x` along `axis`.
+pub fn split(x: &Tensor, spec: &SplitSpec, axis: isize) -> Result<Vec<Tensor>> {
+    let ax = normalize_axis(axis, x.rank(), "split")?;
+    let d = x.shape()[ax];
+    let bounds: Vec<(usize, usize)> = match spec {
+        SplitSpec::Sections(0) => return Err(value_err!("split: the number of sections must be positive")),
+        SplitSpec::Sections(n) => {
+            if d % n != 0 {
+                return Err(value_err!("split: axis {axis} of size {d} (shape {:?}) does not split into {n} equal sections", x.shape()));
+            }
+            (0..*n).map(|i| (i * d / n, (i + 1) * d / n)).collect()
+        }
+        SplitSpec::Indices(idx) => {
+            // Python slice clamping, as numpy.split does with x[prev:i].
+            let clamp = |i: i64| if i < 0 { (i + d as i64).max(0) as usize } else { (i as usize).min(d) };
+            let mut cuts: Vec<usize> = vec![0];
+            cuts.extend(idx.iter().map(|&i| clamp(i)));
+            cuts.push(d);
+            cuts.windows(2).map(|w| (w[0], w[1].max(w[0]))).collect()
+        }
+    };
+    let outs: Vec<Tensor> =
+        bounds.iter().map(|&(s, e)| x.with_layout(x.layout().slice_axis(ax, s, e - s, 1))).collect::<Result<_>>()?;
+    if !needs_grad(&[x]) {
+        return Ok(outs);
+    }
+    let shape = x.shape().to_vec();
+    Ok(record("split", &[x], outs, move |gs, _| {
+        // Pieces may overlap or leave gaps with unsorted indices: scatter each into place.
+        let mut total = Tensor::zeros(&shape, gs[0].dtype())?;
+        if bounds.windows(2).all(|w| w[0].1 == w[1].0) && bounds.first().map(|b| b.0) == Some(0) && bounds.last().map(|b| b.1) == Some(shape[ax]) {
+            total = concatenate(gs, ax as isize)?;
+        } else {
+            for (g, &(s, _)) in gs.iter().zip(&bounds) {
+                let mut start = vec![0i64; shape.len()];
+                start[ax] = s as i64;
+                let piece = crate::ops::index::slice_update(&Tensor::zeros(&shape, g.dtype())?, &start, g)?;
+                total = crate::ops::elementwise::add(&total, &piece)?;
+            }
+        }
+        Ok(vec![Some(total)])
+    }))
+}
+
+/// Left-pads `v` with `fill` to length `n`.
+fn left_pad(v: &[usize], n: usize, fill: usize) -> Vec<usize> {
+    let mut out = vec![fill; n.saturating_sub(v.len())];
+    out.extend_from_slice(v);
+    out
+}
+
+/// `tile(x, repeats)`: `x` repeated `repeats[i]` times along axis i (numpy: shorter `repeats`
+/// or a lower-rank `x` are padded with leading 1s). A broadcast view copied in blocks; its
+/// backward sums the copies.
+pub fn tile(x: &Tensor, repeats: &[usize]) -> Result<Tensor> {
+    let r = x.rank().max(repeats.len());
+    let shape = left_pad(x.shape(), r, 1);
+    let reps = left_pad(repeats, r, 1);
+    let interleaved: Vec<usize> = shape.iter().flat_map(|&d| [1, d]).collect();
+    let spread: Vec<usize> = shape.iter().zip(&reps).flat_map(|(&d, &k)| [k, d]).collect();
+    let out_shape: Vec<usize> = shape.iter().zip(&reps).map(|(&d, &k)| d * k).collect();
+    let v = broadcast_to(&reshape(x, &interleaved)?, &spread)?;
+    reshape(&v, &out_shape)
+}
+
+/// `repeat(x, repeats, axis=None)`: each element repeated along `axis` (of the flattened `x`
+/// when None); `repeats` is one count for all or one per element of that axis.
+pub fn repeat(x: &Tensor, repeats: &[usize], axis: Option<isize>) -> Result<Tensor> {
+    let (src, ax) = match axis {
+        None => (ravel(x)?, 0),
+        Some(a) => (x.clone(), normalize_axis(a, x.rank(), "repeat")?),
+    };
+    let d = src.shape()[ax];
+    match repeats {
+        [k] => {
+            let mut inserted = src.shape().to_vec();
+            inserted.insert(ax + 1, 1);
+            let mut spread = inserted.clone();
+            spread[ax + 1] = *k;
+            let mut out_shape = src.shape().to_vec();
+            out_shape[ax] = d * k;
+            reshape(&broadcast_to(&reshape(&src, &inserted)?, &spread)?, &out_shape)
+        }
+        _ if repeats.len() == d => {
+            let idx: Vec<i64> = repeats.iter().enumerate().flat_map(|(i, &k)| std::iter::repeat_n(i as i64, k)).collect();
+            let n = idx.len();
+            crate::ops::index::take(&src, &Tensor::from_vec(idx, &[n])?, Some(ax as isize))
+        }
+        _ => Err(shape_err!(
+            "repeat: repeats must be one count or one per element of axis {} (size {d}); got {} counts",
+            ax,
+            repeats.len()
+        )),
+    }
+}
+
+/// Padding modes of `pad`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PadMode {
+    Constant,
+    /// Mirror without repeating the edge: [1, 2, 3] padded by 2 -> [3, 2, 1, 2, 3, 2, 1].
+    Reflect,
+    /// Mirror repeating the edge: [1, 2, 3] padded by 2 -> [2, 1, 1, 2, 3, 3, 2].
+    Symmetric,
+}
+
+impl PadMode {
+    pub fn from_name(name: &str) -> Result<PadMode> {
+        match name.to_ascii_lowercase().as_str() {
+            "constant" => Ok(PadMode::Constant),
+            "reflect" => Ok(PadMode::Reflect),
+            "symmetric" => Ok(PadMode::Symmetric),
+            _ => Err(value_err!("pad: unknown mode '{name}': expected 'constant', 'reflect' or 'symmetric'")),
+        }
+    }
+}
+
+/// `pad(x, pad_width, mode="constant", constant_values=None)`: `pad_width[i] = (before, after)`
+/// elements added on axis i. Constant mode block-copies `x` into a filled buffer; reflect and
+/// symmetric mirror the edges (at most size-1, resp. size, elements per side, as TensorFlow).
+pub fn pad(x: &Tensor, pad_width: &[(usize, usize)], mode: PadMode, constant: f64) -> Result<Tensor> {
+    if pad_width.len() != x.rank() {
+        return Err(shape_err!("pad: pad_width has {} entries but the input of shape {:?} has {} axes", pad_width.len(), x.shape(), x.rank()));
+    }
+    if pad_width.iter().all(|&(b, a)| b == 0 && a == 0) {
+        return Ok(x.clone());
+    }
+    match mode {
+        PadMode::Constant => pad_constant(x, pad_width, constant),
+        PadMode::Reflect | PadMode::Symmetric => {
+            let mut cur = x.clone();
+            for (ax, &(before, after)) in pad_width.iter().enumerate() {
+                if before == 0 && after == 0 {
+                    continue;
+                }
+                cur = pad_mirror_axis(&cur, ax, before, after, mode)?;
+            }
+            Ok(cur)
+        }
+    }
+}
+
+fn pad_constant(x: &Tensor, pad_width: &[(usize, usize)], constant: f64) -> Result<Tensor> {
+    let out_shape: Vec<usize> = x.shape().iter().zip(pad_width).map(|(&d, &(b, a))| d + b + a).collect();
+    let start: Vec<usize> = pad_width.iter().map(|p| p.0).collect();
+    let mut out = CpuBuffer::full(x.dtype(), checked_numel(&out_shape)?, constant)?;
+    let src = x.cpu_buffer()?;
+    with_buffer!(&mut out, v => {
+        let s = BufferElement::slice(src).ok_or_else(|| dtype_err!("pad: dtype mismatch"))?;
+        copy_into_block(v, &out_shape, &start, s, x.layout())
+    });
+    let out = Tensor::from_buffer(out, &out_shape)?;
+    if !needs_grad(&[x]) {
+        return Ok(out);
+    }
+    let in_shape = x.shape().to_vec();
+    Ok(record1("pad", &[x], out, move |g, _| {
+        let mut l = g.layout().clone();
+        for (a, (&s, &d)) in start.iter().zip(&in_shape).enumerate() {
+            l = l.slice_axis(a, s, d, 1);
+        }
+        Ok(vec![Some(g.with_layout(l)?)])
+    }))
+}
+
+/// Mirrors `before`/`after` elements of axis `ax` onto its ends: reversed slices of `x`
+/// concatenated around it (both recorded, so the gradient folds the mirrored parts back).
+fn pad_mirror_axis(x: &Tensor, ax: usize, before: usize, after: usize, mode: PadMode) -> Result<Tensor> {
+    use crate::ops::index::{getitem, IndexItem, FULL};
+    let d = x.shape()[ax];
+    let limit = if mode == PadMode::Reflect { d.saturating_sub(1) } else { d };
+    if before > limit || after > limit {
+        return Err(value_err!(
+            "pad: {} padding of ({before}, {after}) on axis {ax} of size {d} (shape {:?}) must be at most {limit} per side",
+            if mode == PadMode::Reflect { "reflect" } else { "symmetric" },
+            x.shape()
+        ));
+    }
+    // Reflect skips the edge element, symmetric repeats it.
+    let skip = usize::from(mode == PadMode::Reflect);
+    let reversed = |first: usize, len: usize| -> Result<Tensor> {
+        // Elements first, first-1, ..., first-len+1.
+        let stop = first as i64 - len as i64;
+        let mut key = vec![FULL; ax];
+        key.push(IndexItem::Slice { start: Some(first as i64), stop: if stop < 0 { None } else { Some(stop) }, step: Some(-1) });
+        getitem(x, &key)
+    };
+    let mut parts = Vec::with_capacity(3);
+    if before > 0 {
+        parts.push(reversed(before - 1 + skip, before)?);
+    }
+    parts.push(x.clone());
+    if after > 0 {
+        parts.push(reversed(d - 1 - skip, after)?);
+    }
+    concatenate(&parts, ax as isize)
+}

@@ -1,7 +1,19 @@
-"""Linear algebra: matmul, dot, tensordot, einsum."""
+"""Linear algebra: matmul, dot, tensordot, einsum, outer, inner, vdot, trace, diagonal.
+
+All products run on the engine's packed GEMM (AVX-512 / AVX2 micro-kernels, both cores for
+large products); transposed and broadcast operands are read in place, never copied.
+"""
 
 from lamina import _core
 
 matmul = _core.matmul
+dot = _core.dot
+tensordot = _core.tensordot
+einsum = _core.einsum
+outer = _core.outer
+inner = _core.inner
+vdot = _core.vdot
+trace = _core.trace
+diagonal = _core.diagonal
 
-__all__ = ["matmul"]
+__all__ = ["matmul", "dot", "tensordot", "einsum", "outer", "inner", "vdot", "trace", "diagonal"]

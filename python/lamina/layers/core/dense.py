@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from lamina import activations, constraints, initializers, ops, regularizers
+from lamina import _core, activations, constraints, initializers, ops, regularizers
 from lamina.layers.layer import Layer
+
+# Activations the engine's fused dense op applies in the same pass.
+_FUSED = {activations.linear: "linear", activations.relu: "relu", activations.sigmoid: "sigmoid", activations.tanh: "tanh"}
 
 
 class Dense(Layer):
@@ -28,6 +31,7 @@ class Dense(Layer):
             raise ValueError(f"Received an invalid value for `units`, expected a positive integer. Received: units={units}")
         self.units = int(units)
         self.activation = activations.get(activation)
+        self._fused_activation = _FUSED.get(self.activation)
         self.use_bias = use_bias
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
@@ -54,10 +58,11 @@ class Dense(Layer):
                 f"Input 0 of layer \"{self.name}\" is incompatible with the layer: expected axis -1 of input shape "
                 f"to have value {self.kernel.shape[0]}, but received input with shape {tuple(inputs.shape)}"
             )
-        y = ops.matmul(inputs, self.kernel)
-        if self.bias is not None:
-            y = ops.add(y, self.bias)
-        return self.activation(y)
+        if inputs.dtype != self.kernel.dtype:
+            inputs = ops.cast(inputs, self.kernel.dtype)
+        if self._fused_activation is not None:
+            return _core.dense(inputs, self.kernel, self.bias, self._fused_activation)
+        return self.activation(_core.dense(inputs, self.kernel, self.bias, "linear"))
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape[:-1]) + (self.units,)

@@ -1,5 +1,21 @@
-//! Reductions over a set of axes: every output element folds the elements of the reduced
-//! sub-layout that sits under it.
+//! Reduction kernels. `plan` maps a tensor and its reduced axes onto a dense `[m, k, n]`
+//! block; `fold` drives the fold-shaped reductions over such a block (rows, columns, threads);
+//! `folds` holds the folds themselves (sum, prod, max/min, argmax/argmin, count) and
+//! `moments` the two-pass mean/variance. `simd` picks the instruction set at run time.
+//! `reduce` below is the generic strided fold, kept for callers that need an arbitrary
+//! accumulator over any layout.
+
+pub mod fold;
+pub mod folds;
+pub mod grad;
+pub mod moments;
+pub mod plan;
+pub mod simd;
+
+pub use fold::{fold_mkn, Fold};
+pub use folds::{ArgExtremum, CountNonzero, Extremum, MaybeNan, Prod, Sum};
+pub use moments::moments_mkn;
+pub use plan::Plan;
 
 use crate::error::Result;
 use crate::layout::Layout;

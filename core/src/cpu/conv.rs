@@ -1,1 +1,0 @@
-//! Convolution kernels (im2col + gemm).

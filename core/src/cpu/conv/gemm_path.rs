@@ -1,0 +1,159 @@
+//! Convolution through the GEMM: im2col blocks of output rows times the kernel (forward), the
+//! output gradient times the transposed kernel then col2im (input gradient), and patches^T
+//! times the output gradient (kernel gradient).
+
+use rayon::prelude::*;
+
+use super::patches::{col2im, im2col};
+use super::{for_each_block, rows_per_block, with_scratch, ConvElem, Conv2dGeometry, FILTER_BLOCK_BYTES, FORWARD_BLOCK_BYTES, PARALLEL_MIN_WORK};
+use crate::cpu::matmul::gemm;
+use crate::error::Result;
+use crate::storage::try_vec;
+
+/// The forward convolution: `x` (NHWC) with `w` (HWIO) into a new NHWC output.
+pub(super) fn forward<T: ConvElem>(x: &[T], w: &[T], g: &Conv2dGeometry) -> Result<Vec<T>> {
+    let mut out = try_vec(g.output_len(), T::zero())?;
+    if out.is_empty() || g.patch_len() == 0 {
+        return Ok(out);
+    }
+    let (o, kp) = (g.out_c, g.patch_len());
+    let blk = rows_per_block(g.out_rows(), kp, std::mem::size_of::<T>(), FORWARD_BLOCK_BYTES);
+    let parallel = g.work() >= PARALLEL_MIN_WORK;
+    for_each_block(&mut out, blk * o, parallel, |bi, out_blk| forward_block(x, w, g, bi * blk, out_blk))?;
+    Ok(out)
+}
+
+/// Output rows `r0 ..` (as many as `out` holds).
+fn forward_block<T: ConvElem>(x: &[T], w: &[T], g: &Conv2dGeometry, r0: usize, out: &mut [T]) -> Result<()> {
+    let (o, og, kp) = (g.out_c, g.group_out(), g.patch_len());
+    let rows = out.len() / o;
+    if g.is_pointwise() {
+        gemm(rows, o, kp, &x[r0 * kp..], kp as isize, 1, w, o as isize, 1, out);
+        return Ok(());
+    }
+    let tmp_len = if g.groups == 1 { 0 } else { rows * og };
+    with_scratch(rows * kp + tmp_len, |s: &mut [T]| {
+        let (cols, tmp) = s.split_at_mut(rows * kp);
+        for grp in 0..g.groups {
+            im2col(x, g, grp, r0, cols);
+            let wg = &w[grp * og..];
+            if g.groups == 1 {
+                gemm(rows, o, kp, cols, kp as isize, 1, wg, o as isize, 1, out);
+            } else {
+                gemm(rows, og, kp, cols, kp as isize, 1, wg, o as isize, 1, tmp);
+                for (orow, trow) in out.chunks_exact_mut(o).zip(tmp.chunks_exact(og)) {
+                    orow[grp * og..(grp + 1) * og].copy_from_slice(trow);
+                }
+            }
+        }
+        Ok(())
+    })
+}
+
+/// The gradient with respect to the input: each output gradient row times the transposed
+/// kernel gives a patch of input gradient, added back where the patch came from.
+pub(super) fn input_grad<T: ConvElem>(dy: &[T], w: &[T], g: &Conv2dGeometry) -> Result<Vec<T>> {
+    let mut dx = try_vec(g.input_len(), T::zero())?;
+    if dx.is_empty() || g.out_plane() == 0 || g.out_c == 0 || g.patch_len() == 0 {
+        return Ok(dx);
+    }
+    let (kp, plane, img_len) = (g.patch_len(), g.out_plane(), g.in_image_len());
+    let blk = rows_per_block(g.out_rows(), kp, std::mem::size_of::<T>(), FORWARD_BLOCK_BYTES);
+    let parallel = g.work() >= PARALLEL_MIN_WORK;
+    // Tasks own whole images, so their scatters never overlap.
+    let threads = rayon::current_num_threads().max(1);
+    let images_per_task = if parallel { g.batch.div_ceil(threads * 4).max(1) } else { g.batch };
+    for_each_block(&mut dx, images_per_task * img_len, parallel, |ti, dx_task| {
+        let b0 = ti * images_per_task;
+        let (start, end) = (b0 * plane, (b0 + dx_task.len() / img_len) * plane);
+        let mut r = start;
+        while r < end {
+            let rows = blk.min(end - r);
+            input_grad_block(dy, w, g, r, rows, b0, dx_task)?;
+            r += rows;
+        }
+        Ok(())
+    })?;
+    Ok(dx)
+}
+
+fn input_grad_block<T: ConvElem>(dy: &[T], w: &[T], g: &Conv2dGeometry, r0: usize, rows: usize, b0: usize, dx: &mut [T]) -> Result<()> {
+    let (o, og, kp) = (g.out_c, g.group_out(), g.patch_len());
+    if g.is_pointwise() {
+        let at = (r0 - b0 * g.out_plane()) * kp;
+        gemm(rows, kp, o, &dy[r0 * o..], o as isize, 1, w, 1, o as isize, &mut dx[at..at + rows * kp]);
+        return Ok(());
+    }
+    with_scratch(rows * kp, |cols: &mut [T]| {
+        for grp in 0..g.groups {
+            // (rows x og) @ (og x kp): the kernel read transposed.
+            gemm(rows, kp, og, &dy[r0 * o + grp * og..], o as isize, 1, &w[grp * og..], 1, o as isize, cols);
+            col2im(cols, g, grp, r0, b0, dx);
+        }
+        Ok(())
+    })
+}
+
+/// The gradient with respect to the kernel: patches^T @ output gradient over the whole batch,
+/// split into one contiguous range of rows per thread whose partial sums are added at the end.
+pub(super) fn filter_grad<T: ConvElem>(x: &[T], dy: &[T], g: &Conv2dGeometry) -> Result<Vec<T>> {
+    let mut dw = try_vec(g.kernel_len(), T::zero())?;
+    let total = g.out_rows();
+    if dw.is_empty() || total == 0 {
+        return Ok(dw);
+    }
+    let threads = rayon::current_num_threads().max(1);
+    let parts = if g.work() >= PARALLEL_MIN_WORK { threads.min(total.div_ceil(256)).max(1) } else { 1 };
+    let per = total.div_ceil(parts);
+    let partials: Vec<Vec<T>> = if parts == 1 {
+        vec![filter_grad_rows(x, dy, g, 0, total)?]
+    } else {
+        (0..parts).into_par_iter().map(|p| filter_grad_rows(x, dy, g, p * per, ((p + 1) * per).min(total))).collect::<Result<_>>()?
+    };
+    for part in &partials {
+        for (d, &v) in dw.iter_mut().zip(part) {
+            *d = *d + v;
+        }
+    }
+    Ok(dw)
+}
+
+/// Kernel gradient contributed by patch rows `r0 .. r1`.
+fn filter_grad_rows<T: ConvElem>(x: &[T], dy: &[T], g: &Conv2dGeometry, r0: usize, r1: usize) -> Result<Vec<T>> {
+    let (o, og, kp) = (g.out_c, g.group_out(), g.patch_len());
+    let mut acc = try_vec(kp * o, T::zero())?;
+    let blk = (FILTER_BLOCK_BYTES / (kp * std::mem::size_of::<T>()).max(1)).clamp(64, 65536).min(r1 - r0);
+    let cols_len = if g.is_pointwise() { 0 } else { blk * kp };
+    with_scratch(cols_len + kp * og, |s: &mut [T]| {
+        let (cols, tmp) = s.split_at_mut(cols_len);
+        let mut r = r0;
+        while r < r1 {
+            let rows = blk.min(r1 - r);
+            for grp in 0..g.groups {
+                let dyg = &dy[r * o + grp * og..];
+                if g.is_pointwise() {
+                    gemm(kp, og, rows, &x[r * kp..], 1, kp as isize, dyg, o as isize, 1, tmp);
+                } else {
+                    let cols = &mut cols[..rows * kp];
+                    im2col(x, g, grp, r, cols);
+                    gemm(kp, og, rows, cols, 1, kp as isize, dyg, o as isize, 1, tmp);
+                }
+                if g.groups == 1 {
+                    for (a, &v) in acc.iter_mut().zip(tmp.iter()) {
+                        *a = *a + v;
+                    }
+                } else {
+                    for (arow, trow) in acc.chunks_exact_mut(o).zip(tmp.chunks_exact(og)) {
+                        for (a, &v) in arow[grp * og..(grp + 1) * og].iter_mut().zip(trow) {
+                            *a = *a + v;
+                        }
+                    }
+                }
+            }
+            r += rows;
+        }
+        Ok(())
+    })?;
+    Ok(acc)
+}
+

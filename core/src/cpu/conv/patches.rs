@@ -1,0 +1,114 @@
+//! im2col and its adjoint: the patches of the input under each output pixel, packed into rows
+//! of a matrix (or added back from them). Rows are output pixels (image, y, x) in C order; a
+//! row holds the kernel taps in (ky, kx) order, each tap the group's input channels.
+
+use super::{ConvElem, Conv2dGeometry};
+
+/// The output pixel (image, y, x) of patch row `r`.
+#[inline]
+pub(super) fn pixel_of(g: &Conv2dGeometry, r: usize) -> (usize, usize, usize) {
+    let plane = g.out_plane();
+    let (b, rem) = (r / plane, r % plane);
+    (b, rem / g.out_w, rem % g.out_w)
+}
+
+/// Steps an output pixel to the next one in C order.
+#[inline]
+pub(super) fn next_pixel(g: &Conv2dGeometry, (b, y, x): (usize, usize, usize)) -> (usize, usize, usize) {
+    if x + 1 < g.out_w {
+        (b, y, x + 1)
+    } else if y + 1 < g.out_h {
+        (b, y + 1, 0)
+    } else {
+        (b + 1, 0, 0)
+    }
+}
+
+/// Visits each kernel tap of the patch under output pixel (y, x): `f(tap_row_start, src)`
+/// receives the offset of the tap's segment in the patch row and the offset of the matching
+/// input pixel's group channels within the image, or None when the tap lies in the padding.
+/// Taps along x that are adjacent in memory (dilation 1, one group) come as one run of
+/// `k_w * in_c` elements, flagged by the third argument.
+#[inline]
+fn for_each_tap(g: &Conv2dGeometry, c0: usize, y: usize, x: usize, mut f: impl FnMut(usize, Option<usize>, usize)) {
+    let ig = g.group_in();
+    let run = g.k_w * ig;
+    let y0 = (y * g.stride_h) as isize - g.pad_top as isize;
+    let x0 = (x * g.stride_w) as isize - g.pad_left as isize;
+    let whole_run = g.dil_w == 1 && ig == g.in_c && x0 >= 0 && x0 as usize + g.k_w <= g.in_w;
+    for ky in 0..g.k_h {
+        let iy = y0 + (ky * g.dil_h) as isize;
+        let seg = ky * run;
+        if iy < 0 || iy as usize >= g.in_h {
+            f(seg, None, run);
+            continue;
+        }
+        let line = iy as usize * g.in_w * g.in_c;
+        if whole_run {
+            f(seg, Some(line + x0 as usize * g.in_c), run);
+            continue;
+        }
+        for kx in 0..g.k_w {
+            let ix = x0 + (kx * g.dil_w) as isize;
+            if ix < 0 || ix as usize >= g.in_w {
+                f(seg + kx * ig, None, ig);
+            } else {
+                f(seg + kx * ig, Some(line + ix as usize * g.in_c + c0), ig);
+            }
+        }
+    }
+}
+
+/// Packs patch rows `r0 .. r0 + rows` of group `grp` into `cols` (rows x patch_len).
+pub(super) fn im2col<T: ConvElem>(x: &[T], g: &Conv2dGeometry, grp: usize, r0: usize, cols: &mut [T]) {
+    let kp = g.patch_len();
+    let c0 = grp * g.group_in();
+    let img_len = g.in_image_len();
+    let mut px = pixel_of(g, r0);
+    for row in cols.chunks_exact_mut(kp) {
+        let (b, y, xo) = px;
+        let img = &x[b * img_len..(b + 1) * img_len];
+        for_each_tap(g, c0, y, xo, |dst, src, len| {
+            let d = &mut row[dst..dst + len];
+            match src {
+                Some(s) => copy_short(d, &img[s..s + len]),
+                None => d.fill(T::zero()),
+            }
+        });
+        px = next_pixel(g, px);
+    }
+}
+
+/// Adds patch rows `r0 ..` of group `grp` back onto the images they came from; `dx` holds the
+/// images from `first_image` on.
+pub(super) fn col2im<T: ConvElem>(cols: &[T], g: &Conv2dGeometry, grp: usize, r0: usize, first_image: usize, dx: &mut [T]) {
+    let kp = g.patch_len();
+    let c0 = grp * g.group_in();
+    let img_len = g.in_image_len();
+    let mut px = pixel_of(g, r0);
+    for row in cols.chunks_exact(kp) {
+        let (b, y, xo) = px;
+        let img = &mut dx[(b - first_image) * img_len..(b - first_image + 1) * img_len];
+        for_each_tap(g, c0, y, xo, |src, dst, len| {
+            if let Some(d) = dst {
+                for (o, &v) in img[d..d + len].iter_mut().zip(&row[src..src + len]) {
+                    *o = *o + v;
+                }
+            }
+        });
+        px = next_pixel(g, px);
+    }
+}
+
+/// `dst.copy_from_slice(src)` without a memcpy call for the few-element runs of thin inputs.
+#[inline(always)]
+fn copy_short<T: Copy>(dst: &mut [T], src: &[T]) {
+    if dst.len() <= 8 {
+        for i in 0..dst.len().min(src.len()) {
+            dst[i] = src[i];
+        }
+    } else {
+        dst.copy_from_slice(src);
+    }
+}
+

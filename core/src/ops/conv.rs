@@ -1,1 +1,0 @@
-//! Convolutions: conv 1-D/2-D, depthwise, separable, transpose.

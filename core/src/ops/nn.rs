@@ -1,1 +1,0 @@
-//! Neural ops: softmax, log_softmax, normalization.
