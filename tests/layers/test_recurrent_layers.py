@@ -201,7 +201,7 @@ def test_gradients_through_layer_match_finite_differences(rng):
         xp, xm = x.copy(), x.copy()
         xp[idx] += eps
         xm[idx] -= eps
-        num[idx] = (np.asarray(layer(xp)).sum() - np.asarray(layer(xm)).sum()) / (2 * eps)
+        num[idx] = (np.asarray(layer(lm.tensor(xp))).sum() - np.asarray(layer(lm.tensor(xm))).sum()) / (2 * eps)
     np.testing.assert_allclose(np.asarray(gx), num, rtol=1e-5, atol=1e-7)
     assert gk is not None and np.asarray(gk).shape == (2, 8)
 

@@ -2,23 +2,36 @@
 //! derivatives written in terms of the activation's *output*: every one of them allows that,
 //! so the backward pass only keeps the activated gates and never the pre-activations.
 
+use crate::cpu::gemm::GemmScalar;
 use crate::cpu::num::Float;
 use crate::ops::recurrent::RnnActivation;
 use crate::storage::BufferElement;
 
-/// Element types the recurrent kernels run on (float32, float64). `activate` is a trait method
-/// so a type can bring a vectorized implementation; the default is the scalar loop.
-pub trait RnnFloat: Float + BufferElement {
-    fn activate(act: RnnActivation, v: &mut [Self]) {
-        activate_scalar(act, v)
+/// Element types the recurrent kernels run on (float32, float64). The activation passes are
+/// trait methods so a type can bring a vectorized implementation; the defaults are scalar loops.
+pub trait RnnFloat: Float + BufferElement + GemmScalar {
+    /// out = act(x).
+    fn activate_into(act: RnnActivation, x: &[Self], out: &mut [Self]) {
+        for (o, &v) in out.iter_mut().zip(x) {
+            *o = apply(act, v);
+        }
+    }
+    /// out = act(a + b): the gate pre-activation is the sum of the two projections.
+    fn activate_sum(act: RnnActivation, a: &[Self], b: &[Self], out: &mut [Self]) {
+        for ((o, &x), &y) in out.iter_mut().zip(a).zip(b) {
+            *o = apply(act, x + y);
+        }
     }
 }
 
 impl RnnFloat for f64 {}
 
 impl RnnFloat for f32 {
-    fn activate(act: RnnActivation, v: &mut [f32]) {
-        super::simd::activate_f32(act, v)
+    fn activate_into(act: RnnActivation, x: &[f32], out: &mut [f32]) {
+        super::simd::activate_into_f32(act, x, out)
+    }
+    fn activate_sum(act: RnnActivation, a: &[f32], b: &[f32], out: &mut [f32]) {
+        super::simd::activate_sum_f32(act, a, b, out)
     }
 }
 
@@ -55,21 +68,6 @@ pub fn apply<T: Float>(act: RnnActivation, x: T) -> T {
             }
         }
         RnnActivation::HardSigmoid => hard_sigmoid(x),
-    }
-}
-
-/// The activation in place over a run of values.
-pub fn activate_scalar<T: Float>(act: RnnActivation, v: &mut [T]) {
-    match act {
-        RnnActivation::Linear => {}
-        RnnActivation::Tanh => v.iter_mut().for_each(|x| *x = x.tanh()),
-        RnnActivation::Sigmoid => v.iter_mut().for_each(|x| *x = sigmoid(*x)),
-        RnnActivation::Relu => v.iter_mut().for_each(|x| {
-            if !(*x > T::zero()) {
-                *x = T::zero()
-            }
-        }),
-        RnnActivation::HardSigmoid => v.iter_mut().for_each(|x| *x = hard_sigmoid(*x)),
     }
 }
 

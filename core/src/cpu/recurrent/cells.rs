@@ -23,10 +23,7 @@ impl<T: RnnFloat> Cell<T> for SimpleRnnCell {
     }
 
     fn forward_step(&self, s: StepForward<'_, T>) {
-        for ((h, &x), &r) in s.acts.iter_mut().zip(s.xs).zip(s.rec) {
-            *h = x + r;
-        }
-        T::activate(self.activation, s.acts);
+        T::activate_sum(self.activation, s.xs, s.rec, s.acts);
         s.h_new.copy_from_slice(s.acts);
     }
 
@@ -59,21 +56,17 @@ impl<T: RnnFloat> Cell<T> for LstmCell {
         let u = s.units;
         for b in 0..s.batch {
             let a = &mut s.acts[b * 5 * u..(b + 1) * 5 * u];
-            let (pre, x, r) = (&mut a[..4 * u], &s.xs[b * 4 * u..(b + 1) * 4 * u], &s.rec[b * 4 * u..(b + 1) * 4 * u]);
-            for ((p, &xv), &rv) in pre.iter_mut().zip(x).zip(r) {
-                *p = xv + rv;
-            }
-            T::activate(self.recurrent_activation, &mut pre[..2 * u]);
-            T::activate(self.activation, &mut pre[2 * u..3 * u]);
-            T::activate(self.recurrent_activation, &mut pre[3 * u..4 * u]);
+            let (x, r) = (&s.xs[b * 4 * u..(b + 1) * 4 * u], &s.rec[b * 4 * u..(b + 1) * 4 * u]);
+            T::activate_sum(self.recurrent_activation, &x[..2 * u], &r[..2 * u], &mut a[..2 * u]);
+            T::activate_sum(self.activation, &x[2 * u..3 * u], &r[2 * u..3 * u], &mut a[2 * u..3 * u]);
+            T::activate_sum(self.recurrent_activation, &x[3 * u..], &r[3 * u..], &mut a[3 * u..4 * u]);
             let (gates, tc) = a.split_at_mut(4 * u);
             let c_prev = &s.c_prev[b * u..(b + 1) * u];
             let c_new = &mut s.c_new[b * u..(b + 1) * u];
             for j in 0..u {
                 c_new[j] = gates[u + j] * c_prev[j] + gates[j] * gates[2 * u + j];
             }
-            tc.copy_from_slice(c_new);
-            T::activate(self.activation, tc);
+            T::activate_into(self.activation, c_new, tc);
             let h_new = &mut s.h_new[b * u..(b + 1) * u];
             for j in 0..u {
                 h_new[j] = gates[3 * u + j] * tc[j];
@@ -137,11 +130,7 @@ impl<T: RnnFloat> Cell<T> for GruCell {
         }
     }
     fn scratch_len(&self, batch: usize, units: usize) -> usize {
-        if self.reset_after {
-            0
-        } else {
-            batch * units
-        }
+        batch * units // the recurrent term of the candidate (forward), d(r * h_prev) (backward)
     }
 
     fn forward_step(&self, s: StepForward<'_, T>) {
@@ -151,12 +140,14 @@ impl<T: RnnFloat> Cell<T> for GruCell {
         for b in 0..s.batch {
             let a = &mut s.acts[b * na..(b + 1) * na];
             let (x, r) = (&s.xs[b * 3 * u..(b + 1) * 3 * u], &s.rec[b * nr..(b + 1) * nr]);
-            for j in 0..2 * u {
-                a[j] = x[j] + r[j];
-            }
-            T::activate(self.recurrent_activation, &mut a[..2 * u]);
+            T::activate_sum(self.recurrent_activation, &x[..2 * u], &r[..2 * u], &mut a[..2 * u]);
             if self.reset_after {
+                // The recurrent h-term (with its bias), and r times it for the candidate.
                 a[3 * u..].copy_from_slice(&r[2 * u..]);
+                let q = &mut s.scratch[b * u..(b + 1) * u];
+                for j in 0..u {
+                    q[j] = a[u + j] * a[3 * u + j];
+                }
             } else {
                 // r * h_prev, with the h-gate's recurrent dropout mask.
                 let hp = &s.h_prev[b * u..(b + 1) * u];
@@ -173,12 +164,8 @@ impl<T: RnnFloat> Cell<T> for GruCell {
         }
         for b in 0..s.batch {
             let a = &mut s.acts[b * na..(b + 1) * na];
-            let x = &s.xs[b * 3 * u..(b + 1) * 3 * u];
-            for j in 0..u {
-                let rec_h = if self.reset_after { a[u + j] * a[3 * u + j] } else { s.scratch[b * u + j] };
-                a[2 * u + j] = x[2 * u + j] + rec_h;
-            }
-            T::activate(self.activation, &mut a[2 * u..3 * u]);
+            let x = &s.xs[b * 3 * u + 2 * u..(b + 1) * 3 * u];
+            T::activate_sum(self.activation, x, &s.scratch[b * u..(b + 1) * u], &mut a[2 * u..3 * u]);
             let hp = &s.h_prev[b * u..(b + 1) * u];
             let h_new = &mut s.h_new[b * u..(b + 1) * u];
             for j in 0..u {

@@ -16,7 +16,7 @@ pub mod activation;
 pub mod cells;
 pub mod simd;
 
-use crate::cpu::matmul::gemm;
+use crate::cpu::matmul::{gemm, gemm_acc};
 use crate::error::Result;
 use crate::storage::try_vec;
 
@@ -258,24 +258,22 @@ fn project_back_input<T: RnnFloat>(
     if rows == 0 || k == 0 || blocks * u == 0 {
         return;
     }
+    let Some(m) = masks else {
+        gemm_acc(rows, k, blocks * u, dout, ldo as isize, 1, wt, k as isize, 1, &mut da[..rows * k]);
+        return;
+    };
     let tmp = &mut tmp[..rows * k];
-    let groups = masks.map_or(1, |m| m.groups);
-    let per_gate = groups > 1;
+    let per_gate = m.groups > 1;
     let passes = if per_gate { blocks } else { 1 };
     for g in 0..passes {
         let (col0, width) = if per_gate { (g * u, u) } else { (0, blocks * u) };
         gemm(rows, k, width, &dout[col0..], ldo as isize, 1, &wt[col0 * k..], k as isize, 1, tmp);
-        match masks {
-            None => da.iter_mut().zip(tmp.iter()).for_each(|(d, &v)| *d = *d + v),
-            Some(m) => {
-                let mg = m.group(g);
-                for r in 0..rows {
-                    let mr = &mg[mask_row(r) * k..(mask_row(r) + 1) * k];
-                    let (dr, tr) = (&mut da[r * k..(r + 1) * k], &tmp[r * k..(r + 1) * k]);
-                    for ((d, &v), &mv) in dr.iter_mut().zip(tr).zip(mr) {
-                        *d = *d + v * mv;
-                    }
-                }
+        let mg = m.group(g);
+        for r in 0..rows {
+            let mr = &mg[mask_row(r) * k..(mask_row(r) + 1) * k];
+            let (dr, tr) = (&mut da[r * k..(r + 1) * k], &tmp[r * k..(r + 1) * k]);
+            for ((d, &v), &mv) in dr.iter_mut().zip(tr).zip(mr) {
+                *d = *d + v * mv;
             }
         }
     }
