@@ -11,6 +11,7 @@ pub mod index;
 pub mod linalg;
 pub mod nn;
 pub mod random;
+pub mod recurrent;
 pub mod reduce;
 pub mod shape;
 
@@ -53,6 +54,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     linalg::register(m)?;
     nn::register(m)?;
     random::register(m)?;
+    recurrent::register(m)?;
     reduce::register(m)?;
     shape::register(m)?;
     Ok(())

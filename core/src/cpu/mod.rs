@@ -12,6 +12,7 @@ pub mod num;
 pub mod parallel;
 pub mod pool;
 pub mod random;
+pub mod recurrent;
 pub mod reduce;
 pub mod simd;
 pub mod strided;

@@ -12,6 +12,7 @@ pub mod loss;
 pub mod nn;
 pub mod pool;
 pub mod random;
+pub mod recurrent;
 pub mod reduce;
 pub mod shape;
 
@@ -25,5 +26,6 @@ pub use loss::*;
 pub use nn::*;
 pub use pool::*;
 pub use random::*;
+pub use recurrent::*;
 pub use reduce::*;
 pub use shape::*;

@@ -1,0 +1,612 @@
+//! Fused recurrent layers: the whole time loop (forward and backpropagation through time) of
+//! SimpleRNN, LSTM and GRU in one kernel call.
+//!
+//! The driver here is shared by the three cells (`cells.rs`):
+//! - forward: the input projection `x @ W (+ b)` for every time step is one GEMM before the
+//!   loop; each step does one `h @ U` GEMM and a fused gate kernel (the cell); masks carry the
+//!   states over and repeat the previous output, as Keras' `backend.rnn` does;
+//! - backward: the loop runs in reverse with one `dgates @ U^T` GEMM per step; the weight
+//!   gradients dW, dU, the biases and dX are whole-sequence GEMMs / sums after the loop.
+//!
+//! Layouts: inputs [B, S, F] (batch-major, as Keras); kernel [F, G*u]; recurrent kernel
+//! [u, G*u]; gate blocks of width u side by side. Per-step buffers are [B, width] row-major.
+//! Dropout masks are constant over time and may be one per gate block (`GateMasks`).
+
+pub mod activation;
+pub mod cells;
+pub mod simd;
+
+use crate::cpu::matmul::{gemm, gemm_acc};
+use crate::error::Result;
+use crate::storage::try_vec;
+
+pub use activation::RnnFloat;
+
+/// Sizes of one recurrent op: batch, steps, input features, units.
+#[derive(Clone, Copy, Debug)]
+pub struct Dims {
+    pub batch: usize,
+    pub steps: usize,
+    pub features: usize,
+    pub units: usize,
+}
+
+/// Dropout masks of shape [groups, rows, width] where groups is 1 (one mask shared by every
+/// gate block) or the number of gate blocks (Keras' `implementation=1`, one mask per gate).
+#[derive(Clone, Copy)]
+pub struct GateMasks<'a, T> {
+    pub data: &'a [T],
+    pub groups: usize,
+    pub rows: usize,
+    pub width: usize,
+}
+
+impl<'a, T> GateMasks<'a, T> {
+    /// The mask used for gate block `g`.
+    pub fn group(&self, g: usize) -> &'a [T] {
+        let g = if self.groups == 1 { 0 } else { g };
+        &self.data[g * self.rows * self.width..(g + 1) * self.rows * self.width]
+    }
+}
+
+/// What one recurrent op reads.
+pub struct SeqInputs<'a, T> {
+    pub dims: Dims,
+    /// [B, S, F]
+    pub x: &'a [T],
+    /// [F, G*u]
+    pub kernel: &'a [T],
+    /// [u, G*u]
+    pub recurrent_kernel: &'a [T],
+    /// [G*u], added to the input projection.
+    pub input_bias: Option<&'a [T]>,
+    /// [rec_blocks*u], added to the recurrent projection (GRU with reset_after).
+    pub recurrent_bias: Option<&'a [T]>,
+    /// [B, u]
+    pub h0: &'a [T],
+    /// [B, u] (LSTM's carry)
+    pub c0: Option<&'a [T]>,
+    /// [B, S]: false skips the step for that sample.
+    pub mask: Option<&'a [bool]>,
+    pub go_backwards: bool,
+    /// Only the last output is produced ([B, u]) instead of the sequence ([B, S, u]).
+    pub return_sequences: bool,
+    /// Masked steps output zeros instead of repeating the previous output.
+    pub zero_output_for_mask: bool,
+    /// [groups, B, F], multiplied into the inputs.
+    pub dropout: Option<GateMasks<'a, T>>,
+    /// [groups, B, u], multiplied into the state before the recurrent projection.
+    pub recurrent_dropout: Option<GateMasks<'a, T>>,
+}
+
+impl<T> SeqInputs<'_, T> {
+    /// The time index processed at loop step `s`.
+    #[inline]
+    fn time_of(&self, s: usize) -> usize {
+        if self.go_backwards {
+            self.dims.steps - 1 - s
+        } else {
+            s
+        }
+    }
+
+    #[inline]
+    fn active(&self, b: usize, t: usize) -> bool {
+        self.mask.is_none_or(|m| m[b * self.dims.steps + t])
+    }
+}
+
+/// What the backward pass needs from the forward pass.
+pub struct Saved<T> {
+    /// [S, B, act_width]: the cell's activated gates at each step.
+    acts: Vec<T>,
+    /// [S+1, B, u]: the state h before each step, then the final one.
+    hs: Vec<T>,
+    /// [S+1, B, u]: likewise for LSTM's carry (empty otherwise).
+    cs: Vec<T>,
+}
+
+pub struct SeqForward<T> {
+    /// [B, S, u] or, without return_sequences, [B, u].
+    pub outputs: Vec<T>,
+    pub h: Vec<T>,
+    pub c: Option<Vec<T>>,
+    pub saved: Option<Saved<T>>,
+}
+
+pub struct SeqGrads<T> {
+    pub dx: Vec<T>,
+    pub dh0: Vec<T>,
+    pub dc0: Option<Vec<T>>,
+    pub dkernel: Vec<T>,
+    pub drecurrent_kernel: Vec<T>,
+    pub dinput_bias: Vec<T>,
+    pub drecurrent_bias: Vec<T>,
+}
+
+/// One forward step of a cell over the whole batch.
+pub struct StepForward<'a, T> {
+    pub batch: usize,
+    pub units: usize,
+    /// [B, G*u]: x_t @ W + input bias.
+    pub xs: &'a [T],
+    /// [B, rec_blocks*u]: h_prev @ U (+ recurrent bias), masked by recurrent dropout.
+    pub rec: &'a [T],
+    pub h_prev: &'a [T],
+    pub c_prev: &'a [T],
+    pub h_new: &'a mut [T],
+    pub c_new: &'a mut [T],
+    /// [B, act_width]: what the backward step will read.
+    pub acts: &'a mut [T],
+    pub recurrent_kernel: &'a [T],
+    pub recurrent_dropout: Option<&'a GateMasks<'a, T>>,
+    pub scratch: &'a mut [T],
+}
+
+/// One backward step of a cell over the whole batch. `dh`/`dc` are zero for masked samples.
+pub struct StepBackward<'a, T> {
+    pub batch: usize,
+    pub units: usize,
+    pub acts: &'a [T],
+    pub h_prev: &'a [T],
+    pub c_prev: &'a [T],
+    pub dh: &'a [T],
+    pub dc: &'a [T],
+    /// [B, G*u]: gradient of the input projection.
+    pub dxs: &'a mut [T],
+    /// [B, rec_blocks*u]: gradient of the recurrent projection.
+    pub drec: &'a mut [T],
+    /// [B, u]: gradient reaching h_prev other than through `drec` (GRU's z * dh).
+    pub dh_direct: &'a mut [T],
+    /// [B, u]: gradient of c_prev (LSTM).
+    pub dc_prev: &'a mut [T],
+    /// [B, extra_width]: per-step values the cell keeps for `finish_backward`.
+    pub extra: &'a mut [T],
+    /// [G*u, u]: U transposed.
+    pub recurrent_kernel_t: &'a [T],
+    pub recurrent_dropout: Option<&'a GateMasks<'a, T>>,
+    pub scratch: &'a mut [T],
+}
+
+/// A recurrent cell: its gate count and its fused per-step kernels.
+pub trait Cell<T: RnnFloat>: Sync {
+    /// Gate blocks in the kernels (1, 4 or 3).
+    fn gates(&self) -> usize;
+    /// Blocks of U in the shared per-step product h @ U (all gates, or GRU's z and r only).
+    fn rec_blocks(&self) -> usize {
+        self.gates()
+    }
+    fn has_carry(&self) -> bool {
+        false
+    }
+    /// Values saved per sample and step, in multiples of units.
+    fn act_blocks(&self) -> usize;
+    /// Extra per-sample backward values kept over all steps, in multiples of units.
+    fn extra_blocks(&self) -> usize {
+        0
+    }
+    /// Scratch the steps need, in elements.
+    fn scratch_len(&self, _batch: usize, _units: usize) -> usize {
+        0
+    }
+    fn forward_step(&self, s: StepForward<'_, T>);
+    fn backward_step(&self, s: StepBackward<'_, T>);
+    /// Whole-sequence work after the reverse loop (GRU without reset_after: its h-block of dU).
+    fn finish_backward(&self, _dims: Dims, _acts: &[T], _extra: &[T], _drecurrent_kernel: &mut [T]) {}
+}
+
+// ---------------------------------------------------------------------------------------------
+// Projections with optional per-gate dropout masks
+
+/// out[r, g*u..(g+1)*u] = (a[r] * mask_g[row(r)]) @ w[:, g-block], for blocks g < blocks.
+/// a: [rows, k]; w: [k, ldw]; out: [rows, blocks*u].
+#[allow(clippy::too_many_arguments)]
+fn project<T: RnnFloat>(
+    a: &[T],
+    rows: usize,
+    k: usize,
+    masks: Option<&GateMasks<'_, T>>,
+    mask_row: impl Fn(usize) -> usize,
+    w: &[T],
+    ldw: usize,
+    blocks: usize,
+    u: usize,
+    out: &mut [T],
+) -> Result<()> {
+    let n = blocks * u;
+    if rows == 0 || n == 0 {
+        return Ok(());
+    }
+    if k == 0 {
+        out[..rows * n].iter_mut().for_each(|v| *v = T::zero());
+        return Ok(());
+    }
+    match masks {
+        None => gemm(rows, n, k, a, k as isize, 1, w, ldw as isize, 1, out),
+        Some(m) if m.groups == 1 => {
+            let am = masked_rows(a, rows, k, m.group(0), &mask_row)?;
+            gemm(rows, n, k, &am, k as isize, 1, w, ldw as isize, 1, out);
+        }
+        Some(m) => {
+            let mut tmp = try_vec(rows * u, T::zero())?;
+            for g in 0..blocks {
+                let am = masked_rows(a, rows, k, m.group(g), &mask_row)?;
+                gemm(rows, u, k, &am, k as isize, 1, &w[g * u..], ldw as isize, 1, &mut tmp);
+                copy_block(&tmp, u, out, n, g * u, rows, u);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// da[r] += sum_g (dout[r, g-block] @ wt[g-block, :]) * mask_g[row(r)].
+/// dout: [rows, ldo]; wt: [blocks*u (at least), k] (w transposed); da: [rows, k].
+#[allow(clippy::too_many_arguments)]
+fn project_back_input<T: RnnFloat>(
+    dout: &[T],
+    ldo: usize,
+    rows: usize,
+    k: usize,
+    masks: Option<&GateMasks<'_, T>>,
+    mask_row: impl Fn(usize) -> usize,
+    wt: &[T],
+    blocks: usize,
+    u: usize,
+    da: &mut [T],
+    tmp: &mut [T],
+) {
+    if rows == 0 || k == 0 || blocks * u == 0 {
+        return;
+    }
+    let Some(m) = masks else {
+        gemm_acc(rows, k, blocks * u, dout, ldo as isize, 1, wt, k as isize, 1, &mut da[..rows * k]);
+        return;
+    };
+    let tmp = &mut tmp[..rows * k];
+    let per_gate = m.groups > 1;
+    let passes = if per_gate { blocks } else { 1 };
+    for g in 0..passes {
+        let (col0, width) = if per_gate { (g * u, u) } else { (0, blocks * u) };
+        gemm(rows, k, width, &dout[col0..], ldo as isize, 1, &wt[col0 * k..], k as isize, 1, tmp);
+        let mg = m.group(g);
+        for r in 0..rows {
+            let mr = &mg[mask_row(r) * k..(mask_row(r) + 1) * k];
+            let (dr, tr) = (&mut da[r * k..(r + 1) * k], &tmp[r * k..(r + 1) * k]);
+            for ((d, &v), &mv) in dr.iter_mut().zip(tr).zip(mr) {
+                *d = *d + v * mv;
+            }
+        }
+    }
+}
+
+/// dw[:, g-block] = (a * mask_g)^T @ dout[:, g-block] for blocks g < blocks.
+/// a: [rows, k]; dout: [rows, ldo]; dw: [k, ldw] (only the first blocks*u columns written).
+#[allow(clippy::too_many_arguments)]
+fn project_back_weight<T: RnnFloat>(
+    a: &[T],
+    rows: usize,
+    k: usize,
+    masks: Option<&GateMasks<'_, T>>,
+    mask_row: impl Fn(usize) -> usize,
+    dout: &[T],
+    ldo: usize,
+    blocks: usize,
+    u: usize,
+    dw: &mut [T],
+    ldw: usize,
+) -> Result<()> {
+    if rows == 0 || k == 0 || blocks * u == 0 {
+        return Ok(());
+    }
+    let groups = masks.map_or(1, |m| m.groups);
+    let per_gate = groups > 1;
+    let passes = if per_gate { blocks } else { 1 };
+    let width = if per_gate { u } else { blocks * u };
+    let mut tmp = if width == ldw { Vec::new() } else { try_vec(k * width, T::zero())? };
+    for g in 0..passes {
+        let col0 = if per_gate { g * u } else { 0 };
+        let masked;
+        let am: &[T] = match masks {
+            None => a,
+            Some(m) => {
+                masked = masked_rows(a, rows, k, m.group(g), &mask_row)?;
+                &masked
+            }
+        };
+        if width == ldw {
+            gemm(k, width, rows, am, 1, k as isize, &dout[col0..], ldo as isize, 1, dw);
+        } else {
+            gemm(k, width, rows, am, 1, k as isize, &dout[col0..], ldo as isize, 1, &mut tmp);
+            copy_block(&tmp, width, dw, ldw, col0, k, width);
+        }
+    }
+    Ok(())
+}
+
+/// a[r] * mask[row(r)] for every row, as a new [rows, k] buffer.
+fn masked_rows<T: RnnFloat>(a: &[T], rows: usize, k: usize, mask: &[T], mask_row: &impl Fn(usize) -> usize) -> Result<Vec<T>> {
+    let mut out = try_vec(rows * k, T::zero())?;
+    for r in 0..rows {
+        let mr = &mask[mask_row(r) * k..(mask_row(r) + 1) * k];
+        for ((o, &x), &m) in out[r * k..(r + 1) * k].iter_mut().zip(&a[r * k..(r + 1) * k]).zip(mr) {
+            *o = x * m;
+        }
+    }
+    Ok(out)
+}
+
+/// Copies a [rows, width] block (row stride `lds`) into columns col0.. of `dst` (row stride `ldd`).
+fn copy_block<T: Copy>(src: &[T], lds: usize, dst: &mut [T], ldd: usize, col0: usize, rows: usize, width: usize) {
+    for r in 0..rows {
+        dst[r * ldd + col0..r * ldd + col0 + width].copy_from_slice(&src[r * lds..r * lds + width]);
+    }
+}
+
+/// Adds `bias` to every row of a [rows, bias.len()] buffer.
+fn add_rows<T: RnnFloat>(buf: &mut [T], bias: &[T]) {
+    if bias.is_empty() {
+        return;
+    }
+    for row in buf.chunks_exact_mut(bias.len()) {
+        row.iter_mut().zip(bias).for_each(|(v, &b)| *v = *v + b);
+    }
+}
+
+/// Column sums of a [rows, n] buffer.
+fn column_sums<T: RnnFloat>(buf: &[T], n: usize) -> Result<Vec<T>> {
+    let mut out = try_vec(n, T::zero())?;
+    if n == 0 {
+        return Ok(out);
+    }
+    for row in buf.chunks_exact(n) {
+        out.iter_mut().zip(row).for_each(|(o, &v)| *o = *o + v);
+    }
+    Ok(out)
+}
+
+/// [rows, cols] -> [cols, rows].
+fn transpose<T: RnnFloat>(m: &[T], rows: usize, cols: usize) -> Result<Vec<T>> {
+    let mut out = try_vec(rows * cols, T::zero())?;
+    for r in 0..rows {
+        for c in 0..cols {
+            out[c * rows + r] = m[r * cols + c];
+        }
+    }
+    Ok(out)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The time loop
+
+/// Runs the sequence forward. With `save`, keeps what `backward` needs.
+pub fn forward<T: RnnFloat, C: Cell<T>>(cell: &C, inp: &SeqInputs<'_, T>, save: bool) -> Result<SeqForward<T>> {
+    let Dims { batch: nb, steps: ns, features: nf, units: u } = inp.dims;
+    let n = cell.gates() * u;
+    let nr = cell.rec_blocks() * u;
+    let na = cell.act_blocks() * u;
+    let carry = cell.has_carry();
+
+    // Input projections of every step at once: rows in (batch, time) order.
+    let mut xw = try_vec(nb * ns * n, T::zero())?;
+    project(inp.x, nb * ns, nf, inp.dropout.as_ref(), |r| r / ns, inp.kernel, n, cell.gates(), u, &mut xw)?;
+    if let Some(b) = inp.input_bias {
+        add_rows(&mut xw, b);
+    }
+
+    let mut h = inp.h0.to_vec();
+    let mut c = if carry { inp.c0.map_or_else(|| try_vec(nb * u, T::zero()), |c| Ok(c.to_vec()))? } else { Vec::new() };
+    let out_len = if inp.return_sequences { nb * ns * u } else { nb * u };
+    let mut outputs = try_vec(out_len, T::zero())?;
+    // The previous output of each sample (zeros before the first step, as in Keras).
+    let mut last = try_vec(nb * u, T::zero())?;
+
+    let mut xs = try_vec(nb * n, T::zero())?;
+    let mut rec = try_vec(nb * nr, T::zero())?;
+    let mut h_new = try_vec(nb * u, T::zero())?;
+    let mut c_new = try_vec(if carry { nb * u } else { 0 }, T::zero())?;
+    let mut scratch = try_vec(cell.scratch_len(nb, u), T::zero())?;
+    let (mut acts, mut hs, mut cs) = if save {
+        (try_vec(ns * nb * na, T::zero())?, try_vec((ns + 1) * nb * u, T::zero())?, try_vec(if carry { (ns + 1) * nb * u } else { 0 }, T::zero())?)
+    } else {
+        (try_vec(nb * na, T::zero())?, Vec::new(), Vec::new())
+    };
+
+    for s in 0..if nb == 0 { 0 } else { ns } {
+        let t = inp.time_of(s);
+        for b in 0..nb {
+            let src = (b * ns + t) * n;
+            xs[b * n..(b + 1) * n].copy_from_slice(&xw[src..src + n]);
+        }
+        project(&h, nb, u, inp.recurrent_dropout.as_ref(), |r| r, inp.recurrent_kernel, n, cell.rec_blocks(), u, &mut rec)?;
+        if let Some(b) = inp.recurrent_bias {
+            add_rows(&mut rec, b);
+        }
+        if save {
+            hs[s * nb * u..(s + 1) * nb * u].copy_from_slice(&h);
+            if carry {
+                cs[s * nb * u..(s + 1) * nb * u].copy_from_slice(&c);
+            }
+        }
+        let acts_s = if save { &mut acts[s * nb * na..(s + 1) * nb * na] } else { &mut acts[..] };
+        cell.forward_step(StepForward {
+            batch: nb,
+            units: u,
+            xs: &xs,
+            rec: &rec,
+            h_prev: &h,
+            c_prev: &c,
+            h_new: &mut h_new,
+            c_new: &mut c_new,
+            acts: acts_s,
+            recurrent_kernel: inp.recurrent_kernel,
+            recurrent_dropout: inp.recurrent_dropout.as_ref(),
+            scratch: &mut scratch,
+        });
+        for b in 0..nb {
+            let row = b * u..(b + 1) * u;
+            if inp.active(b, t) {
+                h[row.clone()].copy_from_slice(&h_new[row.clone()]);
+                if carry {
+                    c[row.clone()].copy_from_slice(&c_new[row.clone()]);
+                }
+                last[row.clone()].copy_from_slice(&h_new[row.clone()]);
+            } else if inp.zero_output_for_mask {
+                last[row.clone()].iter_mut().for_each(|v| *v = T::zero());
+            }
+            if inp.return_sequences {
+                let o = (b * ns + s) * u;
+                outputs[o..o + u].copy_from_slice(&last[row]);
+            }
+        }
+    }
+    if !inp.return_sequences {
+        outputs.copy_from_slice(&last);
+    }
+    let saved = if save {
+        hs[ns * nb * u..].copy_from_slice(&h);
+        if carry {
+            cs[ns * nb * u..].copy_from_slice(&c);
+        }
+        Some(Saved { acts, hs, cs })
+    } else {
+        None
+    };
+    Ok(SeqForward { outputs, h, c: carry.then_some(c), saved })
+}
+
+/// Backpropagation through time. `d_outputs` has the shape of the forward's outputs; `d_h` and
+/// `d_c` are the gradients of the final states.
+pub fn backward<T: RnnFloat, C: Cell<T>>(
+    cell: &C,
+    inp: &SeqInputs<'_, T>,
+    saved: &Saved<T>,
+    d_outputs: &[T],
+    d_h: &[T],
+    d_c: Option<&[T]>,
+) -> Result<SeqGrads<T>> {
+    let Dims { batch: nb, steps: ns, features: nf, units: u } = inp.dims;
+    let g = cell.gates();
+    let n = g * u;
+    let nr = cell.rec_blocks() * u;
+    let na = cell.act_blocks() * u;
+    let ne = cell.extra_blocks() * u;
+    let carry = cell.has_carry();
+
+    let ut = transpose(inp.recurrent_kernel, u, n)?;
+    let mut dh = d_h.to_vec();
+    let mut dc = match d_c {
+        Some(d) if carry => d.to_vec(),
+        _ => try_vec(if carry { nb * u } else { 0 }, T::zero())?,
+    };
+    // Gradient reaching the previous output through masked steps that repeated it.
+    let mut d_last = try_vec(nb * u, T::zero())?;
+    let mut dxw = try_vec(nb * ns * n, T::zero())?;
+    let mut drec_all = try_vec(ns * nb * nr, T::zero())?;
+    let mut extra_all = try_vec(ns * nb * ne, T::zero())?;
+
+    let mut dh_step = try_vec(nb * u, T::zero())?;
+    let mut dc_step = try_vec(if carry { nb * u } else { 0 }, T::zero())?;
+    let mut dxs = try_vec(nb * n, T::zero())?;
+    let mut dh_prev = try_vec(nb * u, T::zero())?;
+    let mut dc_prev = try_vec(if carry { nb * u } else { 0 }, T::zero())?;
+    let mut tmp = try_vec(nb * u, T::zero())?;
+    let mut scratch = try_vec(cell.scratch_len(nb, u), T::zero())?;
+    let empty: [T; 0] = [];
+
+    for s in (0..if nb == 0 { 0 } else { ns }).rev() {
+        let t = inp.time_of(s);
+        for b in 0..nb {
+            let row = b * u..(b + 1) * u;
+            let dy: &[T] = if inp.return_sequences {
+                &d_outputs[(b * ns + s) * u..(b * ns + s + 1) * u]
+            } else if s == ns - 1 {
+                &d_outputs[row.clone()]
+            } else {
+                &empty
+            };
+            let dl = &mut d_last[row.clone()];
+            dl.iter_mut().zip(dy).for_each(|(l, &v)| *l = *l + v);
+            if inp.active(b, t) {
+                for ((o, &a), l) in dh_step[row.clone()].iter_mut().zip(&dh[row.clone()]).zip(dl.iter_mut()) {
+                    *o = a + *l;
+                    *l = T::zero();
+                }
+                if carry {
+                    dc_step[row.clone()].copy_from_slice(&dc[row.clone()]);
+                }
+            } else {
+                dh_step[row.clone()].iter_mut().for_each(|v| *v = T::zero());
+                if carry {
+                    dc_step[row.clone()].iter_mut().for_each(|v| *v = T::zero());
+                }
+                if inp.zero_output_for_mask {
+                    dl.iter_mut().for_each(|v| *v = T::zero());
+                }
+            }
+        }
+        let hp = &saved.hs[s * nb * u..(s + 1) * nb * u];
+        let cp: &[T] = if carry { &saved.cs[s * nb * u..(s + 1) * nb * u] } else { &empty };
+        dh_prev.iter_mut().for_each(|v| *v = T::zero());
+        cell.backward_step(StepBackward {
+            batch: nb,
+            units: u,
+            acts: &saved.acts[s * nb * na..(s + 1) * nb * na],
+            h_prev: hp,
+            c_prev: cp,
+            dh: &dh_step,
+            dc: &dc_step,
+            dxs: &mut dxs,
+            drec: &mut drec_all[s * nb * nr..(s + 1) * nb * nr],
+            dh_direct: &mut dh_prev,
+            dc_prev: &mut dc_prev,
+            extra: &mut extra_all[s * nb * ne..(s + 1) * nb * ne],
+            recurrent_kernel_t: &ut,
+            recurrent_dropout: inp.recurrent_dropout.as_ref(),
+            scratch: &mut scratch,
+        });
+        for b in 0..nb {
+            let dst = (b * ns + t) * n;
+            dxw[dst..dst + n].copy_from_slice(&dxs[b * n..(b + 1) * n]);
+        }
+        let drec = &drec_all[s * nb * nr..(s + 1) * nb * nr];
+        project_back_input(drec, nr, nb, u, inp.recurrent_dropout.as_ref(), |r| r, &ut, cell.rec_blocks(), u, &mut dh_prev, &mut tmp);
+        // Masked samples pass their state gradients straight through.
+        for b in 0..nb {
+            if !inp.active(b, t) {
+                let row = b * u..(b + 1) * u;
+                dh_prev[row.clone()].iter_mut().zip(&dh[row.clone()]).for_each(|(p, &d)| *p = *p + d);
+                if carry {
+                    dc_prev[row.clone()].iter_mut().zip(&dc[row]).for_each(|(p, &d)| *p = *p + d);
+                }
+            }
+        }
+        std::mem::swap(&mut dh, &mut dh_prev);
+        if carry {
+            std::mem::swap(&mut dc, &mut dc_prev);
+        }
+    }
+
+    // Whole-sequence gradients of the weights and inputs.
+    let dinput_bias = column_sums(&dxw, n)?;
+    let drecurrent_bias = column_sums(&drec_all, nr)?;
+    let mut dkernel = try_vec(nf * n, T::zero())?;
+    project_back_weight(inp.x, nb * ns, nf, inp.dropout.as_ref(), |r| r / ns, &dxw, n, g, u, &mut dkernel, n)?;
+    let mut dx = try_vec(nb * ns * nf, T::zero())?;
+    let kt = transpose(inp.kernel, nf, n)?;
+    let mut tmp = try_vec(nb * ns * nf, T::zero())?;
+    project_back_input(&dxw, n, nb * ns, nf, inp.dropout.as_ref(), |r| r / ns, &kt, g, u, &mut dx, &mut tmp);
+    let mut drk = try_vec(u * n, T::zero())?;
+    let hprev_all = &saved.hs[..ns * nb * u];
+    project_back_weight(hprev_all, ns * nb, u, inp.recurrent_dropout.as_ref(), |r| r % nb.max(1), &drec_all, nr, cell.rec_blocks(), u, &mut drk, n)?;
+    cell.finish_backward(inp.dims, &saved.acts, &extra_all, &mut drk);
+
+    Ok(SeqGrads {
+        dx,
+        dh0: dh,
+        dc0: carry.then_some(dc),
+        dkernel,
+        drecurrent_kernel: drk,
+        dinput_bias,
+        drecurrent_bias,
+    })
+}
