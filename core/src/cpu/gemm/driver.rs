@@ -298,10 +298,38 @@ unsafe fn tile<K: MicroKernel>(p: &Problem<K::T>, blk: &Block, i0: usize, j0: us
         let mut buf = TileBuf::<K::T>([MaybeUninit::uninit(); TILE_MAX]);
         let t = buf.0.as_mut_ptr() as *mut K::T;
         K::tile(blk.kc, a, b, t, K::NR as isize, false, std::ptr::null(), false);
-        for i in 0..mr {
+        store_tile(p, blk, i0, j0, mr, nr, t, K::NR);
+    }
+}
+
+/// Stores the live mr x nr part of a tile computed aside (row stride `ldt`) into C.
+#[inline]
+unsafe fn store_tile<T: GemmScalar>(p: &Problem<T>, blk: &Block, i0: usize, j0: usize, mr: usize, nr: usize, t: *const T, ldt: usize) {
+    let epilogue = blk.last && (p.relu || !p.bias.is_null());
+    if !blk.load && !epilogue {
+        // A plain copy (the usual case of the transposed orientation, C written column-wise):
+        // walk C along its smaller stride.
+        let c = p.c.offset(i0 as isize * p.rsc + j0 as isize * p.csc);
+        if p.rsc.abs() < p.csc.abs() {
             for j in 0..nr {
-                p.store(i0 + i, j0 + j, *t.add(i * K::NR + j), blk.load, blk.last);
+                let cj = c.offset(j as isize * p.csc);
+                for i in 0..mr {
+                    *cj.offset(i as isize * p.rsc) = *t.add(i * ldt + j);
+                }
             }
+        } else {
+            for i in 0..mr {
+                let ci = c.offset(i as isize * p.rsc);
+                for j in 0..nr {
+                    *ci.offset(j as isize * p.csc) = *t.add(i * ldt + j);
+                }
+            }
+        }
+        return;
+    }
+    for i in 0..mr {
+        for j in 0..nr {
+            p.store(i0 + i, j0 + j, *t.add(i * ldt + j), blk.load, blk.last);
         }
     }
 }
