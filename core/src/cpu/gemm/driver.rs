@@ -39,6 +39,10 @@ fn blocking<K: MicroKernel>() -> (usize, usize, usize) {
     (get(0, K::MC, K::MR), get(1, K::KC, 1), get(2, K::NC, K::NR))
 }
 
+/// Pieces each thread's share is cut into. Rayon balances the pieces by work stealing, so a
+/// thread the OS runs late (a busy machine) delays the product by one piece, not by half of it.
+const PIECES_PER_THREAD: usize = 4;
+
 /// A validated GEMM on raw pointers: C = act(beta·C + A·B + bias). Built by `gemm_strided`,
 /// which checked every (i, j) of each operand lies inside its slice.
 #[derive(Clone, Copy, Debug)]
@@ -182,7 +186,8 @@ unsafe fn pack_b<K: MicroKernel>(p: &Problem<K::T>, blk: &Block, bp: SendPtr<K::
         K::pack_b(rows, blk.kc, src, p.csb, p.rsb, bp.get().add(r0 * blk.kc));
     };
     if threads > 1 && panels >= 2 * threads && blk.nc * blk.kc >= 1 << 15 {
-        (0..threads).into_par_iter().for_each(|t| pack(split(panels, threads, t)));
+        let pieces = (threads * PIECES_PER_THREAD).min(panels);
+        (0..pieces).into_par_iter().for_each(|t| pack(split(panels, pieces, t)));
     } else {
         pack(0..panels);
     }
@@ -208,8 +213,9 @@ fn compute_block<K: MicroKernel>(p: &Problem<K::T>, blk: &Block, bp: SendPtr<K::
     let by_rows = row_panels.div_ceil(threads) * col_panels;
     let by_cols = col_panels.div_ceil(threads) * row_panels;
     if by_rows <= by_cols {
-        (0..threads).into_par_iter().for_each(|t| {
-            let r = split(row_panels, threads, t);
+        let pieces = (threads * PIECES_PER_THREAD).min(row_panels);
+        (0..pieces).into_par_iter().for_each(|t| {
+            let r = split(row_panels, pieces, t);
             if !r.is_empty() {
                 let rows = r.start * K::MR..(r.end * K::MR).min(p.m);
                 unsafe { macro_kernel::<K>(p, blk, rows, 0..col_panels, bp.get()) };
@@ -217,21 +223,25 @@ fn compute_block<K: MicroKernel>(p: &Problem<K::T>, blk: &Block, bp: SendPtr<K::
         });
         return;
     }
-    let mc_cap = round_up(blk.mc.min(p.m), K::MR);
+    // A short A (the usual reason to split by columns) is packed whole: one pair of joins.
+    let mc_block = if p.m <= 4 * blk.mc { p.m } else { blk.mc };
+    let mc_cap = round_up(mc_block, K::MR);
     with_pack_buffer(Slot::A, mc_cap * blk.kc, |ap: *mut K::T| {
         let ap = SendPtr(ap);
-        for ic in (0..p.m).step_by(blk.mc) {
-            let mc = blk.mc.min(p.m - ic);
+        for ic in (0..p.m).step_by(mc_block) {
+            let mc = mc_block.min(p.m - ic);
             let panels = mc.div_ceil(K::MR);
-            (0..threads).into_par_iter().for_each(|t| {
-                let r = split(panels, threads, t);
+            let pieces = (threads * PIECES_PER_THREAD).min(panels);
+            (0..pieces).into_par_iter().for_each(|t| {
+                let r = split(panels, pieces, t);
                 let rows = r.start * K::MR..(r.end * K::MR).min(mc);
                 if !rows.is_empty() {
                     unsafe { pack_a::<K>(p, blk, ic + rows.start, rows.len(), ap.get().add(rows.start * blk.kc)) };
                 }
             });
-            (0..threads).into_par_iter().for_each(|t| {
-                let cols = split(col_panels, threads, t);
+            let pieces = (threads * PIECES_PER_THREAD).min(col_panels);
+            (0..pieces).into_par_iter().for_each(|t| {
+                let cols = split(col_panels, pieces, t);
                 if !cols.is_empty() {
                     unsafe { tiles::<K>(p, blk, ic, mc, cols, ap.get(), bp.get()) };
                 }
