@@ -75,6 +75,7 @@ fn batch_offset(l: &Layout, batch: &[usize], mut bi: usize) -> usize {
 /// `la` and `lb` are already broadcast to [batch..., m, k] and [batch..., k, n] (stride 0 on
 /// broadcast axes, so a shared weight is never copied). Many small products run in parallel
 /// over the batch; large ones parallelise inside the GEMM.
+#[allow(clippy::too_many_arguments)]
 pub fn batched_matmul<T: GemmScalar>(a: &[T], la: &Layout, b: &[T], lb: &Layout, batch: &[usize], m: usize, n: usize, k: usize) -> Result<Vec<T>> {
     let nb: usize = batch.iter().product();
     let mut out = zeroed_vec::<T>(nb * m * n)?;

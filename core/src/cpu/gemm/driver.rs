@@ -296,6 +296,7 @@ struct TileBuf<T>([MaybeUninit<T>; TILE_MAX]);
 
 /// One MR x NR tile at (i0, j0), of which mr x nr are inside C.
 #[inline]
+#[allow(clippy::too_many_arguments)]
 unsafe fn tile<K: MicroKernel>(p: &Problem<K::T>, blk: &Block, i0: usize, j0: usize, mr: usize, nr: usize, a: *const K::T, b: *const K::T) {
     let bias_is_row = p.bias.is_null() || (p.bias_rs == 0 && p.bias_cs == 1);
     if mr == K::MR && nr == K::NR && p.csc == 1 && bias_is_row {
@@ -314,6 +315,7 @@ unsafe fn tile<K: MicroKernel>(p: &Problem<K::T>, blk: &Block, i0: usize, j0: us
 
 /// Stores the live mr x nr part of a tile computed aside (row stride `ldt`) into C.
 #[inline]
+#[allow(clippy::too_many_arguments)]
 unsafe fn store_tile<T: GemmScalar>(p: &Problem<T>, blk: &Block, i0: usize, j0: usize, mr: usize, nr: usize, t: *const T, ldt: usize) {
     let epilogue = blk.last && (p.relu || !p.bias.is_null());
     if !blk.load && !epilogue {

@@ -123,8 +123,8 @@ fn cases() -> Vec<Case> {
                 k,
                 a_trans: flags & 1 != 0,
                 b_trans: flags & 2 != 0,
-                accumulate: (idx + flags as usize) % 2 == 0,
-                bias: (idx + flags as usize) % 3 == 0,
+                accumulate: (idx + flags as usize).is_multiple_of(2),
+                bias: (idx + flags as usize).is_multiple_of(3),
                 relu: (idx + flags as usize) % 3 != 2,
             });
         }
