@@ -137,6 +137,9 @@ struct Block {
     load: bool,
     /// The final slice of k: apply bias and relu.
     last: bool,
+    /// Full column panels are read from B where it lies (its rows contiguous, a single row
+    /// panel of A that would reuse nothing packed); only a partial last panel is packed.
+    b_in_place: bool,
 }
 
 fn round_up(x: usize, to: usize) -> usize {
@@ -158,6 +161,10 @@ pub(crate) fn run<K: MicroKernel>(p: &Problem<K::T>) {
     let padded = |m: usize, n: usize| round_up(m, K::MR) * round_up(n, K::NR);
     let p = if 4 * padded(p.n, p.m) < 3 * padded(p.m, p.n) { p.transposed() } else { *p };
     let threads = if p.m * p.n * p.k >= PARALLEL_MIN_MACS { rayon::current_num_threads().max(1) } else { 1 };
+    // Packing B pays because each panel serves every row panel of A. With one row panel
+    // (a small batch, or the transposed orientation of a narrow product) it would serve once:
+    // read B in place when its rows are contiguous.
+    let b_in_place = p.m <= K::MR && p.csb == 1;
     let (mc_block, kc_block, nc_block) = blocking::<K>();
     let nc_cap = round_up(p.n.min(nc_block), K::NR);
     let kc_cap = p.k.min(kc_block);
@@ -167,7 +174,7 @@ pub(crate) fn run<K: MicroKernel>(p: &Problem<K::T>) {
             let nc = nc_block.min(p.n - jc);
             for pc in (0..p.k).step_by(kc_block) {
                 let kc = kc_block.min(p.k - pc);
-                let blk = Block { mc: mc_block, jc, nc, pc, kc, load: pc > 0 || p.accumulate, last: pc + kc == p.k };
+                let blk = Block { mc: mc_block, jc, nc, pc, kc, load: pc > 0 || p.accumulate, last: pc + kc == p.k, b_in_place };
                 // SAFETY: the block lies inside B, and bp has room for nc_cap * kc_cap elements.
                 unsafe { pack_b::<K>(&p, &blk, bp, threads) };
                 compute_block::<K>(&p, &blk, bp, threads);
@@ -179,6 +186,14 @@ pub(crate) fn run<K: MicroKernel>(p: &Problem<K::T>) {
 /// Packs B's block into NR-column panels, split over threads when it is large.
 unsafe fn pack_b<K: MicroKernel>(p: &Problem<K::T>, blk: &Block, bp: SendPtr<K::T>, threads: usize) {
     let panels = blk.nc.div_ceil(K::NR);
+    if blk.b_in_place {
+        let full = blk.nc / K::NR;
+        if full < panels {
+            let src = p.b.offset(blk.pc as isize * p.rsb + (blk.jc + full * K::NR) as isize * p.csb);
+            K::pack_b(blk.nc - full * K::NR, blk.kc, src, p.csb, p.rsb, bp.get().add(full * K::NR * blk.kc));
+        }
+        return;
+    }
     let pack = |q: Range<usize>| {
         let r0 = q.start * K::NR;
         let rows = (q.end * K::NR).min(blk.nc) - r0;
@@ -278,11 +293,15 @@ unsafe fn tiles<K: MicroKernel>(p: &Problem<K::T>, blk: &Block, ic: usize, mc: u
     for q in panels {
         let j0 = blk.jc + q * K::NR;
         let nr = K::NR.min(blk.jc + blk.nc - j0);
-        let b_panel = bp.add(q * K::NR * kc);
+        let (b_panel, ldb) = if blk.b_in_place && nr == K::NR {
+            (p.b.offset(blk.pc as isize * p.rsb).add(j0), p.rsb)
+        } else {
+            (bp.add(q * K::NR * kc), K::NR as isize)
+        };
         let mut r = 0;
         while r < mc {
             let mr = K::MR.min(mc - r);
-            tile::<K>(p, blk, ic + r, j0, mr, nr, ap.add(r * kc), b_panel);
+            tile::<K>(p, blk, ic + r, j0, mr, nr, ap.add(r * kc), b_panel, ldb);
             r += K::MR;
         }
     }
@@ -297,18 +316,18 @@ struct TileBuf<T>([MaybeUninit<T>; TILE_MAX]);
 /// One MR x NR tile at (i0, j0), of which mr x nr are inside C.
 #[inline]
 #[allow(clippy::too_many_arguments)]
-unsafe fn tile<K: MicroKernel>(p: &Problem<K::T>, blk: &Block, i0: usize, j0: usize, mr: usize, nr: usize, a: *const K::T, b: *const K::T) {
+unsafe fn tile<K: MicroKernel>(p: &Problem<K::T>, blk: &Block, i0: usize, j0: usize, mr: usize, nr: usize, a: *const K::T, b: *const K::T, ldb: isize) {
     let bias_is_row = p.bias.is_null() || (p.bias_rs == 0 && p.bias_cs == 1);
     if mr == K::MR && nr == K::NR && p.csc == 1 && bias_is_row {
         let bias = if blk.last && !p.bias.is_null() { p.bias.add(j0) } else { std::ptr::null() };
         let c = p.c.offset(i0 as isize * p.rsc).add(j0);
-        K::tile(blk.kc, a, b, c, p.rsc, blk.load, bias, blk.last && p.relu);
+        K::tile(blk.kc, a, b, ldb, c, p.rsc, blk.load, bias, blk.last && p.relu);
     } else {
         // Edge or strided tile: compute the full tile aside, then store the live part.
         debug_assert!(K::MR * K::NR <= TILE_MAX);
         let mut buf = TileBuf::<K::T>([MaybeUninit::uninit(); TILE_MAX]);
         let t = buf.0.as_mut_ptr() as *mut K::T;
-        K::tile(blk.kc, a, b, t, K::NR as isize, false, std::ptr::null(), false);
+        K::tile(blk.kc, a, b, ldb, t, K::NR as isize, false, std::ptr::null(), false);
         store_tile(p, blk, i0, j0, mr, nr, t, K::NR);
     }
 }

@@ -29,8 +29,8 @@ macro_rules! x86_kernel {
             const NC: usize = $nc;
 
             #[inline]
-            unsafe fn tile(k: usize, a: *const $t, b: *const $t, c: *mut $t, rsc: isize, load: bool, bias: *const $t, relu: bool) {
-                $kernel::run(k, a, b, c, rsc, load, bias, relu)
+            unsafe fn tile(k: usize, a: *const $t, b: *const $t, ldb: isize, c: *mut $t, rsc: isize, load: bool, bias: *const $t, relu: bool) {
+                $kernel::run(k, a, b, ldb, c, rsc, load, bias, relu)
             }
 
             unsafe fn pack_a(rows: usize, kc: usize, src: *const $t, rs: isize, cs: isize, dst: *mut $t) {
@@ -61,7 +61,7 @@ macro_rules! x86_kernel {
 
             #[target_feature(enable = $feature)]
             #[allow(clippy::too_many_arguments)]
-            unsafe fn run(k: usize, mut a: *const $t, mut b: *const $t, c: *mut $t, rsc: isize, load: bool, bias: *const $t, relu: bool) {
+            unsafe fn run(k: usize, mut a: *const $t, mut b: *const $t, ldb: isize, c: *mut $t, rsc: isize, load: bool, bias: *const $t, relu: bool) {
                 // Fetch C's tile now: its rows are far apart (a row of a large C is kilobytes), so
                 // it is rarely in L1, and the loop below is long enough to hide the misses.
                 for i in 0..$mr {
@@ -82,7 +82,7 @@ macro_rules! x86_kernel {
                         }
                     }
                     a = a.add($mr);
-                    b = b.add($nv * $lanes);
+                    b = b.offset(ldb);
                 }
                 let zero = $zero();
                 for i in 0..$mr {
