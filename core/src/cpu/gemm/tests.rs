@@ -206,3 +206,30 @@ fn out_of_bounds_views_are_refused() {
     let mut c = [0f32; 4];
     crate::cpu::matmul::gemm(2, 2, 2, &a, 2, 1, &a, 2, 1, &mut c);
 }
+
+#[test]
+fn concurrent_calls_from_rayon_tasks() {
+    // The convolution helper calls gemm from inside a parallel loop: nested splits and the
+    // per-thread packing buffers must not interfere.
+    use rayon::prelude::*;
+    let (m, n, k) = (70, 90, 300);
+    let a: Vec<f64> = (0..m * k).map(|i| val(i) * 32.0).collect();
+    let b: Vec<f64> = (0..k * n).map(|i| val(i + 5) * 32.0).collect();
+    let mut want = vec![0f64; m * n];
+    for i in 0..m {
+        for j in 0..n {
+            want[i * n + j] = (0..k).map(|p| a[i * k + p] * b[p * n + j]).sum();
+        }
+    }
+    let outs: Vec<Vec<f64>> = (0..16)
+        .into_par_iter()
+        .map(|_| {
+            let mut c = vec![0f64; m * n];
+            crate::cpu::matmul::gemm(m, n, k, &a, k as isize, 1, &b, n as isize, 1, &mut c);
+            c
+        })
+        .collect();
+    for c in outs {
+        assert_eq!(c, want);
+    }
+}
