@@ -160,7 +160,7 @@ pub(crate) fn run<K: MicroKernel>(p: &Problem<K::T>) {
     // classifier head: 128x256 @ 256x10), computing Cᵀ wastes far fewer padded lanes.
     let padded = |m: usize, n: usize| round_up(m, K::MR) * round_up(n, K::NR);
     let p = if 4 * padded(p.n, p.m) < 3 * padded(p.m, p.n) { p.transposed() } else { *p };
-    let threads = if p.m * p.n * p.k >= PARALLEL_MIN_MACS { rayon::current_num_threads().max(1) } else { 1 };
+    let threads = if p.m.saturating_mul(p.n).saturating_mul(p.k) >= PARALLEL_MIN_MACS { rayon::current_num_threads().max(1) } else { 1 };
     // Packing B pays because each panel serves every row panel of A. With one row panel
     // (a small batch, or the transposed orientation of a narrow product) it would serve once:
     // read B in place when its rows are contiguous.

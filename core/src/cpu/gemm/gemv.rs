@@ -32,7 +32,7 @@ pub(crate) fn try_gemv<T: GemmScalar>(p: &Problem<T>, isa: Isa) -> bool {
     if p.k == 0 || (p.csb != 1 && p.rsb != 1) {
         return false;
     }
-    let threads = if p.n * p.k >= PARALLEL_MIN_MACS { rayon::current_num_threads().clamp(1, p.n.div_ceil(64)) } else { 1 };
+    let threads = if p.n.saturating_mul(p.k) >= PARALLEL_MIN_MACS { rayon::current_num_threads().clamp(1, p.n.div_ceil(64)) } else { 1 };
     let part = |t: usize| {
         let (j0, j1) = (p.n * t / threads, p.n * (t + 1) / threads);
         // SAFETY: j0..j1 lies inside C's row; A, B and the bias were bounds-checked for the
