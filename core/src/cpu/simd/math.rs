@@ -47,30 +47,21 @@ fn reduce_exp<V: F32s>(x: V) -> (V, V) {
     (r2.mul_add(horner(r, &EXPM1_P), r), n)
 }
 
-/// 2^n as two factors, each a normal float, for integral n in [-150, 128].
-#[inline(always)]
-fn pow2_split<V: F32s>(n: V) -> (V, V) {
-    let n1 = n.mul(V::splat(0.5)).trunc();
-    (V::pow2i(n1), V::pow2i(n.sub(n1)))
-}
-
 #[inline(always)]
 pub fn exp<V: F32s>(x: V) -> V {
-    // Outside [-104, 89] the result is 0 or inf anyway; clamping keeps n representable.
+    // Outside [-104, 89] the result is 0 or inf anyway; clamping keeps n in ldexp's range.
     let (y, n) = reduce_exp(clamp(x, -104.0, 89.0));
-    let (s1, s2) = pow2_split(n);
-    y.add(V::splat(1.0)).mul(s1).mul(s2)
+    y.add(V::splat(1.0)).ldexp(n)
 }
 
 #[inline(always)]
 pub fn expm1<V: F32s>(x: V) -> V {
     let xc = clamp(x, -30.0, 89.0);
     let (y, n) = reduce_exp(xc);
-    let (s1, s2) = pow2_split(n);
-    // Large x: the "- 1" vanishes and 2^n may overflow, so scale (1 + y) step by step.
-    let big = y.add(V::splat(1.0)).mul(s1).mul(s2);
-    // Small x: 2^n y + (2^n - 1) keeps the digits that 2^n (1 + y) - 1 would cancel.
-    let t = s1.mul(s2);
+    // Large x: the "- 1" vanishes and 2^n may overflow, so scale (1 + y) directly.
+    let big = y.add(V::splat(1.0)).ldexp(n);
+    // Small x (n <= 29): 2^n y + (2^n - 1) keeps the digits that 2^n (1 + y) - 1 would cancel.
+    let t = V::pow2i(V::splat(29.0).min(n));
     let small = t.mul_add(y, t.sub(V::splat(1.0)));
     V::select(xc.gt(V::splat(20.0)), big, small)
 }
@@ -121,10 +112,18 @@ pub fn ln_1p<V: F32s>(x: V) -> V {
     V::select(x.eq(V::splat(-1.0)), V::splat(f32::NEG_INFINITY), r)
 }
 
+/// expm1 for x <= 0 (or NaN) only: 2^n stays a normal float, so one scale factor does.
+#[inline(always)]
+fn expm1_nonpositive<V: F32s>(x: V) -> V {
+    let (y, n) = reduce_exp(V::splat(-30.0).max(x));
+    let t = V::pow2i(n);
+    t.mul_add(y, t.sub(V::splat(1.0)))
+}
+
 #[inline(always)]
 pub fn tanh<V: F32s>(x: V) -> V {
     // tanh|x| = -expm1(-2|x|) / (2 + expm1(-2|x|)): no cancellation anywhere.
-    let t = expm1(x.abs().mul(V::splat(-2.0)));
+    let t = expm1_nonpositive(x.abs().mul(V::splat(-2.0)));
     let r = t.div(t.add(V::splat(2.0))).abs();
     r.or_bits(x.sign_bit())
 }

@@ -132,6 +132,13 @@ pub trait F32s: Copy {
 
     /// 2^n for lanes holding integers in [-126, 127].
     fn pow2i(n: Self) -> Self;
+    /// self * 2^n for integral n in [-150, 128], overflowing to inf and underflowing gradually.
+    #[inline(always)]
+    fn ldexp(self, n: Self) -> Self {
+        // two factors so that each is a normal float
+        let n1 = n.mul(Self::splat(0.5)).trunc();
+        self.mul(Self::pow2i(n1)).mul(Self::pow2i(n.sub(n1)))
+    }
     /// For finite positive normal lanes: (e, m) with x = m * 2^e, m in [1, 2), e an integer.
     fn split_exponent(self) -> (Self, Self);
 
