@@ -8,7 +8,7 @@
 //! The logits forms never form `lse - x` from two large numbers: they use `(max - x) + lse'`
 //! where `lse'` is the log of a sum of at most k terms in (0, 1].
 
-use crate::cpu::reduce::folds::{extremum_run, tree, LANES};
+use crate::cpu::reduce::folds::{extremum_run, tree_sum, LANES};
 
 use super::exp::Real;
 use super::softmax::exp_sum;
@@ -66,7 +66,7 @@ fn cce_logits_impl<T: Real>(x: &[T], t: &[T], k: usize, stats: &mut [T]) {
             d[j] = d[j] + tv * (c - xv);
             ts[j] = ts[j] + tv;
         }
-        let (d, ts) = (tree(d, |a, b| a + b), tree(ts, |a, b| a + b));
+        let (d, ts) = (tree_sum(d), tree_sum(ts));
         s[0] = d + ts * l;
         s[1] = c;
         s[2] = l;
@@ -333,7 +333,7 @@ fn mean_error_impl<T: Real>(d: &[T], k: usize, square: bool, out: &mut [T]) {
         for (j, &v) in c.remainder().iter().enumerate() {
             acc[j] = acc[j] + if square { v * v } else { v.abs() };
         }
-        *o = tree(acc, |a, b| a + b) * inv;
+        *o = tree_sum(acc) * inv;
     }
 }
 crate::multiversion!(fn mean_error_serial[T: Real](d: &[T], k: usize, square: bool, out: &mut [T]) => mean_error_impl);

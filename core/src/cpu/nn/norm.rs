@@ -9,7 +9,7 @@
 use rayon::prelude::*;
 
 use crate::cpu::parallel::PARALLEL_MIN_ELEMENTS;
-use crate::cpu::reduce::folds::{sum_run, tree, LANES};
+use crate::cpu::reduce::folds::{sum_run, tree_sum, LANES};
 use crate::cpu::reduce::moments::sq_dev_run;
 use crate::cpu::reduce::{fold_mkn, moments_mkn, Sum};
 use crate::error::Result;
@@ -255,8 +255,8 @@ fn channel_sums_impl<T: Real>(g: &[T], x: &[T], c: usize, n: usize, mean: &[T], 
                 a[j] = a[j] + gv;
                 b[j] = b[j] + gv * (xv - mu);
             }
-            sg[ch] = sg[ch] + tree(a, |p, q| p + q);
-            sgx[ch] = sgx[ch] + tree(b, |p, q| p + q);
+            sg[ch] = sg[ch] + tree_sum(a);
+            sgx[ch] = sgx[ch] + tree_sum(b);
         }
     }
 }

@@ -4,7 +4,7 @@
 //! maxima and sums.
 
 use crate::cpu::reduce::fold::cols_impl;
-use crate::cpu::reduce::folds::{better, extremum_run, tree, LANES};
+use crate::cpu::reduce::folds::{better, extremum_run, sum_run, tree_sum, LANES};
 use crate::cpu::reduce::Sum;
 
 use super::exp::Real;
@@ -28,7 +28,7 @@ fn exp_store_sum<T: Real>(x: &[T], c: T, o: &mut [T]) -> T {
         *oo = e;
         acc[j] = acc[j] + e;
     }
-    tree(acc, |a, b| a + b)
+    tree_sum(acc)
 }
 
 /// Sum of exp(x - c).
@@ -44,7 +44,7 @@ pub fn exp_sum<T: Real>(x: &[T], c: T) -> T {
     for (j, &v) in xc.remainder().iter().enumerate() {
         acc[j] = acc[j] + (v - c).fexp();
     }
-    tree(acc, |a, b| a + b)
+    tree_sum(acc)
 }
 
 /// Sum of a * b.
@@ -61,7 +61,7 @@ pub fn dot<T: Real>(a: &[T], b: &[T]) -> T {
     for (j, (&x, &y)) in ac.remainder().iter().zip(bc.remainder()).enumerate() {
         acc[j] = acc[j] + x * y;
     }
-    tree(acc, |a, b| a + b)
+    tree_sum(acc)
 }
 
 /// Column maxima of a `[k, n]` slab into `mx`.
@@ -141,7 +141,7 @@ fn softmax_grad_impl<T: Real>(y: &[T], g: &[T], k: usize, n: usize, log: bool, o
         for ((yr, gr), o) in y.chunks_exact(k).zip(g.chunks_exact(k)).zip(out.chunks_exact_mut(k)) {
             if log {
                 // d/dx of log_softmax: g - softmax * sum(g), softmax = exp(y).
-                let s = tree_sum(gr);
+                let s = sum_run(gr);
                 for ((o, &yv), &gv) in o.iter_mut().zip(yr).zip(gr) {
                     *o = gv - yv.fexp() * s;
                 }
@@ -175,10 +175,6 @@ fn softmax_grad_impl<T: Real>(y: &[T], g: &[T], k: usize, n: usize, log: bool, o
 }
 crate::multiversion!(fn softmax_grad_serial[T: Real](y: &[T], g: &[T], k: usize, n: usize, log: bool, out: &mut [T]) => softmax_grad_impl);
 
-#[inline(always)]
-fn tree_sum<T: Real>(x: &[T]) -> T {
-    crate::cpu::reduce::folds::sum_run(x)
-}
 
 /// Backward of `softmax_mkn`: `y` is its output, `g` the output's gradient (same order).
 pub fn softmax_grad_mkn<T: Real>(y: &[T], g: &[T], k: usize, n: usize, log: bool, out: &mut [T]) {
@@ -295,6 +291,52 @@ mod tests {
                         assert!((b - w).abs() <= tol, "{level:?} col {i} {r}: {b} vs {w}");
                     }
                 }
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod timing {
+    use super::*;
+    use crate::cpu::reduce::simd::{with_level, Level};
+    use std::time::Instant;
+
+    fn best(mut f: impl FnMut()) -> f64 {
+        f();
+        (0..30)
+            .map(|_| {
+                let t = Instant::now();
+                f();
+                t.elapsed().as_secs_f64()
+            })
+            .fold(f64::MAX, f64::min)
+    }
+
+    #[test]
+    #[ignore]
+    fn timing_softmax() {
+        let x: Vec<f32> = (0..512 * 1000).map(|i| ((i * 7919) % 1000) as f32 * 0.01 - 5.0).collect();
+        let mut o = vec![0f32; x.len()];
+        let e: Vec<f32> = x.iter().map(|&v| v - 6.0).collect();
+        for level in [Level::Base, Level::Avx2, Level::Avx512] {
+            with_level(level, || {
+                let a = best(|| softmax_serial(&x, 1000, 1, false, &mut o));
+                let b = best(|| softmax_serial(&x, 1000, 1, true, &mut o));
+                crate::multiversion!(fn exps[](x: &[f32], o: &mut [f32]) => exps_impl);
+                #[inline(always)]
+                fn exps_impl(x: &[f32], o: &mut [f32]) {
+                    for (o, &v) in o.iter_mut().zip(x) {
+                        *o = v.fexp();
+                    }
+                }
+                let c = best(|| exps(&e, &mut o));
+                println!(
+                    "{level:?} (Gelem/s): softmax 512x1000 {:.2} | log_softmax {:.2} | exp alone {:.2}",
+                    x.len() as f64 / a / 1e9,
+                    x.len() as f64 / b / 1e9,
+                    x.len() as f64 / c / 1e9
+                );
             });
         }
     }
