@@ -8,7 +8,7 @@ use crate::cpu::reduce::folds::{better, extremum_run, sum_run, tree_sum, LANES};
 use crate::cpu::reduce::Sum;
 
 use super::exp::Real;
-use super::par_slabs;
+use super::{par_slabs, par_slabs_weighted};
 
 /// Writes exp(x - c) into `o` and returns its sum.
 #[inline(always)]
@@ -64,6 +64,48 @@ pub fn dot<T: Real>(a: &[T], b: &[T]) -> T {
     tree_sum(acc)
 }
 
+/// Rows shorter than this are handled a block of rows at a time with one flat exp pass
+/// (`shifted_exps`): a row of 10 classes would otherwise run its exps one by one.
+pub const SHORT_ROW: usize = 32;
+/// Elements per block of short rows.
+const SHORT_BLOCK: usize = 2048;
+
+/// Rows per block for short rows of `k`.
+#[inline(always)]
+pub fn short_block_rows(k: usize) -> usize {
+    (SHORT_BLOCK / k.max(1)).max(1)
+}
+
+/// `e[r, i] = exp(x[r, i] - shift[r])` for a block of short rows: the subtraction row by
+/// row, the exp over the whole block at once (vectorised across row boundaries).
+#[inline(always)]
+pub fn shifted_exps<T: Real>(x: &[T], k: usize, shift: &[T], e: &mut [T]) {
+    for ((row, er), &c) in x.chunks_exact(k).zip(e.chunks_exact_mut(k)).zip(shift) {
+        for (e, &v) in er.iter_mut().zip(row) {
+            *e = v - c;
+        }
+    }
+    exp_in_place(e);
+}
+
+/// `v = exp(v)` over a slice.
+#[inline(always)]
+pub fn exp_in_place<T: Real>(e: &mut [T]) {
+    for v in e.iter_mut() {
+        *v = v.fexp();
+    }
+}
+
+/// Plain sum of a short run.
+#[inline(always)]
+pub fn short_sum<T: Real>(x: &[T]) -> T {
+    let mut s = T::zero();
+    for &v in x {
+        s = s + v;
+    }
+    s
+}
+
 /// Column maxima of a `[k, n]` slab into `mx`.
 #[inline(always)]
 pub fn col_max<T: Real>(x: &[T], n: usize, mx: &mut [T]) {
@@ -77,6 +119,32 @@ pub fn col_max<T: Real>(x: &[T], n: usize, mx: &mut [T]) {
 
 #[inline(always)]
 fn softmax_impl<T: Real>(x: &[T], k: usize, n: usize, log: bool, out: &mut [T]) {
+    if n == 1 && k < SHORT_ROW {
+        let rows = short_block_rows(k);
+        let mut mx = vec![T::zero(); rows];
+        for (xb, ob) in x.chunks(rows * k).zip(out.chunks_mut(rows * k)) {
+            let r = xb.len() / k;
+            for (row, m) in xb.chunks_exact(k).zip(mx.iter_mut()) {
+                *m = extremum_run::<T, true>(row);
+            }
+            shifted_exps(xb, k, &mx[..r], ob);
+            for ((row, o), &c) in xb.chunks_exact(k).zip(ob.chunks_exact_mut(k)).zip(&mx) {
+                let s = short_sum(o);
+                if log {
+                    let ls = s.ln();
+                    for (o, &v) in o.iter_mut().zip(row) {
+                        *o = (v - c) - ls;
+                    }
+                } else {
+                    let inv = T::one() / s;
+                    for o in o.iter_mut() {
+                        *o = *o * inv;
+                    }
+                }
+            }
+        }
+        return;
+    }
     if n == 1 {
         for (row, o) in x.chunks_exact(k).zip(out.chunks_exact_mut(k)) {
             let mx = extremum_run::<T, true>(row);
@@ -137,6 +205,18 @@ pub fn softmax_mkn<T: Real>(x: &[T], k: usize, n: usize, log: bool, out: &mut [T
 
 #[inline(always)]
 fn softmax_grad_impl<T: Real>(y: &[T], g: &[T], k: usize, n: usize, log: bool, out: &mut [T]) {
+    if n == 1 && k < SHORT_ROW && log {
+        // exp(y) over the whole block first, vectorised across rows.
+        out.copy_from_slice(y);
+        exp_in_place(out);
+        for (gr, o) in g.chunks_exact(k).zip(out.chunks_exact_mut(k)) {
+            let s = short_sum(gr);
+            for (o, &gv) in o.iter_mut().zip(gr) {
+                *o = gv - *o * s;
+            }
+        }
+        return;
+    }
     if n == 1 {
         for ((yr, gr), o) in y.chunks_exact(k).zip(g.chunks_exact(k)).zip(out.chunks_exact_mut(k)) {
             if log {
@@ -190,11 +270,28 @@ pub fn softmax_grad_mkn<T: Real>(y: &[T], g: &[T], k: usize, n: usize, log: bool
 
 #[inline(always)]
 fn logsumexp_impl<T: Real>(x: &[T], k: usize, n: usize, out: &mut [T]) {
+    if n == 1 && k < SHORT_ROW {
+        let rows = short_block_rows(k);
+        let mut e = vec![T::zero(); rows * k];
+        for (xb, ob) in x.chunks(rows * k).zip(out.chunks_mut(rows)) {
+            for (row, o) in xb.chunks_exact(k).zip(ob.iter_mut()) {
+                *o = extremum_run::<T, true>(row);
+            }
+            let eb = &mut e[..xb.len()];
+            shifted_exps(xb, k, ob, eb);
+            for (o, er) in ob.iter_mut().zip(eb.chunks_exact(k)) {
+                if o.finite() {
+                    *o = *o + short_sum(er).ln();
+                }
+            }
+        }
+        return;
+    }
     if n == 1 {
         for (row, o) in x.chunks_exact(k).zip(out.iter_mut()) {
             let mx = extremum_run::<T, true>(row);
             // All -inf gives -inf, any +inf gives +inf, NaN stays NaN.
-            *o = if mx.is_finite_real() { mx + exp_sum(row, mx).ln() } else { mx };
+            *o = if mx.finite() { mx + exp_sum(row, mx).ln() } else { mx };
         }
         return;
     }
@@ -209,7 +306,7 @@ fn logsumexp_impl<T: Real>(x: &[T], k: usize, n: usize, out: &mut [T]) {
         }
         cols_impl(&Sum, &e, k, n, 0, &mut s);
         for (o, &s) in o.iter_mut().zip(&s) {
-            if o.is_finite_real() {
+            if o.finite() {
                 *o = *o + s.ln();
             }
         }
@@ -226,19 +323,6 @@ pub fn logsumexp_mkn<T: Real>(x: &[T], k: usize, n: usize, out: &mut [T]) {
     });
 }
 
-use super::par_slabs_weighted;
-
-/// Finite-ness for the generic kernels.
-pub trait FiniteReal {
-    fn is_finite_real(self) -> bool;
-}
-impl<T: Real> FiniteReal for T {
-    #[inline(always)]
-    fn is_finite_real(self) -> bool {
-        let d = self - self;
-        d == d
-    }
-}
 
 #[cfg(test)]
 mod tests {
