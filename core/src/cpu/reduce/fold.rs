@@ -188,8 +188,21 @@ mod tests {
     }
 
     // Shapes covering rows, columns, lane tails, pairwise blocks, and the threaded paths.
-    const SHAPES: [(usize, usize, usize); 9] =
-        [(1, 1, 1), (3, 7, 1), (2, 33, 5), (1, 1000, 1), (4, 17, 300), (1, 70_000, 1), (70, 1000, 1), (1, 5000, 9), (3, 40, 700)];
+    // (the last three are above FOLD_PARALLEL_MIN: split outputs, split k rows, split k columns)
+    const SHAPES: [(usize, usize, usize); 12] = [
+        (1, 1, 1),
+        (3, 7, 1),
+        (2, 33, 5),
+        (1, 1000, 1),
+        (4, 17, 300),
+        (1, 70_000, 1),
+        (70, 1000, 1),
+        (1, 5000, 9),
+        (3, 40, 700),
+        (300, 1000, 1),
+        (2, 300_000, 1),
+        (1, 200_000, 3),
+    ];
 
     #[test]
     fn sum_matches_naive_on_every_level_and_shape() {
