@@ -5,7 +5,7 @@
 //! - columns (`n > 1`): whole rows of `n` are folded into a row of accumulators
 //!   (`Fold::first_row` / `Fold::next_row`), in blocks of `COL_BLOCK` rows combined pairwise,
 //!   so a float32 sum down a long axis stays accurate;
-//! - threads: above `PARALLEL_MIN_ELEMENTS` the outputs are split over the pool, or, when
+//! - threads: above `FOLD_PARALLEL_MIN` the outputs are split over the pool, or, when
 //!   there are too few outputs, the reduced axis is split and the partial results merged.
 //!
 //! `k >= 1` always: empty reductions are resolved by the op (identity or error).
@@ -334,7 +334,7 @@ mod timing {
     #[test]
     #[ignore]
     fn timing_folds() {
-        let data: Vec<f32> = (0..1 << 20).map(|i| (i % 97) as f32 * 0.01).collect();
+        let data: Vec<f32> = (0..1u64 << 20).map(|i| ((i * 2654435761) % 10007) as f32 * 0.01).collect();
         let small = &data[..1 << 16];
         let rate = |n: usize, t: f64| n as f64 / t / 1e9;
         for level in [Level::Base, Level::Avx2, Level::Avx512] {
@@ -357,6 +357,22 @@ mod timing {
                 let f = best(|| {
                     std::hint::black_box(fold_mkn(&Sum, small, 6553, 10, 1).unwrap());
                 });
+                let big = &data[..];
+                let g = best(|| {
+                    std::hint::black_box(fold_mkn(&Extremum::<true>, big, 1024, 1024, 1).unwrap());
+                });
+                let h = best(|| {
+                    std::hint::black_box(fold_mkn(&ArgExtremum::<true>, big, 1024, 1024, 1).unwrap());
+                });
+                let i = best(|| {
+                    std::hint::black_box(fold_mkn(&Sum, big, 1024, 1024, 1).unwrap());
+                });
+                println!(
+                    "  1024x1024 rows (4 MB): sum {:.1} max {:.1} argmax {:.1} Gelem/s",
+                    rate(big.len(), i),
+                    rate(big.len(), g),
+                    rate(big.len(), h)
+                );
                 println!(
                     "{level:?} (Gelem/s): sum 1M {:.1} | sum rows 64x1024 {:.1} | max rows {:.1} | argmax rows {:.1} | sum cols 256x256 {:.1} | sum rows of 10 {:.1}",
                     rate(data.len(), a),
