@@ -51,6 +51,7 @@ pub(super) fn input_grad<T: ConvElem>(dy: &[T], w: &[T], g: &Conv2dGeometry) -> 
         return Ok(dx);
     }
     let (kp, plane, img_len) = (g.patch_len(), g.out_plane(), g.in_image_len());
+    let wt = transposed_kernel(w, g)?;
     let blk = rows_per_block(g.out_rows(), kp, std::mem::size_of::<T>(), FORWARD_BLOCK_BYTES);
     let parallel = g.work() >= PARALLEL_MIN_WORK;
     // Tasks own whole images, so their scatters never overlap.
@@ -62,7 +63,7 @@ pub(super) fn input_grad<T: ConvElem>(dy: &[T], w: &[T], g: &Conv2dGeometry) -> 
         let mut r = start;
         while r < end {
             let rows = blk.min(end - r);
-            input_grad_block(dy, w, g, r, rows, b0, dx_task)?;
+            input_grad_block(dy, &wt, g, r, rows, b0, dx_task)?;
             r += rows;
         }
         Ok(())
@@ -70,17 +71,34 @@ pub(super) fn input_grad<T: ConvElem>(dy: &[T], w: &[T], g: &Conv2dGeometry) -> 
     Ok(dx)
 }
 
-fn input_grad_block<T: ConvElem>(dy: &[T], w: &[T], g: &Conv2dGeometry, r0: usize, rows: usize, b0: usize, dx: &mut [T]) -> Result<()> {
+/// Each group's kernel transposed, (out_c / groups) x patch_len row-major, groups one after
+/// another: the input gradient multiplies by it, and the GEMM packs a row-major operand with
+/// plain copies (it would transpose the strided view again for every block).
+fn transposed_kernel<T: ConvElem>(w: &[T], g: &Conv2dGeometry) -> Result<Vec<T>> {
+    let (o, og, kp) = (g.out_c, g.group_out(), g.patch_len());
+    let mut wt = zeroed_vec(o * kp)?;
+    for (p, wrow) in w.chunks_exact(o).enumerate() {
+        for (c, &v) in wrow.iter().enumerate() {
+            let (grp, j) = (c / og, c % og);
+            wt[(grp * og + j) * kp + p] = v;
+        }
+    }
+    Ok(wt)
+}
+
+/// Input gradient of output rows `r0 .. r0 + rows` into the images from `b0` that `dx` holds;
+/// `wt` is `transposed_kernel`.
+fn input_grad_block<T: ConvElem>(dy: &[T], wt: &[T], g: &Conv2dGeometry, r0: usize, rows: usize, b0: usize, dx: &mut [T]) -> Result<()> {
     let (o, og, kp) = (g.out_c, g.group_out(), g.patch_len());
     if g.is_pointwise() {
         let at = (r0 - b0 * g.out_plane()) * kp;
-        gemm(rows, kp, o, &dy[r0 * o..], o as isize, 1, w, 1, o as isize, &mut dx[at..at + rows * kp]);
+        gemm(rows, kp, o, &dy[r0 * o..], o as isize, 1, wt, kp as isize, 1, &mut dx[at..at + rows * kp]);
         return Ok(());
     }
     with_scratch(rows * kp, |cols: &mut [T]| {
         for grp in 0..g.groups {
-            // (rows x og) @ (og x kp): the kernel read transposed.
-            gemm(rows, kp, og, &dy[r0 * o + grp * og..], o as isize, 1, &w[grp * og..], 1, o as isize, cols);
+            // (rows x og) @ (og x kp): patches of input gradient, added back where they came from.
+            gemm(rows, kp, og, &dy[r0 * o + grp * og..], o as isize, 1, &wt[grp * og * kp..], kp as isize, 1, cols);
             col2im(cols, g, grp, r0, b0, dx);
         }
         Ok(())
