@@ -110,6 +110,7 @@ fn col2im_body<T: ConvElem>(cols: &[T], g: &Conv2dGeometry, grp: usize, r0: usiz
 
 /// `dst.copy_from_slice(src)` without a memcpy call for the few-element runs of thin inputs.
 #[inline(always)]
+#[allow(clippy::manual_memcpy)] // the point is to not call memcpy for a few elements
 fn copy_short<T: Copy>(dst: &mut [T], src: &[T]) {
     if dst.len() <= 8 {
         for i in 0..dst.len().min(src.len()) {

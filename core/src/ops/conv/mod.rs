@@ -138,7 +138,7 @@ fn lift_1d_kernel(w: &Tensor, spatial: usize) -> Result<Tensor> {
 
 /// Groups of a convolution: the inputs' channels over the kernel's input channels.
 fn infer_groups(op: &str, channels: usize, kernel_in: usize, out_c: usize, inputs: &[usize], kernel: &[usize]) -> Result<usize> {
-    if kernel_in == 0 || channels % kernel_in != 0 {
+    if kernel_in == 0 || !channels.is_multiple_of(kernel_in) {
         if kernel_in == 0 && channels == 0 {
             return Ok(1);
         }
@@ -147,7 +147,7 @@ fn infer_groups(op: &str, channels: usize, kernel_in: usize, out_c: usize, input
         ));
     }
     let groups = channels / kernel_in;
-    if out_c % groups != 0 {
+    if !out_c.is_multiple_of(groups) {
         return Err(shape_err!(
             "{op}: the kernel's {out_c} output channels must be divisible by the {groups} groups ({channels} input channels / {kernel_in} per group); inputs shape {inputs:?}, kernel shape {kernel:?}"
         ));
