@@ -33,7 +33,8 @@ fn float_operands(a: &Tensor, b: &Tensor) -> Result<(Tensor, Tensor, DType)> {
     Ok((cast(a, dt)?, cast(b, dt)?, dt))
 }
 
-/// Checks that the kernel has the rank a `spatial`-D operation needs.
+/// Checks that the kernel has the rank a `spatial`-D operation needs and a window of at
+/// least one cell.
 fn check_kernel_rank(op: &str, inputs: &Tensor, kernel: &Tensor, spatial: usize, layout: &str) -> Result<()> {
     if kernel.rank() != spatial + 2 {
         return Err(shape_err!(
@@ -42,6 +43,9 @@ fn check_kernel_rank(op: &str, inputs: &Tensor, kernel: &Tensor, spatial: usize,
             kernel.shape(),
             inputs.shape()
         ));
+    }
+    if kernel.shape()[..spatial].contains(&0) {
+        return Err(shape_err!("{op}: the kernel's spatial size must be at least 1, got kernel shape {:?}", kernel.shape()));
     }
     Ok(())
 }
