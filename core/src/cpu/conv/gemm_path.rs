@@ -4,7 +4,7 @@
 
 use rayon::prelude::*;
 
-use super::patches::{col2im, im2col};
+use super::patches::{col2im, im2col, im2col_kmajor};
 use super::{for_each_block, rows_per_block, with_scratch, ConvElem, Conv2dGeometry, FILTER_BLOCK_BYTES, FORWARD_BLOCK_BYTES, PARALLEL_MIN_WORK};
 use crate::cpu::gemm::{gemm_strided, Epilogue, MatMut, MatRef};
 use crate::cpu::matmul::{gemm, zeroed_vec};
@@ -31,17 +31,30 @@ fn forward_block<T: ConvElem>(x: &[T], w: &[T], g: &Conv2dGeometry, r0: usize, o
         gemm(rows, o, kp, &x[r0 * kp..], kp as isize, 1, w, o as isize, 1, out);
         return Ok(());
     }
+    // Short patches are packed patch-position-major: the GEMM copies such a matrix straight
+    // into its panels, where pixel-major rows shorter than its transpose width cost a scalar
+    // transpose (and the pixels of one output line are one strided run of the input).
+    let kmajor = kp < KMAJOR_MAX_PATCH;
     with_scratch(rows * kp, |cols: &mut [T]| {
         for grp in 0..g.groups {
-            im2col(x, g, grp, r0, cols);
+            let patches = if kmajor {
+                im2col_kmajor(x, g, grp, r0, rows, cols);
+                MatRef::new(&*cols, 0, 1, rows as isize)
+            } else {
+                im2col(x, g, grp, r0, cols);
+                MatRef::row_major(&*cols, kp)
+            };
             let wg = MatRef::new(w, grp * og, o as isize, 1);
             // The group's output channels: a column block of the output rows.
             let c = MatMut::new(&mut *out, grp * og, o as isize, 1);
-            gemm_strided(rows, og, kp, MatRef::row_major(cols, kp), wg, c, false, Epilogue::default());
+            gemm_strided(rows, og, kp, patches, wg, c, false, Epilogue::default());
         }
         Ok(())
     })
 }
+
+/// Patches shorter than this are packed patch-position-major.
+const KMAJOR_MAX_PATCH: usize = 16;
 
 /// The gradient with respect to the input: each output gradient row times the transposed
 /// kernel gives a patch of input gradient, added back where the patch came from.
@@ -144,6 +157,9 @@ fn filter_grad_rows<T: ConvElem>(x: &[T], dy: &[T], g: &Conv2dGeometry, r0: usiz
                 // Patches transposed: element (p, i) of the (kp x rows) operand is row i's p-th.
                 let patches = if g.is_pointwise() {
                     MatRef::new(x, r * kp, 1, kp as isize)
+                } else if kp < KMAJOR_MAX_PATCH {
+                    im2col_kmajor(x, g, grp, r, rows, &mut cols[..rows * kp]);
+                    MatRef::new(&*cols, 0, rows as isize, 1)
                 } else {
                     im2col(x, g, grp, r, &mut cols[..rows * kp]);
                     MatRef::new(&*cols, 0, 1, kp as isize)
