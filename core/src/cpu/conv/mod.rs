@@ -188,7 +188,7 @@ fn rows_per_block(total_rows: usize, patch_len: usize, elem_bytes: usize, target
 const PARALLEL_MIN_WORK: usize = 1 << 20;
 
 const FORWARD_BLOCK_BYTES: usize = 512 << 10;
-const FILTER_BLOCK_BYTES: usize = 2 << 20;
+const FILTER_BLOCK_BYTES: usize = 512 << 10;
 
 /// Calls `f(block_index, block)` for each `chunk`-long block of `data`, in parallel or not.
 fn for_each_block<T: Send>(data: &mut [T], chunk: usize, parallel: bool, f: impl Fn(usize, &mut [T]) -> Result<()> + Sync) -> Result<()> {
