@@ -13,24 +13,41 @@ lamina runs channels-last (NHWC, its layout); PyTorch runs its default NCHW layo
 channels_last memory format, and the better of the two is the reference. Times are medians
 over repetitions of a few calls each; ratios are lamina / torch (below 1: lamina faster).
 
-Run in an environment with both packages: python bench/conv.py [--reps 15]
+Run in an environment with both packages: python bench/conv.py [--reps 15]. On a machine
+shared with other work, `--threads 1` measures each library on one core by process CPU time
+(time.process_time), which other processes' load disturbs far less than wall-clock time.
 """
 
 from __future__ import annotations
 
 import argparse
-import platform
-import statistics
-import time
+import os
 
-import numpy as np
-import torch
-import torch.nn.functional as F
+ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+ap.add_argument("--reps", type=int, default=15)
+ap.add_argument("--inner", type=int, default=3)
+ap.add_argument("--threads", type=int, default=2, help="threads for both libraries; 1 also switches to CPU time")
+ap.add_argument("--only", default=None, help="run only the cases whose name contains this")
+ARGS = ap.parse_args()
 
-import lamina as lm
-from lamina import ops
+# Before either library starts its thread pool. numpy's OpenBLAS threads spin while idle and
+# steal the cores both libraries are timed on, so they get one thread.
+os.environ["RAYON_NUM_THREADS"] = str(ARGS.threads)
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-torch.set_num_threads(2)
+import platform  # noqa: E402
+import statistics  # noqa: E402
+import time  # noqa: E402
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+
+import lamina as lm  # noqa: E402
+from lamina import ops  # noqa: E402
+
+torch.set_num_threads(ARGS.threads)
+CLOCK = time.process_time if ARGS.threads == 1 else time.perf_counter
 
 BATCH = 64
 
@@ -40,10 +57,10 @@ def _relu_lm():
 
 
 def timed(fn, inner: int) -> float:
-    t0 = time.perf_counter()
+    t0 = CLOCK()
     for _ in range(inner):
         fn()
-    return (time.perf_counter() - t0) / inner
+    return (CLOCK() - t0) / inner
 
 
 # ---------------------------------------------------------------------------------------------
@@ -225,15 +242,11 @@ def run(reps: int, inner: int, only: str | None):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--reps", type=int, default=15)
-    ap.add_argument("--inner", type=int, default=3)
-    ap.add_argument("--only", default=None, help="run only the cases whose name contains this")
-    args = ap.parse_args()
+    clock = "process CPU time, 1 thread each" if ARGS.threads == 1 else f"wall time, {ARGS.threads} threads each"
     print(f"# {platform.processor() or platform.machine()}, torch {torch.__version__} ({torch.get_num_threads()} threads), "
-          f"relu in chain: {'yes' if _relu_lm() else 'no (lamina has no ops.relu yet; left out of both)'}, "
+          f"{clock}, relu in chain: {'yes' if _relu_lm() else 'no (lamina has no ops.relu yet; left out of both)'}, "
           f"{time.strftime('%Y-%m-%d %H:%M')}")
-    rows = run(args.reps, args.inner, args.only)
+    rows = run(ARGS.reps, ARGS.inner, ARGS.only)
     print("\n| case | lamina ms | torch NCHW ms | torch channels_last ms | lamina / best torch |")
     print("| --- | ---: | ---: | ---: | ---: |")
     for name, l, tn, tc, r in rows:

@@ -309,3 +309,60 @@ def test_one_hot():
     np.testing.assert_array_equal(np.asarray(ops.one_hot([1, -1], 2)), [[0, 1], [0, 0]])
     with pytest.raises(TypeError, match="one_hot.*integer"):
         ops.one_hot(np.array([0.5]), 2)
+
+
+def test_variable_indexing_is_differentiable():
+    v = lm.Variable(np.arange(6.0, dtype=np.float32).reshape(2, 3))
+    with lm.GradientTape() as tape:
+        y = ops.sum(v[1, ::-2] * 2.0) + ops.sum(v[:, [0, 0]])
+    np.testing.assert_array_equal(np.asarray(tape.gradient(y, v)), [[2, 0, 0], [4, 0, 2]])
+    assert lm.random is not None and lm.utils.set_random_seed is not None
+
+
+def _random_key(rng, shape):
+    items, axis, ellipsis = [], 0, False
+    for _ in range(rng.integers(0, len(shape) + 2)):
+        kind = rng.integers(0, 7)
+        d = shape[axis] if axis < len(shape) else 3
+        if kind == 0:
+            items.append(int(rng.integers(-d - 1, d + 1)))
+            axis += 1
+        elif kind == 1:
+            items.append(slice(rng.choice([None, *range(-5, 6)]), rng.choice([None, *range(-5, 6)]),
+                               rng.choice([None, 1, 2, 3, -1, -2])))
+            axis += 1
+        elif kind == 2:
+            items.append(None)
+        elif kind == 3 and not ellipsis:
+            items.append(Ellipsis)
+            ellipsis = True
+        elif kind == 4:
+            items.append(rng.integers(-d, max(d, 1), tuple(rng.integers(1, 3, rng.integers(0, 3)))))
+            axis += 1
+        elif kind == 5:
+            items.append([int(v) for v in rng.integers(-d, max(d, 1), rng.integers(1, 4))])
+            axis += 1
+        elif kind == 6 and axis < len(shape):
+            k = int(rng.integers(1, len(shape) - axis + 1))
+            items.append(rng.random(shape[axis:axis + k]) > 0.5)
+            axis += k
+    return tuple(items)
+
+
+def test_random_keys_match_numpy():
+    """Random mixes of ints, slices, None, Ellipsis, int arrays, lists and masks, on shapes
+    with empty and size-1 axes: same result as numpy, or an error where numpy errs."""
+    rng = np.random.default_rng(123)
+    for _ in range(1500):
+        shape = tuple(int(v) for v in rng.integers(0, 5, rng.integers(0, 4)))
+        x = rng.standard_normal(shape)
+        key = _random_key(rng, shape)
+        try:
+            want = x[key]
+        except (IndexError, ValueError):
+            with pytest.raises((IndexError, ValueError)):
+                lm.tensor(x)[key]
+            continue
+        got = np.asarray(lm.tensor(x)[key])
+        assert got.shape == want.shape, key
+        np.testing.assert_array_equal(got, want, err_msg=repr(key))

@@ -295,3 +295,44 @@ def test_trace_dtypes_and_errors():
         ops.diagonal(lm.tensor(np.ones((3, 3))), 0, 1, 1)
     with pytest.raises(IndexError, match="diagonal: axis 2 is out of bounds"):
         ops.diagonal(lm.tensor(np.ones((3, 3))), 0, 0, 2)
+
+
+# --------------------------------------------------------------------------------------------
+# fused_linear (matmul + bias + activation in one GEMM pass)
+
+
+def _linear_ref(x, w, b=None, act=None):
+    y = x @ w
+    if b is not None:
+        y = y + b
+    return np.maximum(y, 0) if act == "relu" else y
+
+
+@pytest.mark.parametrize("act", [None, "linear", "relu"])
+@pytest.mark.parametrize("xs", [(5, 4), (2, 3, 4), (4,)])
+def test_fused_linear(rng, act, xs):
+    x, w, b = rng.standard_normal(xs), rng.standard_normal((4, 3)), rng.standard_normal(3)
+    check_op(lambda x, w, b: ops.fused_linear(x, w, b, act), lambda x, w, b: _linear_ref(x, w, b, act), x, w, b, noncontiguous=len(xs) >= 2, **TOL)
+    check_op(lambda x, w: ops.fused_linear(x, w, None, act), lambda x, w: _linear_ref(x, w, None, act), x, w, noncontiguous=len(xs) >= 2, **TOL)
+
+
+def test_fused_linear_large_matches_numpy(rng):
+    x = rng.standard_normal((128, 784)).astype(np.float32)
+    w = rng.standard_normal((784, 256)).astype(np.float32) * 0.05
+    b = rng.standard_normal(256).astype(np.float32)
+    got = ops.fused_linear(x, w, b, "relu")
+    np.testing.assert_allclose(got, np.maximum(x @ w + b, 0), rtol=1e-4, atol=1e-4)
+    got_t = ops.fused_linear(ops.transpose(lm.tensor(np.ascontiguousarray(x.T))), w, b, "relu")
+    np.testing.assert_allclose(got_t, np.maximum(x @ w + b, 0), rtol=1e-4, atol=1e-4)
+
+
+def test_fused_linear_errors():
+    x, w = lm.tensor(np.ones((2, 3))), lm.tensor(np.ones((3, 4)))
+    with pytest.raises(ValueError, match="fused_linear: the last axis of x"):
+        ops.fused_linear(x, lm.tensor(np.ones((2, 4))))
+    with pytest.raises(ValueError, match="fused_linear: bias of shape"):
+        ops.fused_linear(x, w, lm.tensor(np.ones(3)))
+    with pytest.raises(ValueError, match="fused_linear: activation must be"):
+        ops.fused_linear(x, w, None, "tanh")
+    with pytest.raises(ValueError, match="fused_linear: needs x of rank >= 1 and a 2-D kernel"):
+        ops.fused_linear(x, lm.tensor(np.ones(3)))

@@ -28,14 +28,6 @@ fn array_item(t: Tensor, obj: &Bound<'_, PyAny>) -> PyResult<IndexItem> {
     }
 }
 
-fn slice_bound(v: Bound<'_, PyAny>) -> PyResult<Option<i64>> {
-    if v.is_none() {
-        Ok(None)
-    } else {
-        v.extract::<i64>().map(Some).map_err(|_| PyIndexError::new_err("slice indices must be integers or None"))
-    }
-}
-
 fn parse_item(obj: &Bound<'_, PyAny>) -> PyResult<IndexItem> {
     if obj.is_none() {
         return Ok(IndexItem::NewAxis);
@@ -44,11 +36,15 @@ fn parse_item(obj: &Bound<'_, PyAny>) -> PyResult<IndexItem> {
         return Ok(IndexItem::Ellipsis);
     }
     if let Ok(s) = obj.downcast::<PySlice>() {
-        return Ok(IndexItem::Slice {
-            start: slice_bound(s.getattr("start")?)?,
-            stop: slice_bound(s.getattr("stop")?)?,
-            step: slice_bound(s.getattr("step")?)?,
-        });
+        // PySlice_Unpack resolves None to +-PY_SSIZE_T_MAX / 0 / 1 and calls __index__ on
+        // the bounds; the engine clamps the extreme values against the axis like Python.
+        let (mut start, mut stop, mut step): (pyo3::ffi::Py_ssize_t, pyo3::ffi::Py_ssize_t, pyo3::ffi::Py_ssize_t) = (0, 0, 0);
+        // SAFETY: `s` is a live slice object and the out-pointers are valid locals.
+        if unsafe { pyo3::ffi::PySlice_Unpack(s.as_ptr(), &mut start, &mut stop, &mut step) } < 0 {
+            let err = PyErr::fetch(obj.py());
+            return Err(if err.is_instance_of::<PyValueError>(obj.py()) { err } else { PyIndexError::new_err("slice indices must be integers or None") });
+        }
+        return Ok(IndexItem::Slice { start: Some(start as i64), stop: Some(stop as i64), step: Some(step as i64) });
     }
     if obj.downcast::<PyBool>().is_ok() {
         return Err(PyIndexError::new_err("boolean scalar indices (x[True]) are not supported"));

@@ -209,7 +209,56 @@ pub fn diagonal(x: &Bound<'_, PyAny>, offset: isize, axis1: isize, axis2: isize)
     Ok(PyTensor::new(ops::diagonal(&to_tensor(x)?, offset, axis1, axis2).py()?))
 }
 
+/// `activation(x @ kernel + bias)` in one pass of the GEMM (a Dense layer's forward).
+///
+/// The bias is added and the activation applied while each tile of the product is stored, so
+/// the output is written once. Differentiable in `x`, `kernel` and `bias`.
+///
+/// Args:
+///     x: input, shape (..., K).
+///     kernel: weights, shape (K, N).
+///     bias: optional bias, shape (N,).
+///     activation: None or "linear" (identity), or "relu".
+///
+/// Returns:
+///     A tensor of shape (..., N).
+#[pyfunction]
+#[pyo3(signature = (x, kernel, bias=None, activation=None))]
+pub fn fused_linear(
+    py: Python<'_>,
+    x: &Bound<'_, PyAny>,
+    kernel: &Bound<'_, PyAny>,
+    bias: Option<&Bound<'_, PyAny>>,
+    activation: Option<&str>,
+) -> PyResult<PyTensor> {
+    let act = match activation {
+        None | Some("linear") => ops::FusedActivation::Linear,
+        Some("relu") => ops::FusedActivation::Relu,
+        Some(other) => {
+            return Err(pyo3::exceptions::PyValueError::new_err(format!(
+                "fused_linear: activation must be None, 'linear' or 'relu', got '{other}'"
+            )))
+        }
+    };
+    let (xt, wt) = (to_tensor(x)?, to_tensor(kernel)?);
+    let bt = match bias {
+        Some(b) if !b.is_none() => Some(to_tensor(b)?),
+        _ => None,
+    };
+    let run = || ops::fused_linear(&xt, &wt, bt.as_ref(), act);
+    let out = if ops::matmul_work(&xt, &wt) >= RELEASE_GIL_MIN_MACS { py.allow_threads(run) } else { run() };
+    Ok(PyTensor::new(out.py()?))
+}
+
+/// The GEMM micro-kernels this machine uses ("avx512", "avx2" or "portable"); for benchmarks.
+#[pyfunction]
+fn _gemm_kernel() -> &'static str {
+    lamina_core::cpu::gemm::kernel_name()
+}
+
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(_gemm_kernel, m)?)?;
+    m.add_function(wrap_pyfunction!(fused_linear, m)?)?;
     m.add_function(wrap_pyfunction!(matmul, m)?)?;
     m.add_function(wrap_pyfunction!(dot, m)?)?;
     m.add_function(wrap_pyfunction!(tensordot, m)?)?;

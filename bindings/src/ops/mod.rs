@@ -5,7 +5,6 @@ use pyo3::prelude::*;
 
 pub mod conv;
 pub mod creation;
-pub mod dense;
 pub mod elementwise;
 pub mod index;
 pub mod linalg;
@@ -48,7 +47,6 @@ macro_rules! binary_pyfunctions {
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     conv::register(m)?;
     creation::register(m)?;
-    dense::register(m)?;
     elementwise::register(m)?;
     index::register(m)?;
     linalg::register(m)?;

@@ -3,36 +3,136 @@
 //! copied with `copy_from_slice` (a memcpy); large outputs are split over the thread pool
 //! along their leading axis, which gives each thread a disjoint slice of the output.
 
+use std::mem::MaybeUninit;
+
 use rayon::prelude::*;
 
 use crate::error::Result;
 use crate::layout::Layout;
-use crate::storage::{try_vec, try_with_capacity, BufferElement, CpuBuffer};
+use crate::storage::{try_with_capacity, BufferElement, CpuBuffer};
 use crate::tensor::Tensor;
 use crate::with_buffer;
 
 use super::parallel::PARALLEL_MIN_ELEMENTS;
-use super::strided::for_each_row;
+use super::strided::{coalesce, for_each_row};
+
+/// A destination element: an initialised `T`, or a `MaybeUninit<T>` of a fresh output that
+/// the kernel fills completely (which saves zeroing it first).
+pub trait Slot<T: Copy>: Send {
+    fn put(&mut self, v: T);
+    fn put_row(dst: &mut [Self], src: &[T])
+    where
+        Self: Sized;
+}
+
+impl<T: Copy + Send> Slot<T> for T {
+    #[inline(always)]
+    fn put(&mut self, v: T) {
+        *self = v;
+    }
+    #[inline(always)]
+    fn put_row(dst: &mut [T], src: &[T]) {
+        dst.copy_from_slice(src);
+    }
+}
+
+impl<T: Copy + Send> Slot<T> for MaybeUninit<T> {
+    #[inline(always)]
+    fn put(&mut self, v: T) {
+        self.write(v);
+    }
+    #[inline(always)]
+    fn put_row(dst: &mut [MaybeUninit<T>], src: &[T]) {
+        dst.write_copy_of_slice(src);
+    }
+}
+
+/// A vector of `n` elements produced by `fill`, without zeroing it first.
+///
+/// # Safety
+/// `fill` must write every element of the slice it is given.
+pub unsafe fn fill_new_vec<T: Copy>(n: usize, fill: impl FnOnce(&mut [MaybeUninit<T>])) -> Result<Vec<T>> {
+    let mut v: Vec<MaybeUninit<T>> = try_with_capacity(n)?;
+    // SAFETY: MaybeUninit needs no initialisation; the capacity is at least n.
+    unsafe { v.set_len(n) };
+    fill(&mut v);
+    let mut v = std::mem::ManuallyDrop::new(v);
+    // SAFETY: the caller guarantees every element was written; MaybeUninit<T> has the layout
+    // of T, so the allocation is a valid Vec<T> of the same length and capacity.
+    Ok(unsafe { Vec::from_raw_parts(v.as_mut_ptr() as *mut T, v.len(), v.capacity()) })
+}
 
 /// Copies the elements of `src` seen through `sl` into `dst` seen through `dl` (same shape).
 /// `dl` must not map two elements to one place (views made by slicing never do).
-pub fn copy_strided<T: Copy>(dst: &mut [T], dl: &Layout, src: &[T], sl: &Layout) {
+pub fn copy_strided<T: Copy, D: Slot<T>>(dst: &mut [D], dl: &Layout, src: &[T], sl: &Layout) {
     debug_assert_eq!(dl.shape(), sl.shape());
+    if dl.numel() >= TILE * TILE && copy_transposed(dst, dl, src, sl) {
+        return;
+    }
     for_each_row(dl.shape(), [dl.strides(), sl.strides()], [dl.offset(), sl.offset()], |_, [bd, bs], n, [sd, ss]| {
         let (bd, bs) = (bd as usize, bs as usize);
         match (sd, ss) {
-            (1, 1) => dst[bd..bd + n].copy_from_slice(&src[bs..bs + n]),
-            (1, 0) => dst[bd..bd + n].fill(src[bs]),
+            (1, 1) => D::put_row(&mut dst[bd..bd + n], &src[bs..bs + n]),
+            (1, 0) => {
+                let v = src[bs];
+                dst[bd..bd + n].iter_mut().for_each(|d| d.put(v));
+            }
             _ => {
                 let (mut d, mut s) = (bd as isize, bs as isize);
                 for _ in 0..n {
-                    dst[d as usize] = src[s as usize];
+                    dst[d as usize].put(src[s as usize]);
                     d += sd;
                     s += ss;
                 }
             }
         }
     });
+}
+
+/// Side of the square tiles of a transposing copy: a 32 x 32 tile of 4- or 8-byte elements
+/// keeps both the cache lines it reads and those it writes in L1.
+const TILE: usize = 32;
+
+/// The copy of a transposed view: the destination is dense along its last axis while the
+/// source is dense along another axis `k`. Copying the (k, last) plane tile by tile uses each
+/// cache line read for a whole tile instead of one element. Returns false (copying nothing)
+/// when the layouts are not of that kind.
+fn copy_transposed<T: Copy, D: Slot<T>>(dst: &mut [D], dl: &Layout, src: &[T], sl: &Layout) -> bool {
+    let (shape, strides) = coalesce(dl.shape(), &[dl.strides(), sl.strides()]);
+    let r = shape.len();
+    if r < 2 {
+        return false;
+    }
+    let (ds, ss) = (&strides[0], &strides[1]);
+    let last = r - 1;
+    if ds[last] != 1 || ss[last] == 1 || ss[last] == 0 || shape[last] < TILE / 2 {
+        return false;
+    }
+    let Some(k) = (0..last).find(|&a| ss[a] == 1 && shape[a] >= TILE / 2) else {
+        return false;
+    };
+    let outer: Vec<usize> = (0..last).filter(|&a| a != k).collect();
+    let pick = |st: &[isize], off: usize| Layout::new(outer.iter().map(|&a| shape[a]).collect(), outer.iter().map(|&a| st[a]).collect(), off);
+    let mut dbases: Vec<usize> = Vec::with_capacity(outer.iter().map(|&a| shape[a]).product());
+    pick(ds, dl.offset()).for_each_offset(|o| dbases.push(o));
+    let (nk, nl, dk, sj) = (shape[k], shape[last], ds[k], ss[last]);
+    let mut bases = dbases.into_iter();
+    pick(ss, sl.offset()).for_each_offset(|sb| {
+        let Some(db) = bases.next() else { return };
+        for i0 in (0..nk).step_by(TILE) {
+            for j0 in (0..nl).step_by(TILE) {
+                let jn = (j0 + TILE).min(nl);
+                for i in i0..(i0 + TILE).min(nk) {
+                    let drow = (db as isize + i as isize * dk) as usize;
+                    let srow = sb as isize + i as isize;
+                    for (j, d) in dst[drow + j0..drow + jn].iter_mut().enumerate() {
+                        d.put(src[(srow + (j0 + j) as isize * sj) as usize]);
+                    }
+                }
+            }
+        }
+    });
+    true
 }
 
 /// Splits a contiguous output of `shape` into chunks of whole slabs along its leading axis and
@@ -79,22 +179,21 @@ pub fn gather_strided<T: Copy>(data: &[T], layout: &Layout) -> Result<Vec<T>> {
 }
 
 /// `gather_strided` split over the thread pool for large views.
-pub fn par_gather_strided<T: Copy + Send + Sync + Default>(data: &[T], layout: &Layout) -> Result<Vec<T>> {
+pub fn par_gather_strided<T: Copy + Send + Sync>(data: &[T], layout: &Layout) -> Result<Vec<T>> {
     if layout.numel() < PARALLEL_MIN_ELEMENTS {
         return gather_strided(data, layout);
     }
-    let mut out: Vec<T> = try_vec(layout.numel(), T::default())?;
-    fill_from_strided(&mut out, data, layout);
-    Ok(out)
+    // SAFETY: fill_from_strided writes every element of a contiguous output of the layout's size.
+    unsafe { fill_new_vec(layout.numel(), |out| fill_from_strided(out, data, layout)) }
 }
 
 /// Writes the elements of `data` seen through `layout` into the contiguous `out`.
-pub fn fill_from_strided<T: Copy + Send + Sync>(out: &mut [T], data: &[T], layout: &Layout) {
+pub fn fill_from_strided<T: Copy + Send + Sync, D: Slot<T>>(out: &mut [D], data: &[T], layout: &Layout) {
     let shape = layout.shape();
     let Some(ax) = leading_split_axis(shape) else {
         // At most one element.
-        if let Some(o) = out.first_mut() {
-            *o = data[layout.offset()];
+        if let (Some(o), true) = (out.first_mut(), layout.numel() == 1) {
+            o.put(data[layout.offset()]);
         }
         return;
     };
@@ -119,7 +218,7 @@ pub fn contiguous_copy(t: &Tensor) -> Result<Tensor> {
 /// Copies `src` (seen through `sl`) into the block of the contiguous `out` (of `out_shape`)
 /// whose first element is at `start` and whose shape is `sl`'s; split over the pool along the
 /// block's leading axis (each thread writes whole rows of the output).
-pub fn copy_into_block<T: Copy + Send + Sync>(out: &mut [T], out_shape: &[usize], start: &[usize], src: &[T], sl: &Layout) {
+pub fn copy_into_block<T: Copy + Send + Sync, D: Slot<T>>(out: &mut [D], out_shape: &[usize], start: &[usize], src: &[T], sl: &Layout) {
     if sl.numel() == 0 {
         return;
     }
@@ -128,7 +227,7 @@ pub fn copy_into_block<T: Copy + Send + Sync>(out: &mut [T], out_shape: &[usize]
     let (out_shape, start) = (&out_shape[lead..], &start[lead..]);
     let sl = sl.remove_axes(&(0..lead).collect::<Vec<_>>());
     if out_shape.is_empty() {
-        out[0] = src[sl.offset()];
+        out[0].put(src[sl.offset()]);
         return;
     }
     let slab: usize = out_shape[1..].iter().product();
@@ -145,9 +244,12 @@ pub fn copy_into_block<T: Copy + Send + Sync>(out: &mut [T], out_shape: &[usize]
     });
 }
 
+/// Bytes of output `concat_into` fills from every part before moving on (fits in L2).
+const BLOCK_BYTES: usize = 64 * 1024;
+
 /// Writes `parts` (each a strided view of its own data) side by side along `axis` into the
 /// contiguous `out` of `out_shape`; `parts[i]` has `out_shape` with `axis` replaced by its size.
-pub fn concat_into<T: Copy + Send + Sync>(out: &mut [T], out_shape: &[usize], axis: usize, parts: &[(&[T], &Layout)]) {
+pub fn concat_into<T: Copy + Send + Sync, D: Slot<T>>(out: &mut [D], out_shape: &[usize], axis: usize, parts: &[(&[T], &Layout)]) {
     let starts: Vec<usize> = parts
         .iter()
         .scan(0usize, |acc, (_, l)| {
@@ -172,13 +274,20 @@ pub fn concat_into<T: Copy + Send + Sync>(out: &mut [T], out_shape: &[usize], ax
             let oshape = Layout::contiguous(out_shape).remove_axes(&lead);
             let srcs: Vec<Layout> = parts.iter().map(|(_, l)| l.remove_axes(&lead)).collect();
             let k = axis - ax;
-            par_slabs(out, oshape.shape()[0], |chunk, first, count| {
-                let mut cshape = oshape.shape().to_vec();
-                cshape[0] = count;
-                let chunk_layout = Layout::contiguous(&cshape);
-                for (((data, _), sl), &s) in parts.iter().zip(&srcs).zip(&starts) {
-                    let d = sl.shape()[k];
-                    copy_strided(chunk, &chunk_layout.slice_axis(k, s, d, 1), data, &sl.slice_axis(0, first, count, 1));
+            let slab: usize = oshape.shape()[1..].iter().product();
+            // Every part writes into each slab: go through the output in blocks that stay in
+            // cache while all the parts fill them (stacking many tensors on a last axis).
+            let block_slabs = (BLOCK_BYTES / (slab * std::mem::size_of::<T>()).max(1)).max(1);
+            par_slabs(out, oshape.shape()[0], |chunk, first, _count| {
+                for (b, block) in chunk.chunks_mut(block_slabs * slab).enumerate() {
+                    let (bfirst, bcount) = (first + b * block_slabs, block.len() / slab.max(1));
+                    let mut cshape = oshape.shape().to_vec();
+                    cshape[0] = bcount;
+                    let block_layout = Layout::contiguous(&cshape);
+                    for (((data, _), sl), &s) in parts.iter().zip(&srcs).zip(&starts) {
+                        let d = sl.shape()[k];
+                        copy_strided(block, &block_layout.slice_axis(k, s, d, 1), data, &sl.slice_axis(0, bfirst, bcount, 1));
+                    }
                 }
             });
         }
@@ -199,6 +308,24 @@ mod tests {
         let mut want = Vec::new();
         l.for_each_offset(|o| want.push(data[o]));
         assert_eq!(got, want);
+    }
+
+    #[test]
+    fn tiled_transpose_copies_match_the_plain_walk() {
+        let data: Vec<f32> = (0..(3 * 70 * 45)).map(|v| v as f32).collect();
+        for perm in [[0, 2, 1], [2, 1, 0], [1, 2, 0], [2, 0, 1]] {
+            let l = Layout::contiguous(&[3, 70, 45]).permute(&perm).unwrap();
+            let mut want = Vec::new();
+            l.for_each_offset(|o| want.push(data[o]));
+            let mut got = vec![0f32; want.len()];
+            copy_strided(&mut got, &Layout::contiguous(l.shape()), &data, &l);
+            assert_eq!(got, want, "perm {perm:?}");
+        }
+        // A reversed, sliced transpose.
+        let l = Layout::contiguous(&[70, 45]).slice_axis(0, 69, 70, -1).permute(&[1, 0]).unwrap();
+        let mut want = Vec::new();
+        l.for_each_offset(|o| want.push(data[o]));
+        assert_eq!(par_gather_strided(&data, &l).unwrap(), want);
     }
 
     #[test]

@@ -2,13 +2,15 @@
 //! `__getitem__`, scatter). A `GatherPlan` says where each block of the result comes from;
 //! the gather copies blocks (a memcpy when a block is dense), the scatter writes them back.
 
+use std::mem::MaybeUninit;
+
 use rayon::prelude::*;
 
 use crate::error::Result;
 use crate::layout::Layout;
-use crate::storage::{try_vec, try_with_capacity};
+use crate::storage::try_with_capacity;
 
-use super::copy::copy_strided;
+use super::copy::{copy_strided, fill_new_vec};
 use super::parallel::PARALLEL_MIN_ELEMENTS;
 
 /// The result of an indexing gather is laid out as (outer axes, index positions, inner axes):
@@ -60,24 +62,24 @@ impl GatherPlan {
 }
 
 /// The elements selected by `plan` from `data`, in output order.
-pub fn gather<T: Copy + Send + Sync + Default>(data: &[T], plan: &GatherPlan) -> Result<Vec<T>> {
+pub fn gather<T: Copy + Send + Sync>(data: &[T], plan: &GatherPlan) -> Result<Vec<T>> {
     let inner_n = plan.inner.numel();
-    let mut out: Vec<T> = try_vec(plan.numel(), T::default())?;
-    if out.is_empty() {
-        return Ok(out);
+    if plan.numel() == 0 {
+        return Ok(Vec::new());
     }
     let starts = plan.starts()?;
     let block = plan.block();
     let dense_inner = Layout::contiguous(plan.inner.shape());
-    let copy_blocks = |out: &mut [T], starts: &[isize]| match block {
+    // Each call writes every element of `out`: one block of `inner_n` per start.
+    let copy_blocks = |out: &mut [MaybeUninit<T>], starts: &[isize]| match block {
         Block::Single => {
             for (o, &s) in out.iter_mut().zip(starts) {
-                *o = data[s as usize];
+                o.write(data[s as usize]);
             }
         }
         Block::Dense(n) => {
             for (o, &s) in out.chunks_exact_mut(n).zip(starts) {
-                o.copy_from_slice(&data[s as usize..s as usize + n]);
+                o.write_copy_of_slice(&data[s as usize..s as usize + n]);
             }
         }
         Block::Strided => {
@@ -86,14 +88,18 @@ pub fn gather<T: Copy + Send + Sync + Default>(data: &[T], plan: &GatherPlan) ->
             }
         }
     };
-    if out.len() >= PARALLEL_MIN_ELEMENTS && starts.len() > 1 {
-        let threads = rayon::current_num_threads().max(1);
-        let per = starts.len().div_ceil(threads * 4).max(1);
-        out.par_chunks_mut(per * inner_n).zip(starts.par_chunks(per)).for_each(|(o, s)| copy_blocks(o, s));
-    } else {
-        copy_blocks(&mut out, &starts);
-    }
-    Ok(out)
+    let fill = |out: &mut [MaybeUninit<T>]| {
+        if out.len() >= PARALLEL_MIN_ELEMENTS && starts.len() > 1 {
+            let threads = rayon::current_num_threads().max(1);
+            let per = starts.len().div_ceil(threads * 4).max(1);
+            out.par_chunks_mut(per * inner_n).zip(starts.par_chunks(per)).for_each(|(o, s)| copy_blocks(o, s));
+        } else {
+            copy_blocks(out, &starts);
+        }
+    };
+    // SAFETY: `starts` has one entry per block and the output holds exactly one block of
+    // `inner_n` elements per entry, so `fill` writes every element.
+    unsafe { fill_new_vec(plan.numel(), fill) }
 }
 
 /// Writes `src` (contiguous, in the plan's output order) back through `plan` into `dst`,

@@ -106,3 +106,12 @@ pub fn batched_matmul<T: GemmScalar>(a: &[T], la: &Layout, b: &[T], lb: &Layout,
     }
     Ok(out)
 }
+
+/// The gradient through relu given its output: g where y > 0, else 0 (the backward of the
+/// fused Dense op).
+pub fn relu_backward<T: GemmScalar>(g: &[T], y: &[T]) -> Result<Vec<T>> {
+    let zero = T::default();
+    let mut out = crate::storage::try_with_capacity(g.len())?;
+    out.extend(g.iter().zip(y).map(|(&g, &y)| if y > zero { g } else { zero }));
+    Ok(out)
+}

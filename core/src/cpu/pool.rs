@@ -4,6 +4,7 @@
 
 use rayon::prelude::*;
 
+use crate::cpu::conv::with_simd;
 use crate::cpu::num::{Float, Num};
 use crate::cpu::parallel::PARALLEL_MIN_ELEMENTS;
 use crate::error::Result;
@@ -42,7 +43,7 @@ impl Pool2dGeometry {
     }
 
     /// The input rows and columns under output pixel (oy, ox), clipped to the input.
-    #[inline]
+    #[inline(always)]
     fn window(&self, oy: usize, ox: usize) -> (std::ops::Range<usize>, std::ops::Range<usize>) {
         let clip = |o: usize, s: usize, p: usize, k: usize, n: usize| {
             let start = (o * s) as isize - p as isize;
@@ -83,7 +84,7 @@ fn beats<T: Num>(v: T, best: T) -> bool {
 }
 
 /// Channels per register-sized step of the max loops.
-const LANES: usize = 8;
+const LANES: usize = 16;
 
 /// o = max(o, src) elementwise. Each step works on a local copy so the selects stay in
 /// registers and vectorize (a select stored back to its own slot becomes a conditional store,
@@ -109,31 +110,7 @@ fn max_into<T: Num>(o: &mut [T], src: &[T]) {
 /// Max pooling: the maximum of each window's cells inside the input.
 pub fn max_pool2d<T: Num>(x: &[T], g: &Pool2dGeometry) -> Result<Vec<T>> {
     let mut out = try_vec(g.output_len(), T::zero())?;
-    let (c, in_img, out_img) = (g.channels, g.in_image_len(), g.out_image_len());
-    per_images(&mut out, out_img, g, |b0, out| {
-        for (bi, o_img) in out.chunks_exact_mut(out_img.max(1)).enumerate() {
-            let x_img = &x[(b0 + bi) * in_img..(b0 + bi + 1) * in_img];
-            for oy in 0..g.out_h {
-                for ox in 0..g.out_w {
-                    let at = (oy * g.out_w + ox) * c;
-                    let o = &mut o_img[at..at + c];
-                    let (rows, cols) = g.window(oy, ox);
-                    let mut first = true;
-                    for iy in rows {
-                        for ix in cols.clone() {
-                            let off = (iy * g.in_w + ix) * c;
-                            if first {
-                                o.copy_from_slice(&x_img[off..off + c]);
-                                first = false;
-                            } else {
-                                max_into(o, &x_img[off..off + c]);
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    });
+    per_images(&mut out, g.out_image_len(), g, |b0, out| max_pool_images_best(x, g, b0, out));
     Ok(out)
 }
 
@@ -150,120 +127,168 @@ fn is_max<T: Num>(v: T, m: T) -> bool {
 /// in registers while the window's cells are scanned; everything is a branch-free select.
 pub fn max_pool2d_backward<T: Num>(x: &[T], y: &[T], dy: &[T], g: &Pool2dGeometry) -> Result<Vec<T>> {
     let mut dx = try_vec(g.input_len(), T::zero())?;
-    let (c, in_img, out_img) = (g.channels, g.in_image_len(), g.out_image_len());
-    per_images(&mut dx, in_img, g, |b0, dx| {
-        for (bi, d_img) in dx.chunks_exact_mut(in_img.max(1)).enumerate() {
-            let x_img = &x[(b0 + bi) * in_img..(b0 + bi + 1) * in_img];
-            let base = (b0 + bi) * out_img;
-            for oy in 0..g.out_h {
-                for ox in 0..g.out_w {
-                    let at = base + (oy * g.out_w + ox) * c;
-                    let (ys, gs) = (&y[at..at + c], &dy[at..at + c]);
-                    let (rows, cols) = g.window(oy, ox);
-                    let mut c0 = 0;
-                    while c0 < c {
-                        let lanes = LANES.min(c - c0);
-                        let mut rest = [T::zero(); LANES];
-                        let mut m = [T::zero(); LANES];
-                        rest[..lanes].copy_from_slice(&gs[c0..c0 + lanes]);
-                        m[..lanes].copy_from_slice(&ys[c0..c0 + lanes]);
-                        for iy in rows.clone() {
-                            for ix in cols.clone() {
-                                let off = (iy * g.in_w + ix) * c + c0;
-                                let xs = &x_img[off..off + lanes];
-                                let ds = &mut d_img[off..off + lanes];
-                                if lanes == LANES {
-                                    let mut acc = [T::zero(); LANES];
-                                    for i in 0..LANES {
-                                        let hit = is_max(xs[i], m[i]);
-                                        acc[i] = ds[i] + if hit { rest[i] } else { T::zero() };
-                                        rest[i] = if hit { T::zero() } else { rest[i] };
-                                    }
-                                    ds.copy_from_slice(&acc);
-                                } else {
-                                    for i in 0..lanes {
-                                        if is_max(xs[i], m[i]) {
-                                            ds[i] = ds[i] + rest[i];
-                                            rest[i] = T::zero();
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                        c0 += lanes;
-                    }
-                }
-            }
-        }
-    });
+    per_images(&mut dx, g.in_image_len(), g, |b0, dx| max_pool_grad_images_best(x, y, dy, g, b0, dx));
     Ok(dx)
 }
 
 /// Average pooling over the cells of each window that lie inside the input.
 pub fn avg_pool2d<T: Float>(x: &[T], g: &Pool2dGeometry) -> Result<Vec<T>> {
     let mut out = try_vec(g.output_len(), T::zero())?;
-    let (c, in_img, out_img) = (g.channels, g.in_image_len(), g.out_image_len());
-    per_images(&mut out, out_img, g, |b0, out| {
-        for (bi, o_img) in out.chunks_exact_mut(out_img.max(1)).enumerate() {
-            let x_img = &x[(b0 + bi) * in_img..(b0 + bi + 1) * in_img];
-            for oy in 0..g.out_h {
-                for ox in 0..g.out_w {
-                    let at = (oy * g.out_w + ox) * c;
-                    let o = &mut o_img[at..at + c];
-                    let (rows, cols) = g.window(oy, ox);
-                    let count = rows.len() * cols.len();
-                    for iy in rows {
-                        for ix in cols.clone() {
-                            let off = (iy * g.in_w + ix) * c;
-                            for (ov, &v) in o.iter_mut().zip(&x_img[off..off + c]) {
-                                *ov = *ov + v;
-                            }
-                        }
-                    }
-                    if count > 0 {
-                        let inv = T::one() / T::from_f64(count as f64);
-                        for ov in o.iter_mut() {
-                            *ov = *ov * inv;
-                        }
-                    }
-                }
-            }
-        }
-    });
+    per_images(&mut out, g.out_image_len(), g, |b0, out| avg_pool_images_best(x, g, b0, out));
     Ok(out)
 }
 
 /// Gradient of average pooling: each output gradient spreads evenly over its window's cells.
 pub fn avg_pool2d_backward<T: Float>(dy: &[T], g: &Pool2dGeometry) -> Result<Vec<T>> {
     let mut dx = try_vec(g.input_len(), T::zero())?;
+    per_images(&mut dx, g.in_image_len(), g, |b0, dx| avg_pool_grad_images_best(dy, g, b0, dx));
+    Ok(dx)
+}
+
+/// `max_pool2d` over the images from `b0` that `out` holds.
+#[inline(always)]
+fn max_pool_images<T: Num>(x: &[T], g: &Pool2dGeometry, b0: usize, out: &mut [T]) {
     let (c, in_img, out_img) = (g.channels, g.in_image_len(), g.out_image_len());
-    per_images(&mut dx, in_img, g, |b0, dx| {
-        for (bi, d_img) in dx.chunks_exact_mut(in_img.max(1)).enumerate() {
-            let g_img = &dy[(b0 + bi) * out_img..(b0 + bi + 1) * out_img];
-            for oy in 0..g.out_h {
-                for ox in 0..g.out_w {
-                    let at = (oy * g.out_w + ox) * c;
-                    let (rows, cols) = g.window(oy, ox);
-                    let count = rows.len() * cols.len();
-                    if count == 0 {
-                        continue;
-                    }
-                    let inv = T::one() / T::from_f64(count as f64);
-                    let gv = &g_img[at..at + c];
-                    for iy in rows {
-                        for ix in cols.clone() {
-                            let off = (iy * g.in_w + ix) * c;
-                            for (d, &v) in d_img[off..off + c].iter_mut().zip(gv) {
-                                *d = *d + v * inv;
-                            }
+    for (bi, o_img) in out.chunks_exact_mut(out_img.max(1)).enumerate() {
+        let x_img = &x[(b0 + bi) * in_img..(b0 + bi + 1) * in_img];
+        for oy in 0..g.out_h {
+            for ox in 0..g.out_w {
+                let at = (oy * g.out_w + ox) * c;
+                let o = &mut o_img[at..at + c];
+                let (rows, cols) = g.window(oy, ox);
+                let mut first = true;
+                for iy in rows {
+                    for ix in cols.clone() {
+                        let off = (iy * g.in_w + ix) * c;
+                        if first {
+                            o.copy_from_slice(&x_img[off..off + c]);
+                            first = false;
+                        } else {
+                            max_into(o, &x_img[off..off + c]);
                         }
                     }
                 }
             }
         }
-    });
-    Ok(dx)
+    }
 }
+
+with_simd!(fn max_pool_images_best<T: Num>(x: &[T], g: &Pool2dGeometry, b0: usize, out: &mut [T]) { max_pool_images(x, g, b0, out) });
+
+/// `max_pool2d_backward` over the images from `b0` that `dx` holds.
+#[inline(always)]
+fn max_pool_grad_images<T: Num>(x: &[T], y: &[T], dy: &[T], g: &Pool2dGeometry, b0: usize, dx: &mut [T]) {
+    let (c, in_img, out_img) = (g.channels, g.in_image_len(), g.out_image_len());
+    for (bi, d_img) in dx.chunks_exact_mut(in_img.max(1)).enumerate() {
+        let x_img = &x[(b0 + bi) * in_img..(b0 + bi + 1) * in_img];
+        let base = (b0 + bi) * out_img;
+        for oy in 0..g.out_h {
+            for ox in 0..g.out_w {
+                let at = base + (oy * g.out_w + ox) * c;
+                let (ys, gs) = (&y[at..at + c], &dy[at..at + c]);
+                let (rows, cols) = g.window(oy, ox);
+                let mut c0 = 0;
+                while c0 < c {
+                    let lanes = LANES.min(c - c0);
+                    let mut rest = [T::zero(); LANES];
+                    let mut m = [T::zero(); LANES];
+                    rest[..lanes].copy_from_slice(&gs[c0..c0 + lanes]);
+                    m[..lanes].copy_from_slice(&ys[c0..c0 + lanes]);
+                    for iy in rows.clone() {
+                        for ix in cols.clone() {
+                            let off = (iy * g.in_w + ix) * c + c0;
+                            let xs = &x_img[off..off + lanes];
+                            let ds = &mut d_img[off..off + lanes];
+                            if lanes == LANES {
+                                let mut acc = [T::zero(); LANES];
+                                for i in 0..LANES {
+                                    let hit = is_max(xs[i], m[i]);
+                                    acc[i] = ds[i] + if hit { rest[i] } else { T::zero() };
+                                    rest[i] = if hit { T::zero() } else { rest[i] };
+                                }
+                                ds.copy_from_slice(&acc);
+                            } else {
+                                for i in 0..lanes {
+                                    if is_max(xs[i], m[i]) {
+                                        ds[i] = ds[i] + rest[i];
+                                        rest[i] = T::zero();
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    c0 += lanes;
+                }
+            }
+        }
+    }
+}
+
+with_simd!(fn max_pool_grad_images_best<T: Num>(x: &[T], y: &[T], dy: &[T], g: &Pool2dGeometry, b0: usize, dx: &mut [T]) { max_pool_grad_images(x, y, dy, g, b0, dx) });
+
+/// `avg_pool2d` over the images from `b0` that `out` holds.
+#[inline(always)]
+fn avg_pool_images<T: Float>(x: &[T], g: &Pool2dGeometry, b0: usize, out: &mut [T]) {
+    let (c, in_img, out_img) = (g.channels, g.in_image_len(), g.out_image_len());
+    for (bi, o_img) in out.chunks_exact_mut(out_img.max(1)).enumerate() {
+        let x_img = &x[(b0 + bi) * in_img..(b0 + bi + 1) * in_img];
+        for oy in 0..g.out_h {
+            for ox in 0..g.out_w {
+                let at = (oy * g.out_w + ox) * c;
+                let o = &mut o_img[at..at + c];
+                let (rows, cols) = g.window(oy, ox);
+                let count = rows.len() * cols.len();
+                for iy in rows {
+                    for ix in cols.clone() {
+                        let off = (iy * g.in_w + ix) * c;
+                        for (ov, &v) in o.iter_mut().zip(&x_img[off..off + c]) {
+                            *ov = *ov + v;
+                        }
+                    }
+                }
+                if count > 0 {
+                    let inv = T::one() / T::from_f64(count as f64);
+                    for ov in o.iter_mut() {
+                        *ov = *ov * inv;
+                    }
+                }
+            }
+        }
+    }
+}
+
+with_simd!(fn avg_pool_images_best<T: Float>(x: &[T], g: &Pool2dGeometry, b0: usize, out: &mut [T]) { avg_pool_images(x, g, b0, out) });
+
+/// `avg_pool2d_backward` over the images from `b0` that `dx` holds.
+#[inline(always)]
+fn avg_pool_grad_images<T: Float>(dy: &[T], g: &Pool2dGeometry, b0: usize, dx: &mut [T]) {
+    let (c, in_img, out_img) = (g.channels, g.in_image_len(), g.out_image_len());
+    for (bi, d_img) in dx.chunks_exact_mut(in_img.max(1)).enumerate() {
+        let g_img = &dy[(b0 + bi) * out_img..(b0 + bi + 1) * out_img];
+        for oy in 0..g.out_h {
+            for ox in 0..g.out_w {
+                let at = (oy * g.out_w + ox) * c;
+                let (rows, cols) = g.window(oy, ox);
+                let count = rows.len() * cols.len();
+                if count == 0 {
+                    continue;
+                }
+                let inv = T::one() / T::from_f64(count as f64);
+                let gv = &g_img[at..at + c];
+                for iy in rows {
+                    for ix in cols.clone() {
+                        let off = (iy * g.in_w + ix) * c;
+                        for (d, &v) in d_img[off..off + c].iter_mut().zip(gv) {
+                            *d = *d + v * inv;
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+with_simd!(fn avg_pool_grad_images_best<T: Float>(dy: &[T], g: &Pool2dGeometry, b0: usize, dx: &mut [T]) { avg_pool_grad_images(dy, g, b0, dx) });
 
 #[cfg(test)]
 mod tests {

@@ -80,7 +80,7 @@ fn wrap_index(i: i64, axis: usize, size: usize) -> Result<usize> {
 
 /// Python's slice.indices: (start, len) of `start:stop:step` over `size` elements.
 fn slice_range(start: Option<i64>, stop: Option<i64>, step: Option<i64>, size: usize) -> Result<(usize, usize, isize)> {
-    let step = step.unwrap_or(1);
+    let step = step.unwrap_or(1).max(-i64::MAX);
     if step == 0 {
         return Err(value_err!("slice step cannot be zero"));
     }
@@ -130,6 +130,8 @@ impl NormIndex {
         }
         let mut items = Vec::with_capacity(key.len() + rank);
         let mut arrays: Vec<IndexArray> = Vec::new();
+        // Integer arrays as given (values, axis), checked once the broadcast shape is known.
+        let mut unchecked: Vec<(usize, Vec<i64>, usize)> = Vec::new();
         let mut axis = 0usize;
         let full = |axis: usize| Item::Range { start: 0, len: shape[axis], step: 1 };
         for k in key {
@@ -179,10 +181,9 @@ impl NormIndex {
                 }
                 IndexItem::Array(t) => {
                     let raw = int_values(t, "arrays used as indices")?;
-                    let d = shape[axis];
-                    let values = raw.iter().map(|&i| wrap_index(i, axis, d)).collect::<Result<Vec<_>>>()?;
+                    unchecked.push((arrays.len(), raw, axis));
                     items.push(Item::Array(arrays.len()));
-                    arrays.push(IndexArray { values, shape: t.shape().to_vec() });
+                    arrays.push(IndexArray { values: vec![], shape: t.shape().to_vec() });
                     axis += 1;
                 }
             }
@@ -209,6 +210,15 @@ impl NormIndex {
                     arrays.iter().map(|a| a.shape.clone()).collect::<Vec<_>>()
                 ))
             })?;
+        }
+        // Positions are checked only when some are used (numpy: an empty broadcast reads none).
+        let used = bshape.iter().product::<usize>() > 0;
+        for (k, raw, axis) in unchecked {
+            arrays[k].values = if used {
+                raw.iter().map(|&i| wrap_index(i, axis, shape[axis])).collect::<Result<Vec<_>>>()?
+            } else {
+                vec![0; raw.len()]
+            };
         }
         Ok(NormIndex { items, arrays, bshape })
     }
@@ -293,7 +303,9 @@ impl NormIndex {
         let values = broadcast_to(&cast_untracked(values, base.dtype())?.detach(), &out_shape)
             .map_err(|_| shape_err!("{op}: values of shape {:?} do not fit the indexed shape {out_shape:?}", values.shape()))?
             .contiguous()?;
-        let mut base = base.detach();
+        // Written in place when nothing else shares `base`'s storage (a fresh zeros), copied
+        // otherwise (copy-on-write in storage_mut).
+        let mut base = base;
         let dst = base.storage_mut()?;
         if accumulate {
             dispatch_numeric!(dst, T, d => scatter_values::<T>(d, &plan, &values, |a, b| *a = *a + b, op)?,
@@ -600,5 +612,9 @@ mod tests {
         assert_eq!(slice_range(Some(-2), None, None, 5).unwrap(), (3, 2, 1));
         assert_eq!(slice_range(Some(10), Some(0), Some(-3), 5).unwrap(), (4, 2, -3));
         assert_eq!(slice_range(Some(3), Some(1), None, 5).unwrap().1, 0);
+        // The extremes Python's PySlice_Unpack uses for missing bounds.
+        assert_eq!(slice_range(Some(i64::MAX), Some(i64::MIN), Some(-1), 3).unwrap(), (2, 3, -1));
+        assert_eq!(slice_range(Some(0), Some(i64::MAX), Some(i64::MAX), 3).unwrap(), (0, 1, isize::MAX));
+        assert_eq!(slice_range(None, None, Some(i64::MIN), 3).unwrap(), (2, 1, -isize::MAX));
     }
 }

@@ -3,7 +3,6 @@
 
 pub mod conv;
 pub mod creation;
-pub mod dense;
 pub mod dispatch;
 pub mod elementwise;
 pub mod index;
@@ -18,7 +17,6 @@ pub mod shape;
 
 pub use conv::*;
 pub use creation::*;
-pub use dense::*;
 pub use elementwise::*;
 pub use index::*;
 pub use linalg::*;

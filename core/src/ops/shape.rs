@@ -6,7 +6,7 @@
 //! binary ops do (bool < int32 < int64 < float32 < float64).
 
 use crate::autograd::{needs_grad, record, record1};
-use crate::cpu::copy::{concat_into, copy_into_block};
+use crate::cpu::copy::{concat_into, copy_into_block, fill_new_vec};
 use crate::dtype::{promote, DType};
 use crate::error::{Error, Result};
 use crate::layout::{checked_numel, normalize_axes, normalize_axis, Layout};
@@ -203,8 +203,13 @@ pub fn concatenate(xs: &[Tensor], axis: isize) -> Result<Tensor> {
     let dtype = common_dtype(xs).unwrap_or(DType::F32);
     let parts: Vec<Tensor> = xs.iter().map(|t| cast(t, dtype)).collect::<Result<_>>()?;
     let n = checked_numel(&out_shape)?;
-    let mut out = CpuBuffer::zeros(dtype, n)?;
-    with_buffer!(&mut out, v => concat_typed(v, &out_shape, ax, &parts)?);
+    let out = match dtype {
+        DType::Bool => concat_typed::<u8>(n, &out_shape, ax, &parts)?,
+        DType::I32 => concat_typed::<i32>(n, &out_shape, ax, &parts)?,
+        DType::I64 => concat_typed::<i64>(n, &out_shape, ax, &parts)?,
+        DType::F32 => concat_typed::<f32>(n, &out_shape, ax, &parts)?,
+        DType::F64 => concat_typed::<f64>(n, &out_shape, ax, &parts)?,
+    };
     let out = Tensor::from_buffer(out, &out_shape)?;
     let refs: Vec<&Tensor> = parts.iter().collect();
     if !needs_grad(&refs) {
@@ -222,14 +227,16 @@ pub fn concatenate(xs: &[Tensor], axis: isize) -> Result<Tensor> {
     }))
 }
 
-fn concat_typed<T: BufferElement>(out: &mut [T], out_shape: &[usize], ax: usize, parts: &[Tensor]) -> Result<()> {
+fn concat_typed<T: BufferElement>(n: usize, out_shape: &[usize], ax: usize, parts: &[Tensor]) -> Result<CpuBuffer> {
     let datas: Vec<&[T]> = parts
         .iter()
-        .map(|t| Ok(T::slice(t.cpu_buffer()?).ok_or_else(|| dtype_err!("concatenate: dtype mismatch"))?))
+        .map(|t| T::slice(t.cpu_buffer()?).ok_or_else(|| dtype_err!("concatenate: dtype mismatch")))
         .collect::<Result<_>>()?;
     let views: Vec<(&[T], &Layout)> = datas.iter().zip(parts).map(|(d, t)| (*d, t.layout())).collect();
-    concat_into(out, out_shape, ax, &views);
-    Ok(())
+    // SAFETY: the parts tile the output along `ax` (their sizes add up to out_shape[ax] and
+    // they match it on every other axis), so concat_into writes every element.
+    let v = unsafe { fill_new_vec(n, |out| concat_into(out, out_shape, ax, &views)) }?;
+    Ok(T::wrap(v))
 }
 
 /// `stack(x, axis=0)`: tensors of one shape joined along a new axis.

@@ -100,8 +100,9 @@ class Layer:
         object.__setattr__(self, "_call_losses", [])
 
     def __setattr__(self, name: str, value: Any) -> None:
-        # Sublayers assigned as attributes (or in lists) are tracked for weights and config.
-        if not name.startswith("__"):
+        # Sublayers assigned to public attributes (or in lists there) are tracked for weights
+        # and saving; private attributes hold references the layer does not own.
+        if not name.startswith("_"):
             layers = self.__dict__.get("_layers")
             if layers is not None:
                 if isinstance(value, Layer) and value is not self and value not in layers:

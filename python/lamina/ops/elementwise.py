@@ -47,7 +47,7 @@ hard_swish = _core.hard_swish
 minimum = _core.minimum
 maximum = _core.maximum
 clip = _core.clip
-where = getattr(_core, "where")
+where = _core.where
 equal = _core.equal
 not_equal = _core.not_equal
 less = _core.less
@@ -70,7 +70,7 @@ floor = _core.floor
 ceil = _core.ceil
 round = _core.round  # noqa: A001 (keras.ops name)
 floor_divide = _core.floor_divide
-mod = getattr(_core, "mod")
+mod = _core.mod
 
 __all__ = [
     "add", "subtract", "multiply", "divide", "power", "negative", "abs", "absolute", "sign",

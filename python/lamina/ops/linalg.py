@@ -1,4 +1,5 @@
-"""Linear algebra: matmul, dot, tensordot, einsum, outer, inner, vdot, trace, diagonal.
+"""Linear algebra: matmul, dot, tensordot, einsum, outer, inner, vdot, trace, diagonal, and
+fused_linear (matmul + bias + activation in one pass, for Dense layers).
 
 All products run on the engine's packed GEMM (AVX-512 / AVX2 micro-kernels, both cores for
 large products); transposed and broadcast operands are read in place, never copied.
@@ -15,5 +16,6 @@ inner = _core.inner
 vdot = _core.vdot
 trace = _core.trace
 diagonal = _core.diagonal
+fused_linear = _core.fused_linear
 
-__all__ = ["matmul", "dot", "tensordot", "einsum", "outer", "inner", "vdot", "trace", "diagonal"]
+__all__ = ["matmul", "dot", "tensordot", "einsum", "outer", "inner", "vdot", "trace", "diagonal", "fused_linear"]

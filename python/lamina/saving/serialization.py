@@ -6,10 +6,24 @@ configs it saves are Keras' own format; it reads Keras 2's `{"class_name", "conf
 
 from __future__ import annotations
 
+import contextlib
 import inspect
+import threading
 import types
 
 _CUSTOM: dict = {}  # registered name ("package>Name") -> class or function
+_SAFE_MODE = threading.local()
+
+
+@contextlib.contextmanager
+def safe_mode_scope(safe_mode: bool):
+    """Within the block, deserialization refuses (True) or allows (False) objects holding code."""
+    previous = getattr(_SAFE_MODE, "value", True)
+    _SAFE_MODE.value = bool(safe_mode)
+    try:
+        yield
+    finally:
+        _SAFE_MODE.value = previous
 
 # The Keras module each category of lamina object is written under.
 _KERAS_MODULES = {
@@ -154,9 +168,12 @@ def _category_from_module(module: str | None) -> str | None:
     return None
 
 
-def deserialize_keras_object(config, custom_objects=None, category: str | None = None, safe_mode: bool = True):
+def deserialize_keras_object(config, custom_objects=None, category: str | None = None, safe_mode: bool | None = None):
     """Rebuilds an object from a Keras 3 config, a Keras 2 `{"class_name", "config"}` dict, or
     a plain name. `custom_objects` maps class or function names to user classes/functions."""
+    if safe_mode is not None:
+        with safe_mode_scope(safe_mode):
+            return deserialize_keras_object(config, custom_objects, category)
     custom_objects = custom_objects or {}
     if config is None or isinstance(config, (bool, int, float)):
         return config
@@ -191,7 +208,7 @@ def deserialize_keras_object(config, custom_objects=None, category: str | None =
             "it is not a lamina built-in; pass the class in `custom_objects` (or register it with "
             "lamina.saving.register_keras_serializable)."
         )
-    if getattr(cls, "_requires_unsafe_deserialization", False) and safe_mode:
+    if getattr(cls, "_requires_unsafe_deserialization", False) and getattr(_SAFE_MODE, "value", True):
         raise ValueError(
             f"Refusing to deserialize '{class_name}' layer '{inner.get('name')}': it holds Python code, and loading "
             "it would execute code from the file. Pass safe_mode=False if you trust the source."
@@ -269,7 +286,6 @@ def serialize_layer_with_nodes(layer, model) -> dict:
 def functional_from_config(cls, config: dict, custom_objects=None):
     """Rebuilds a functional model: creates each layer, then replays its calls in order."""
     from lamina.layers.input_layer import InputLayer
-    from lamina.layers.symbolic import map_structure
 
     layers = {}
     outputs_by_layer: dict = {}
@@ -295,6 +311,10 @@ def functional_from_config(cls, config: dict, custom_objects=None):
     def resolve(value):
         if isinstance(value, dict) and value.get("class_name") == "__keras_tensor__":
             return lookup(value["config"]["keras_history"])
+        if isinstance(value, list):
+            return [resolve(v) for v in value]
+        if isinstance(value, dict):
+            return {k: resolve(v) for k, v in value.items()}
         return value
 
     progress = True
@@ -303,8 +323,8 @@ def functional_from_config(cls, config: dict, custom_objects=None):
         remaining = []
         for name, node in pending:
             try:
-                args = map_structure(resolve, node["args"])
-                kwargs = map_structure(resolve, node["kwargs"])
+                args = resolve(node["args"])
+                kwargs = resolve(node["kwargs"])
             except KeyError:
                 remaining.append((name, node))
                 continue

@@ -7,7 +7,6 @@ import random as _python_random
 import numpy as np
 
 from lamina import _core
-
 from lamina.utils.plotting import plot_history
 
 
@@ -26,7 +25,6 @@ def set_random_seed(seed: int) -> None:
     _python_random.seed(seed)
     np.random.seed(seed % (2**32))
     _core.set_global_random_seed(seed)
-
 
 
 def to_categorical(x, num_classes=None):

@@ -70,7 +70,8 @@ where
 {
     let len = rows.len;
     let [sa, sb] = rows.strides;
-    let chunk = if sa > 1 || sa < 0 || sb > 1 || sb < 0 { len.min(SCRATCH) } else { len };
+    let gathered = |s: isize| !(0..=1).contains(&s);
+    let chunk = if gathered(sa) || gathered(sb) { len.min(SCRATCH) } else { len };
     let mut scratch_a = vec![A::default(); if sa == 0 || sa == 1 { 0 } else { chunk }];
     let mut scratch_b = vec![B::default(); if sb == 0 || sb == 1 { 0 } else { chunk }];
     rows.walk(s, e, |row, [ba, bb]| {

@@ -1,11 +1,11 @@
-//! Convolutions with one input channel per group (depthwise, and any convolution of a
-//! one-channel input) computed directly: for each output pixel and kernel tap, one
-//! multiply-add across the channels. No packing, no GEMM: with one input channel per group the
-//! GEMM's inner dimension would only be the kernel's taps.
+//! Depthwise convolutions (several groups of one input channel each) computed directly: for
+//! each output pixel and kernel tap, one multiply-add across the channels. No packing, no
+//! GEMM: with one input channel per group, each group's GEMM would have the kernel's taps as
+//! its inner dimension and the multiplier as its width.
 //!
 //! Kernel layout (k_h, k_w, 1, in_c * m): output channel c * m + j reads input channel c.
-//! The loops are written so the compiler vectorizes them; on machines with AVX2 the same code
-//! is compiled a second time for AVX2 and chosen at run time.
+//! The loops are written so the compiler vectorizes them; the same code is also compiled for
+//! AVX-512 and for AVX2, and the best the machine has is chosen at run time.
 
 use rayon::prelude::*;
 
@@ -105,28 +105,9 @@ fn filter_grad_rows<T: ConvElem>(x: &[T], dy: &[T], g: &Conv2dGeometry, r0: usiz
     }
 }
 
-/// Declares `$name`, which runs `$body` compiled for AVX2 when the machine has it and for the
-/// baseline target otherwise (the body is generic code the compiler vectorizes either way).
-macro_rules! with_avx2 {
-    (fn $name:ident<$T:ident>($($arg:ident: $ty:ty),*) $body:block) => {
-        fn $name<$T: ConvElem>($($arg: $ty),*) {
-            #[cfg(target_arch = "x86_64")]
-            {
-                #[target_feature(enable = "avx2")]
-                unsafe fn avx2<$T: ConvElem>($($arg: $ty),*) $body
-                if super::has_avx2() {
-                    // SAFETY: the CPU supports AVX2 (checked at run time).
-                    return unsafe { avx2::<$T>($($arg),*) };
-                }
-            }
-            $body
-        }
-    };
-}
-
-with_avx2!(fn forward_rows_best<T>(x: &[T], w: &[T], g: &Conv2dGeometry, r0: usize, out: &mut [T]) { forward_rows(x, w, g, r0, out) });
-with_avx2!(fn input_grad_best<T>(dy: &[T], w: &[T], g: &Conv2dGeometry, b0: usize, dx: &mut [T]) { input_grad_images(dy, w, g, b0, dx) });
-with_avx2!(fn filter_grad_best<T>(x: &[T], dy: &[T], g: &Conv2dGeometry, r0: usize, r1: usize, acc: &mut [T]) { filter_grad_rows(x, dy, g, r0, r1, acc) });
+with_simd!(fn forward_rows_best<T>(x: &[T], w: &[T], g: &Conv2dGeometry, r0: usize, out: &mut [T]) { forward_rows(x, w, g, r0, out) });
+with_simd!(fn input_grad_best<T>(dy: &[T], w: &[T], g: &Conv2dGeometry, b0: usize, dx: &mut [T]) { input_grad_images(dy, w, g, b0, dx) });
+with_simd!(fn filter_grad_best<T>(x: &[T], dy: &[T], g: &Conv2dGeometry, r0: usize, r1: usize, acc: &mut [T]) { filter_grad_rows(x, dy, g, r0, r1, acc) });
 
 fn parallel(g: &Conv2dGeometry) -> bool {
     g.work() >= PARALLEL_MIN_WORK

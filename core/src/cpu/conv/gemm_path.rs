@@ -6,13 +6,13 @@ use rayon::prelude::*;
 
 use super::patches::{col2im, im2col};
 use super::{for_each_block, rows_per_block, with_scratch, ConvElem, Conv2dGeometry, FILTER_BLOCK_BYTES, FORWARD_BLOCK_BYTES, PARALLEL_MIN_WORK};
-use crate::cpu::matmul::gemm;
+use crate::cpu::gemm::{gemm_strided, Epilogue, MatMut, MatRef};
+use crate::cpu::matmul::{gemm, zeroed_vec};
 use crate::error::Result;
-use crate::storage::try_vec;
 
 /// The forward convolution: `x` (NHWC) with `w` (HWIO) into a new NHWC output.
 pub(super) fn forward<T: ConvElem>(x: &[T], w: &[T], g: &Conv2dGeometry) -> Result<Vec<T>> {
-    let mut out = try_vec(g.output_len(), T::zero())?;
+    let mut out = zeroed_vec(g.output_len())?;
     if out.is_empty() || g.patch_len() == 0 {
         return Ok(out);
     }
@@ -31,20 +31,13 @@ fn forward_block<T: ConvElem>(x: &[T], w: &[T], g: &Conv2dGeometry, r0: usize, o
         gemm(rows, o, kp, &x[r0 * kp..], kp as isize, 1, w, o as isize, 1, out);
         return Ok(());
     }
-    let tmp_len = if g.groups == 1 { 0 } else { rows * og };
-    with_scratch(rows * kp + tmp_len, |s: &mut [T]| {
-        let (cols, tmp) = s.split_at_mut(rows * kp);
+    with_scratch(rows * kp, |cols: &mut [T]| {
         for grp in 0..g.groups {
             im2col(x, g, grp, r0, cols);
-            let wg = &w[grp * og..];
-            if g.groups == 1 {
-                gemm(rows, o, kp, cols, kp as isize, 1, wg, o as isize, 1, out);
-            } else {
-                gemm(rows, og, kp, cols, kp as isize, 1, wg, o as isize, 1, tmp);
-                for (orow, trow) in out.chunks_exact_mut(o).zip(tmp.chunks_exact(og)) {
-                    orow[grp * og..(grp + 1) * og].copy_from_slice(trow);
-                }
-            }
+            let wg = MatRef::new(w, grp * og, o as isize, 1);
+            // The group's output channels: a column block of the output rows.
+            let c = MatMut::new(&mut *out, grp * og, o as isize, 1);
+            gemm_strided(rows, og, kp, MatRef::row_major(cols, kp), wg, c, false, Epilogue::default());
         }
         Ok(())
     })
@@ -53,7 +46,7 @@ fn forward_block<T: ConvElem>(x: &[T], w: &[T], g: &Conv2dGeometry, r0: usize, o
 /// The gradient with respect to the input: each output gradient row times the transposed
 /// kernel gives a patch of input gradient, added back where the patch came from.
 pub(super) fn input_grad<T: ConvElem>(dy: &[T], w: &[T], g: &Conv2dGeometry) -> Result<Vec<T>> {
-    let mut dx = try_vec(g.input_len(), T::zero())?;
+    let mut dx = zeroed_vec(g.input_len())?;
     if dx.is_empty() || g.out_plane() == 0 || g.out_c == 0 || g.patch_len() == 0 {
         return Ok(dx);
     }
@@ -97,7 +90,7 @@ fn input_grad_block<T: ConvElem>(dy: &[T], w: &[T], g: &Conv2dGeometry, r0: usiz
 /// The gradient with respect to the kernel: patches^T @ output gradient over the whole batch,
 /// split into one contiguous range of rows per thread whose partial sums are added at the end.
 pub(super) fn filter_grad<T: ConvElem>(x: &[T], dy: &[T], g: &Conv2dGeometry) -> Result<Vec<T>> {
-    let mut dw = try_vec(g.kernel_len(), T::zero())?;
+    let mut dw = zeroed_vec(g.kernel_len())?;
     let total = g.out_rows();
     if dw.is_empty() || total == 0 {
         return Ok(dw);
@@ -118,37 +111,28 @@ pub(super) fn filter_grad<T: ConvElem>(x: &[T], dy: &[T], g: &Conv2dGeometry) ->
     Ok(dw)
 }
 
-/// Kernel gradient contributed by patch rows `r0 .. r1`.
+/// Kernel gradient contributed by patch rows `r0 .. r1`: patches^T @ dy, accumulated block by
+/// block (each block one GEMM whose inner dimension is the block's rows).
 fn filter_grad_rows<T: ConvElem>(x: &[T], dy: &[T], g: &Conv2dGeometry, r0: usize, r1: usize) -> Result<Vec<T>> {
     let (o, og, kp) = (g.out_c, g.group_out(), g.patch_len());
-    let mut acc = try_vec(kp * o, T::zero())?;
+    let mut acc = zeroed_vec(kp * o)?;
     let blk = (FILTER_BLOCK_BYTES / (kp * std::mem::size_of::<T>()).max(1)).clamp(64, 65536).min(r1 - r0);
     let cols_len = if g.is_pointwise() { 0 } else { blk * kp };
-    with_scratch(cols_len + kp * og, |s: &mut [T]| {
-        let (cols, tmp) = s.split_at_mut(cols_len);
+    with_scratch(cols_len, |cols: &mut [T]| {
         let mut r = r0;
         while r < r1 {
             let rows = blk.min(r1 - r);
             for grp in 0..g.groups {
-                let dyg = &dy[r * o + grp * og..];
-                if g.is_pointwise() {
-                    gemm(kp, og, rows, &x[r * kp..], 1, kp as isize, dyg, o as isize, 1, tmp);
+                // Patches transposed: element (p, i) of the (kp x rows) operand is row i's p-th.
+                let patches = if g.is_pointwise() {
+                    MatRef::new(x, r * kp, 1, kp as isize)
                 } else {
-                    let cols = &mut cols[..rows * kp];
-                    im2col(x, g, grp, r, cols);
-                    gemm(kp, og, rows, cols, 1, kp as isize, dyg, o as isize, 1, tmp);
-                }
-                if g.groups == 1 {
-                    for (a, &v) in acc.iter_mut().zip(tmp.iter()) {
-                        *a = *a + v;
-                    }
-                } else {
-                    for (arow, trow) in acc.chunks_exact_mut(o).zip(tmp.chunks_exact(og)) {
-                        for (a, &v) in arow[grp * og..(grp + 1) * og].iter_mut().zip(trow) {
-                            *a = *a + v;
-                        }
-                    }
-                }
+                    im2col(x, g, grp, r, &mut cols[..rows * kp]);
+                    MatRef::new(&*cols, 0, 1, kp as isize)
+                };
+                let dyg = MatRef::new(dy, r * o + grp * og, o as isize, 1);
+                let c = MatMut::new(&mut acc, grp * og, o as isize, 1);
+                gemm_strided(kp, og, rows, patches, dyg, c, true, Epilogue::default());
             }
             r += rows;
         }
@@ -156,4 +140,3 @@ fn filter_grad_rows<T: ConvElem>(x: &[T], dy: &[T], g: &Conv2dGeometry, r0: usiz
     })?;
     Ok(acc)
 }
-

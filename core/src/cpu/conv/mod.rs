@@ -11,6 +11,34 @@ use std::thread::LocalKey;
 
 use rayon::prelude::*;
 
+/// Declares `$name`, which runs `$body` compiled for AVX-512 or AVX2 when the machine has
+/// them and for the baseline target otherwise (the body is generic code the compiler
+/// vectorizes for whichever is enabled).
+macro_rules! with_simd {
+    ($vis:vis fn $name:ident<$T:ident>($($arg:ident: $ty:ty),*) $body:block) => {
+        with_simd!($vis fn $name<$T: ConvElem>($($arg: $ty),*) $body);
+    };
+    ($vis:vis fn $name:ident<$T:ident: $bound:path>($($arg:ident: $ty:ty),*) $body:block) => {
+        $vis fn $name<$T: $bound>($($arg: $ty),*) {
+            #[cfg(target_arch = "x86_64")]
+            {
+                #[target_feature(enable = "avx512f")]
+                unsafe fn avx512<$T: $bound>($($arg: $ty),*) $body
+                #[target_feature(enable = "avx2")]
+                unsafe fn avx2<$T: $bound>($($arg: $ty),*) $body
+                match $crate::cpu::conv::simd_level() {
+                    // SAFETY: the CPU supports the enabled features (checked at run time).
+                    $crate::cpu::conv::SimdLevel::Avx512 => return unsafe { avx512::<$T>($($arg),*) },
+                    $crate::cpu::conv::SimdLevel::Avx2 => return unsafe { avx2::<$T>($($arg),*) },
+                    $crate::cpu::conv::SimdLevel::Baseline => {}
+                }
+            }
+            $body
+        }
+    };
+}
+pub(crate) use with_simd;
+
 mod depthwise;
 mod gemm_path;
 mod patches;
@@ -19,6 +47,7 @@ mod tests;
 
 use crate::cpu::num::Float;
 use crate::error::{Error, Result};
+use crate::cpu::gemm::GemmScalar;
 use crate::storage::BufferElement;
 
 /// Shape of one 2-D convolution: input (batch, in_h, in_w, in_c), kernel (k_h, k_w,
@@ -85,20 +114,22 @@ impl Conv2dGeometry {
             && self.out_h == self.in_h
             && self.out_w == self.in_w
     }
-    /// One input channel per group (depthwise, or a one-channel input): the direct kernels
-    /// beat packing patches whose rows hold only the kernel's taps.
+    /// Several groups of one input channel each (depthwise): the direct kernels beat one
+    /// small GEMM per group whose inner dimension is only the kernel's taps. (A one-channel
+    /// input with one group is a single GEMM with a wide output and goes through the GEMM.)
     fn is_depthwise(&self) -> bool {
-        self.group_in() == 1
+        self.group_in() == 1 && self.groups > 1
     }
-    /// Multiply-adds of one pass (forward or either gradient).
+    /// Multiply-adds of one pass (forward or either gradient): each output element is a dot
+    /// product of one patch.
     fn work(&self) -> usize {
-        self.out_rows().saturating_mul(self.patch_len()).saturating_mul(self.group_out())
+        self.out_rows().saturating_mul(self.patch_len()).saturating_mul(self.out_c)
     }
 }
 
 /// Element types the convolution kernels run on (f32, f64), each with a per-thread scratch
 /// buffer that packing reuses from call to call.
-pub trait ConvElem: Float + BufferElement {
+pub trait ConvElem: Float + BufferElement + GemmScalar {
     fn scratch() -> &'static LocalKey<Cell<Vec<Self>>>;
 }
 
@@ -156,7 +187,7 @@ fn rows_per_block(total_rows: usize, patch_len: usize, elem_bytes: usize, target
 /// Below this many multiply-adds a pass stays on the calling thread.
 const PARALLEL_MIN_WORK: usize = 1 << 20;
 
-const FORWARD_BLOCK_BYTES: usize = 256 << 10;
+const FORWARD_BLOCK_BYTES: usize = 512 << 10;
 const FILTER_BLOCK_BYTES: usize = 2 << 20;
 
 /// Calls `f(block_index, block)` for each `chunk`-long block of `data`, in parallel or not.
@@ -168,10 +199,26 @@ fn for_each_block<T: Send>(data: &mut [T], chunk: usize, parallel: bool, f: impl
     }
 }
 
-/// True when the CPU has AVX2 (std caches the detection).
-#[cfg(target_arch = "x86_64")]
-fn has_avx2() -> bool {
-    std::arch::is_x86_feature_detected!("avx2")
+/// The widest SIMD the CPU offers, for kernels compiled several times.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum SimdLevel {
+    Avx512,
+    Avx2,
+    Baseline,
+}
+
+/// Detected once (std caches the CPUID queries).
+pub(crate) fn simd_level() -> SimdLevel {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx512f") {
+            return SimdLevel::Avx512;
+        }
+        if std::arch::is_x86_feature_detected!("avx2") {
+            return SimdLevel::Avx2;
+        }
+    }
+    SimdLevel::Baseline
 }
 
 /// The forward convolution: `x` (NHWC) with `w` (HWIO) into a new NHWC output.

@@ -5,7 +5,7 @@
 use super::{ConvElem, Conv2dGeometry};
 
 /// The output pixel (image, y, x) of patch row `r`.
-#[inline]
+#[inline(always)]
 pub(super) fn pixel_of(g: &Conv2dGeometry, r: usize) -> (usize, usize, usize) {
     let plane = g.out_plane();
     let (b, rem) = (r / plane, r % plane);
@@ -13,7 +13,7 @@ pub(super) fn pixel_of(g: &Conv2dGeometry, r: usize) -> (usize, usize, usize) {
 }
 
 /// Steps an output pixel to the next one in C order.
-#[inline]
+#[inline(always)]
 pub(super) fn next_pixel(g: &Conv2dGeometry, (b, y, x): (usize, usize, usize)) -> (usize, usize, usize) {
     if x + 1 < g.out_w {
         (b, y, x + 1)
@@ -29,7 +29,7 @@ pub(super) fn next_pixel(g: &Conv2dGeometry, (b, y, x): (usize, usize, usize)) -
 /// input pixel's group channels within the image, or None when the tap lies in the padding.
 /// Taps along x that are adjacent in memory (dilation 1, one group) come as one run of
 /// `k_w * in_c` elements, flagged by the third argument.
-#[inline]
+#[inline(always)]
 fn for_each_tap(g: &Conv2dGeometry, c0: usize, y: usize, x: usize, mut f: impl FnMut(usize, Option<usize>, usize)) {
     let ig = g.group_in();
     let run = g.k_w * ig;
@@ -59,29 +59,37 @@ fn for_each_tap(g: &Conv2dGeometry, c0: usize, y: usize, x: usize, mut f: impl F
     }
 }
 
+/// Writes the patch under output pixel (y, x) of one image (channels c0.. of the group) into
+/// `row` (patch_len long), zeros where it lies in the padding.
+#[inline(always)]
+pub(super) fn fill_patch<T: ConvElem>(img: &[T], g: &Conv2dGeometry, c0: usize, y: usize, x: usize, row: &mut [T]) {
+    for_each_tap(g, c0, y, x, |dst, src, len| {
+        let d = &mut row[dst..dst + len];
+        match src {
+            Some(s) => copy_short(d, &img[s..s + len]),
+            None => d.fill(T::zero()),
+        }
+    });
+}
+
 /// Packs patch rows `r0 .. r0 + rows` of group `grp` into `cols` (rows x patch_len).
-pub(super) fn im2col<T: ConvElem>(x: &[T], g: &Conv2dGeometry, grp: usize, r0: usize, cols: &mut [T]) {
+#[inline(always)]
+fn im2col_body<T: ConvElem>(x: &[T], g: &Conv2dGeometry, grp: usize, r0: usize, cols: &mut [T]) {
     let kp = g.patch_len();
     let c0 = grp * g.group_in();
     let img_len = g.in_image_len();
     let mut px = pixel_of(g, r0);
     for row in cols.chunks_exact_mut(kp) {
         let (b, y, xo) = px;
-        let img = &x[b * img_len..(b + 1) * img_len];
-        for_each_tap(g, c0, y, xo, |dst, src, len| {
-            let d = &mut row[dst..dst + len];
-            match src {
-                Some(s) => copy_short(d, &img[s..s + len]),
-                None => d.fill(T::zero()),
-            }
-        });
+        fill_patch(&x[b * img_len..(b + 1) * img_len], g, c0, y, xo, row);
         px = next_pixel(g, px);
     }
 }
 
 /// Adds patch rows `r0 ..` of group `grp` back onto the images they came from; `dx` holds the
 /// images from `first_image` on.
-pub(super) fn col2im<T: ConvElem>(cols: &[T], g: &Conv2dGeometry, grp: usize, r0: usize, first_image: usize, dx: &mut [T]) {
+#[inline(always)]
+fn col2im_body<T: ConvElem>(cols: &[T], g: &Conv2dGeometry, grp: usize, r0: usize, first_image: usize, dx: &mut [T]) {
     let kp = g.patch_len();
     let c0 = grp * g.group_in();
     let img_len = g.in_image_len();
@@ -112,3 +120,7 @@ fn copy_short<T: Copy>(dst: &mut [T], src: &[T]) {
     }
 }
 
+with_simd!(pub(super) fn im2col<T>(x: &[T], g: &Conv2dGeometry, grp: usize, r0: usize, cols: &mut [T]) { im2col_body(x, g, grp, r0, cols) });
+with_simd!(pub(super) fn col2im<T>(cols: &[T], g: &Conv2dGeometry, grp: usize, r0: usize, first_image: usize, dx: &mut [T]) {
+    col2im_body(cols, g, grp, r0, first_image, dx)
+});

@@ -64,10 +64,30 @@ fn geometries() -> Vec<Conv2dGeometry> {
     }
     // A pointwise (1x1) convolution takes the no-packing path.
     v.push(Conv2dGeometry { k_h: 1, k_w: 1, out_h: 7, out_w: 6, ..base });
-    // One input channel per group takes the direct path: a one-channel input, and depthwise
-    // with multiplier 1 and padding.
+    // A one-channel input (one GEMM), and depthwise with multiplier 1 and padding (the direct
+    // path; the groups = 4 cases above have multiplier 2).
     v.push(Conv2dGeometry { in_c: 1, out_c: 5, out_h: 5, out_w: 5, ..base });
     v.push(Conv2dGeometry { groups: 4, out_c: 4, pad_top: 1, pad_left: 1, out_h: 7, out_w: 7, ..base });
+    v
+}
+
+/// The three passes of one way of computing a convolution.
+struct Path {
+    name: &'static str,
+    forward: fn(&[f64], &[f64], &Conv2dGeometry) -> Result<Vec<f64>>,
+    input_grad: fn(&[f64], &[f64], &Conv2dGeometry) -> Result<Vec<f64>>,
+    filter_grad: fn(&[f64], &[f64], &Conv2dGeometry) -> Result<Vec<f64>>,
+}
+
+/// Every path that can compute `g` (not only the one the dispatch picks), and the dispatch.
+fn paths(g: &Conv2dGeometry) -> Vec<Path> {
+    let mut v = vec![
+        Path { name: "dispatch", forward: conv2d_forward, input_grad: conv2d_input_grad, filter_grad: conv2d_filter_grad },
+        Path { name: "gemm", forward: gemm_path::forward, input_grad: gemm_path::input_grad, filter_grad: gemm_path::filter_grad },
+    ];
+    if g.group_in() == 1 {
+        v.push(Path { name: "direct", forward: depthwise::forward, input_grad: depthwise::input_grad, filter_grad: depthwise::filter_grad });
+    }
     v
 }
 
@@ -76,53 +96,55 @@ fn forward_matches_direct_loops() {
     for g in geometries() {
         let x = values(g.input_len(), 1);
         let w = values(g.kernel_len(), 2);
-        let got = conv2d_forward(&x, &w, &g).unwrap();
         let want = reference(&x, &w, &g);
-        for (a, b) in got.iter().zip(&want) {
-            assert!((a - b).abs() < 1e-12, "{g:?}: {a} vs {b}");
+        for p in paths(&g) {
+            let got = (p.forward)(&x, &w, &g).unwrap();
+            assert_eq!(got.len(), want.len());
+            for (a, b) in got.iter().zip(&want) {
+                assert!((a - b).abs() < 1e-12, "{} {g:?}: {a} vs {b}", p.name);
+            }
         }
     }
 }
 
 /// The gradients are adjoints of the forward map: <dy, conv(x, w)> = <input_grad(dy, w), x>
 /// = <filter_grad(x, dy), w>.
+fn check_adjoint(g: &Conv2dGeometry) {
+    let x = values(g.input_len(), 3);
+    let w = values(g.kernel_len(), 4);
+    let dy = values(g.output_len(), 5);
+    let lhs = dot(&dy, &reference(&x, &w, g));
+    assert!(lhs.abs() > 1e-3, "{g:?}: a degenerate check");
+    for p in paths(g) {
+        let dx = (p.input_grad)(&dy, &w, g).unwrap();
+        let dw = (p.filter_grad)(&x, &dy, g).unwrap();
+        assert!((lhs - dot(&dx, &x)).abs() < 1e-9, "{} {g:?}", p.name);
+        assert!((lhs - dot(&dw, &w)).abs() < 1e-9, "{} {g:?}", p.name);
+    }
+}
+
 #[test]
 fn gradients_are_adjoint_to_forward() {
     for g in geometries() {
-        let x = values(g.input_len(), 3);
-        let w = values(g.kernel_len(), 4);
-        let dy = values(g.output_len(), 5);
-        let y = conv2d_forward(&x, &w, &g).unwrap();
-        let dx = conv2d_input_grad(&dy, &w, &g).unwrap();
-        let dw = conv2d_filter_grad(&x, &dy, &g).unwrap();
-        let lhs = dot(&dy, &y);
-        assert!((lhs - dot(&dx, &x)).abs() < 1e-10, "{g:?}");
-        assert!((lhs - dot(&dw, &w)).abs() < 1e-10, "{g:?}");
-        assert!(lhs.abs() > 1e-3, "{g:?}: a degenerate check");
+        check_adjoint(&g);
     }
 }
 
+/// Big enough to split over threads and blocks (and, for the GEMM, over its own threads).
 #[test]
 fn large_batch_splits_the_same_as_one_block() {
-    for in_c in [8, 1] {
-        large_batch_case(in_c);
+    for (in_c, groups) in [(8, 1), (1, 1), (16, 16)] {
+        let g = Conv2dGeometry {
+            batch: 64, in_h: 13, in_w: 13, in_c, out_h: 11, out_w: 11, out_c: 16, k_h: 3, k_w: 3,
+            stride_h: 1, stride_w: 1, dil_h: 1, dil_w: 1, pad_top: 0, pad_left: 0, groups,
+        };
+        let x = values(g.input_len(), 6);
+        let w = values(g.kernel_len(), 7);
+        let want = reference(&x, &w, &g);
+        for p in paths(&g) {
+            let got = (p.forward)(&x, &w, &g).unwrap();
+            assert!(got.iter().zip(&want).all(|(a, b)| (a - b).abs() < 1e-12), "{} {g:?}", p.name);
+        }
+        check_adjoint(&g);
     }
-}
-
-fn large_batch_case(in_c: usize) {
-    let g = Conv2dGeometry {
-        batch: if in_c == 1 { 64 } else { 16 }, in_h: 13, in_w: 13, in_c, out_h: 11, out_w: 11, out_c: 16, k_h: 3, k_w: 3,
-        stride_h: 1, stride_w: 1, dil_h: 1, dil_w: 1, pad_top: 0, pad_left: 0, groups: 1,
-    };
-    let x = values(g.input_len(), 6);
-    let w = values(g.kernel_len(), 7);
-    let got = conv2d_forward(&x, &w, &g).unwrap();
-    let want = reference(&x, &w, &g);
-    assert!(got.iter().zip(&want).all(|(a, b)| (a - b).abs() < 1e-12));
-    let dy = values(g.output_len(), 8);
-    let dw = conv2d_filter_grad(&x, &dy, &g).unwrap();
-    let dx = conv2d_input_grad(&dy, &w, &g).unwrap();
-    let lhs = dot(&dy, &got);
-    assert!((lhs - dot(&dw, &w)).abs() < 1e-9);
-    assert!((lhs - dot(&dx, &x)).abs() < 1e-9);
 }

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use rayon::prelude::*;
 
 use super::kernels::MicroKernel;
-use super::pack::{pack_panels, with_pack_buffer, Slot};
+use super::pack::{with_pack_buffer, Slot};
 use super::GemmScalar;
 
 /// Multiply-adds from which a product uses every thread of the pool. Below it, waking a second
@@ -70,7 +70,7 @@ unsafe impl<T: Sync> Sync for Problem<T> {}
 
 impl<T: GemmScalar> Problem<T> {
     /// The same product as Cᵀ = Bᵀ·Aᵀ: only strides and roles change.
-    fn transposed(&self) -> Problem<T> {
+    pub(crate) fn transposed(&self) -> Problem<T> {
         Problem {
             m: self.n,
             n: self.m,
@@ -91,7 +91,7 @@ impl<T: GemmScalar> Problem<T> {
     /// Writes one element of C: `v` plus the old value when `load`, then the epilogue when
     /// `last` (this was the final slice of the inner dimension).
     #[inline(always)]
-    unsafe fn store(&self, i: usize, j: usize, mut v: T, load: bool, last: bool) {
+    pub(crate) unsafe fn store(&self, i: usize, j: usize, mut v: T, load: bool, last: bool) {
         let c = self.c.offset(i as isize * self.rsc + j as isize * self.csc);
         if load {
             v = *c + v;
@@ -179,7 +179,7 @@ unsafe fn pack_b<K: MicroKernel>(p: &Problem<K::T>, blk: &Block, bp: SendPtr<K::
         let r0 = q.start * K::NR;
         let rows = (q.end * K::NR).min(blk.nc) - r0;
         let src = p.b.offset(blk.pc as isize * p.rsb + (blk.jc + r0) as isize * p.csb);
-        pack_panels(K::NR, rows, blk.kc, src, p.csb, p.rsb, bp.get().add(r0 * blk.kc));
+        K::pack_b(rows, blk.kc, src, p.csb, p.rsb, bp.get().add(r0 * blk.kc));
     };
     if threads > 1 && panels >= 2 * threads && blk.nc * blk.kc >= 1 << 15 {
         (0..threads).into_par_iter().for_each(|t| pack(split(panels, threads, t)));
@@ -193,13 +193,14 @@ fn split(len: usize, parts: usize, t: usize) -> Range<usize> {
     len * t / parts..len * (t + 1) / parts
 }
 
-/// All tiles of one block, on one thread or split over several: by rows (each thread packs its
-/// own rows of A) or by column panels (each packs all of A's block), whichever balances better.
+/// All tiles of one block, on one thread or split over several: by rows (each thread packs and
+/// multiplies its own rows of A) or by column panels (the threads pack A's block together,
+/// then each multiplies it with its panels of B), whichever balances the tiles better.
 fn compute_block<K: MicroKernel>(p: &Problem<K::T>, blk: &Block, bp: SendPtr<K::T>, threads: usize) {
     let row_panels = p.m.div_ceil(K::MR);
     let col_panels = blk.nc.div_ceil(K::NR);
     // SAFETY (all calls below): the row and panel ranges lie inside the block; tasks write
-    // disjoint tiles of C and only read the packed B.
+    // disjoint tiles of C and only read the packed panels.
     if threads == 1 {
         unsafe { macro_kernel::<K>(p, blk, 0..p.m, 0..col_panels, bp.get()) };
         return;
@@ -214,40 +215,67 @@ fn compute_block<K: MicroKernel>(p: &Problem<K::T>, blk: &Block, bp: SendPtr<K::
                 unsafe { macro_kernel::<K>(p, blk, rows, 0..col_panels, bp.get()) };
             }
         });
-    } else {
-        (0..threads).into_par_iter().for_each(|t| {
-            let cols = split(col_panels, threads, t);
-            if !cols.is_empty() {
-                unsafe { macro_kernel::<K>(p, blk, 0..p.m, cols, bp.get()) };
-            }
-        });
+        return;
     }
+    let mc_cap = round_up(blk.mc.min(p.m), K::MR);
+    with_pack_buffer(Slot::A, mc_cap * blk.kc, |ap: *mut K::T| {
+        let ap = SendPtr(ap);
+        for ic in (0..p.m).step_by(blk.mc) {
+            let mc = blk.mc.min(p.m - ic);
+            let panels = mc.div_ceil(K::MR);
+            (0..threads).into_par_iter().for_each(|t| {
+                let r = split(panels, threads, t);
+                let rows = r.start * K::MR..(r.end * K::MR).min(mc);
+                if !rows.is_empty() {
+                    unsafe { pack_a::<K>(p, blk, ic + rows.start, rows.len(), ap.get().add(rows.start * blk.kc)) };
+                }
+            });
+            (0..threads).into_par_iter().for_each(|t| {
+                let cols = split(col_panels, threads, t);
+                if !cols.is_empty() {
+                    unsafe { tiles::<K>(p, blk, ic, mc, cols, ap.get(), bp.get()) };
+                }
+            });
+        }
+    });
 }
 
-/// Rows `rows` x column panels `panels` of one block: pack A in MC-row pieces and run every tile.
+/// Packs rows i0..i0+rows of A's block into MR-row panels at `ap`.
+#[inline]
+unsafe fn pack_a<K: MicroKernel>(p: &Problem<K::T>, blk: &Block, i0: usize, rows: usize, ap: *mut K::T) {
+    let src = p.a.offset(i0 as isize * p.rsa + blk.pc as isize * p.csa);
+    K::pack_a(rows, blk.kc, src, p.rsa, p.csa, ap);
+}
+
+/// Rows `rows` x column panels `panels` of one block: pack A in MC-row pieces and run their tiles.
 unsafe fn macro_kernel<K: MicroKernel>(p: &Problem<K::T>, blk: &Block, rows: Range<usize>, panels: Range<usize>, bp: *const K::T) {
-    let kc = blk.kc;
     let mc_cap = round_up(blk.mc.min(rows.len()), K::MR);
-    with_pack_buffer(Slot::A, mc_cap * kc, |ap: *mut K::T| {
+    with_pack_buffer(Slot::A, mc_cap * blk.kc, |ap: *mut K::T| {
         let mut ic = rows.start;
         while ic < rows.end {
             let mc = blk.mc.min(rows.end - ic);
-            let src = p.a.offset(ic as isize * p.rsa + blk.pc as isize * p.csa);
-            pack_panels(K::MR, mc, kc, src, p.rsa, p.csa, ap);
-            for q in panels.clone() {
-                let j0 = blk.jc + q * K::NR;
-                let nr = K::NR.min(blk.jc + blk.nc - j0);
-                let b_panel = bp.add(q * K::NR * kc);
-                let mut r = 0;
-                while r < mc {
-                    let mr = K::MR.min(mc - r);
-                    tile::<K>(p, blk, ic + r, j0, mr, nr, ap.add(r * kc), b_panel);
-                    r += K::MR;
-                }
-            }
+            pack_a::<K>(p, blk, ic, mc, ap);
+            tiles::<K>(p, blk, ic, mc, panels.clone(), ap, bp);
             ic += mc;
         }
     });
+}
+
+/// Every tile of rows ic..ic+mc (packed at `ap`) against column panels `panels` (packed at `bp`).
+#[inline]
+unsafe fn tiles<K: MicroKernel>(p: &Problem<K::T>, blk: &Block, ic: usize, mc: usize, panels: Range<usize>, ap: *const K::T, bp: *const K::T) {
+    let kc = blk.kc;
+    for q in panels {
+        let j0 = blk.jc + q * K::NR;
+        let nr = K::NR.min(blk.jc + blk.nc - j0);
+        let b_panel = bp.add(q * K::NR * kc);
+        let mut r = 0;
+        while r < mc {
+            let mr = K::MR.min(mc - r);
+            tile::<K>(p, blk, ic + r, j0, mr, nr, ap.add(r * kc), b_panel);
+            r += K::MR;
+        }
+    }
 }
 
 /// Scratch for a partial tile (the largest kernel tile is 12 x 32).

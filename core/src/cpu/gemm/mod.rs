@@ -11,6 +11,7 @@
 //! relu, all in the pass that stores C.
 
 mod driver;
+mod gemv;
 mod kernels;
 mod pack;
 

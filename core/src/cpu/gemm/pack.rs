@@ -41,13 +41,16 @@ pub(crate) fn with_pack_buffer<T, R>(slot: Slot, elems: usize, f: impl FnOnce(*m
 }
 
 /// Copies `rows` x `kc` elements of a strided matrix (element (i, p) at `src[i*rs + p*cs]`) into
-/// panels of `w` rows: panel q holds, for each p in 0..kc, the w values of rows q*w .. q*w+w,
-/// zero-filled past `rows`. A is packed with w = MR; B is packed as Bᵀ with w = NR.
+/// panels of `W` rows: panel q holds, for each p in 0..kc, the W values of rows q*W .. q*W+W,
+/// zero-filled past `rows`. A is packed with W = MR; B is packed as Bᵀ with W = NR. W is a
+/// constant so the copies unroll; kernels call this from functions compiled for their ISA.
 ///
 /// # Safety
 /// Every (i, p) with i < rows, p < kc must be readable at `src`, and `dst` must have room for
-/// ceil(rows / w) * w * kc elements.
-pub(crate) unsafe fn pack_panels<T: Copy + Default>(w: usize, rows: usize, kc: usize, src: *const T, rs: isize, cs: isize, dst: *mut T) {
+/// ceil(rows / W) * W * kc elements.
+#[inline(always)]
+pub(crate) unsafe fn pack_panels<T: Copy + Default, const W: usize>(rows: usize, kc: usize, src: *const T, rs: isize, cs: isize, dst: *mut T) {
+    let w = W;
     let mut q = 0;
     while q * w < rows {
         let r0 = q * w;
@@ -57,7 +60,7 @@ pub(crate) unsafe fn pack_panels<T: Copy + Default>(w: usize, rows: usize, kc: u
         if rs == 1 && live == w {
             // The w values for each p are contiguous (B row-major, or A column-major).
             for p in 0..kc {
-                std::ptr::copy_nonoverlapping(base.offset(p as isize * cs), panel.add(p * w), w);
+                std::ptr::copy_nonoverlapping(base.offset(p as isize * cs), panel.add(p * W), W);
             }
         } else if cs == 1 {
             // Each row is contiguous along p (A row-major, or B transposed): a transpose.
@@ -141,7 +144,7 @@ mod tests {
         };
         for (src, rs, cs) in [(&rm, 3isize, 1isize), (&cm, 1, 5), (&gen, 2, 12)] {
             let mut out = vec![f32::NAN; 3 * w * kc];
-            unsafe { pack_panels(w, rows, kc, src.as_ptr(), rs, cs, out.as_mut_ptr()) };
+            unsafe { pack_panels::<f32, 2>(rows, kc, src.as_ptr(), rs, cs, out.as_mut_ptr()) };
             assert_eq!(out, want, "strides {rs} {cs}");
         }
     }

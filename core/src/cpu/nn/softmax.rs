@@ -3,7 +3,9 @@
 //! Rows (`n == 1`, the class axis last) run LANES-wise; columns (`n > 1`) keep a row of
 //! maxima and sums.
 
+use crate::cpu::reduce::fold::cols_impl;
 use crate::cpu::reduce::folds::{better, extremum_run, tree, LANES};
+use crate::cpu::reduce::Sum;
 
 use super::exp::Real;
 use super::par_slabs;
@@ -96,14 +98,13 @@ fn softmax_impl<T: Real>(x: &[T], k: usize, n: usize, log: bool, out: &mut [T]) 
     let mut s = vec![T::zero(); n];
     for (slab, o) in x.chunks_exact(k * n).zip(out.chunks_exact_mut(k * n)) {
         col_max(slab, n, &mut mx);
-        s.iter_mut().for_each(|v| *v = T::zero());
         for (row, orow) in slab.chunks_exact(n).zip(o.chunks_exact_mut(n)) {
-            for (((o, &v), &c), s) in orow.iter_mut().zip(row).zip(&mx).zip(s.iter_mut()) {
-                let e = (v - c).fexp();
-                *o = e;
-                *s = *s + e;
+            for ((o, &v), &c) in orow.iter_mut().zip(row).zip(&mx) {
+                *o = (v - c).fexp();
             }
         }
+        // Column sums of the exps, pairwise down the rows (as accurate as the row case).
+        cols_impl(&Sum, o, k, n, 0, &mut s);
         if log {
             let ls: Vec<T> = s.iter().map(|v| v.ln()).collect();
             for (row, orow) in slab.chunks_exact(n).zip(o.chunks_exact_mut(n)) {
@@ -156,11 +157,14 @@ fn softmax_grad_impl<T: Real>(y: &[T], g: &[T], k: usize, n: usize, log: bool, o
     }
     let mut d = vec![T::zero(); n];
     for ((ys, gs), o) in y.chunks_exact(k * n).zip(g.chunks_exact(k * n)).zip(out.chunks_exact_mut(k * n)) {
-        d.iter_mut().for_each(|v| *v = T::zero());
-        for (yr, gr) in ys.chunks_exact(n).zip(gs.chunks_exact(n)) {
-            for ((d, &yv), &gv) in d.iter_mut().zip(yr).zip(gr) {
-                *d = *d + if log { gv } else { gv * yv };
+        if log {
+            cols_impl(&Sum, gs, k, n, 0, &mut d);
+        } else {
+            // g * y into the output first, so its column sums go through the pairwise fold.
+            for ((o, &yv), &gv) in o.iter_mut().zip(ys).zip(gs) {
+                *o = gv * yv;
             }
+            cols_impl(&Sum, o, k, n, 0, &mut d);
         }
         for ((yr, gr), orow) in ys.chunks_exact(n).zip(gs.chunks_exact(n)).zip(o.chunks_exact_mut(n)) {
             for (((o, &yv), &gv), &dv) in orow.iter_mut().zip(yr).zip(gr).zip(&d) {
@@ -199,14 +203,15 @@ fn logsumexp_impl<T: Real>(x: &[T], k: usize, n: usize, out: &mut [T]) {
         return;
     }
     let mut s = vec![T::zero(); n];
+    let mut e = vec![T::zero(); k * n];
     for (slab, o) in x.chunks_exact(k * n).zip(out.chunks_exact_mut(n)) {
         col_max(slab, n, o);
-        s.iter_mut().for_each(|v| *v = T::zero());
-        for row in slab.chunks_exact(n) {
-            for ((s, &v), &c) in s.iter_mut().zip(row).zip(o.iter()) {
-                *s = *s + (v - c).fexp();
+        for (row, erow) in slab.chunks_exact(n).zip(e.chunks_exact_mut(n)) {
+            for ((e, &v), &c) in erow.iter_mut().zip(row).zip(o.iter()) {
+                *e = (v - c).fexp();
             }
         }
+        cols_impl(&Sum, &e, k, n, 0, &mut s);
         for (o, &s) in o.iter_mut().zip(&s) {
             if o.is_finite_real() {
                 *o = *o + s.ln();
@@ -236,5 +241,61 @@ impl<T: Real> FiniteReal for T {
     fn is_finite_real(self) -> bool {
         let d = self - self;
         d == d
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cpu::reduce::simd::{with_level, Level};
+
+    fn data(n: usize, seed: u64) -> Vec<f32> {
+        let mut s = seed;
+        (0..n)
+            .map(|_| {
+                s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                ((s >> 40) as f32 / (1u64 << 24) as f32 - 0.5) * 30.0
+            })
+            .collect()
+    }
+
+    fn reference(x: &[f32]) -> Vec<f64> {
+        let m = x.iter().fold(f64::NEG_INFINITY, |a, &b| a.max(b as f64));
+        let e: Vec<f64> = x.iter().map(|&v| (v as f64 - m).exp()).collect();
+        let s: f64 = e.iter().sum();
+        e.iter().map(|v| v / s).collect()
+    }
+
+    #[test]
+    fn rows_and_columns_agree_with_f64_on_every_level() {
+        let (m, k) = (7, 301);
+        let x = data(m * k, 3);
+        // The same fibers laid out as columns: xt[r, i] = x[i, r].
+        let mut xt = vec![0f32; m * k];
+        for i in 0..m {
+            for r in 0..k {
+                xt[r * m + i] = x[i * k + r];
+            }
+        }
+        for level in [Level::Base, Level::Avx2, Level::Avx512] {
+            with_level(level, || {
+                let mut rows = vec![0f32; m * k];
+                softmax_mkn(&x, k, 1, false, &mut rows);
+                let mut cols = vec![0f32; m * k];
+                softmax_mkn(&xt, k, m, false, &mut cols);
+                for i in 0..m {
+                    let row = &x[i * k..(i + 1) * k];
+                    let want = reference(row);
+                    let mx = row.iter().fold(f32::NEG_INFINITY, |a, &b| a.max(b));
+                    for r in 0..k {
+                        let (a, b, w) = (rows[i * k + r] as f64, cols[r * m + i] as f64, want[r]);
+                        // float32 rounds x - max by up to half an ulp of it: exp moves by that.
+                        let tol = (1e-6 + (mx - row[r]).abs() as f64 * 6e-8) * w + 1e-35;
+                        assert!((a - w).abs() <= tol, "{level:?} row {i} {r}: {a} vs {w}");
+                        assert!((b - w).abs() <= tol, "{level:?} col {i} {r}: {b} vs {w}");
+                    }
+                }
+            });
+        }
     }
 }

@@ -17,7 +17,7 @@ use crate::error::Result;
 use crate::storage::try_vec;
 
 /// Rows per block of a column reduction: partial rows of this many are merged pairwise.
-pub const COL_BLOCK: usize = 64;
+pub const COL_BLOCK: usize = 16;
 
 /// One reduction. `run`, `first_row` and `next_row` are `#[inline(always)]` in every
 /// implementation so they compile into the multiversioned drivers below.
@@ -41,22 +41,46 @@ fn rows_impl<T: Copy, F: Fold<T>>(f: &F, x: &[T], k: usize, base: usize, out: &m
 }
 
 /// Folds `k` rows of `n` elements (row-major in `x`) starting at reduced position `base`
-/// into `acc` (length `n`), pairwise over blocks of `COL_BLOCK` rows.
+/// into `acc` (length `n`): blocks of `COL_BLOCK` rows fold directly, block results combine
+/// pairwise through a stack of partial rows (iterative, so it inlines into the
+/// multiversioned drivers).
 #[inline(always)]
-fn cols_impl<T: Copy, F: Fold<T>>(f: &F, x: &[T], k: usize, n: usize, base: usize, acc: &mut [F::Acc]) {
-    if k <= COL_BLOCK {
-        f.first_row(&x[..n], base, acc);
-        for r in 1..k {
-            f.next_row(&x[r * n..(r + 1) * n], base + r, acc);
+pub(crate) fn cols_impl<T: Copy, F: Fold<T>>(f: &F, x: &[T], k: usize, n: usize, base: usize, acc: &mut [F::Acc]) {
+    let block = |lo: usize, hi: usize, out: &mut [F::Acc]| {
+        f.first_row(&x[lo * n..(lo + 1) * n], base + lo, out);
+        for r in lo + 1..hi {
+            f.next_row(&x[r * n..(r + 1) * n], base + r, out);
         }
+    };
+    if k <= COL_BLOCK {
+        block(0, k, acc);
         return;
     }
-    let half = (k / 2).div_ceil(COL_BLOCK) * COL_BLOCK;
-    cols_impl(f, &x[..half * n], half, n, base, acc);
-    let mut right = vec![F::Acc::default(); n];
-    cols_impl(f, &x[half * n..], k - half, n, base + half, &mut right);
-    for (a, &b) in acc.iter_mut().zip(&right) {
-        *a = f.merge(*a, b);
+    let blocks = k.div_ceil(COL_BLOCK);
+    let depth = (usize::BITS - blocks.leading_zeros()) as usize + 1;
+    let mut stack = vec![F::Acc::default(); depth * n];
+    let mut levels = vec![0u32; depth];
+    let mut sp = 0usize;
+    for b in 0..blocks {
+        block(b * COL_BLOCK, ((b + 1) * COL_BLOCK).min(k), &mut stack[sp * n..(sp + 1) * n]);
+        let mut lvl = 0u32;
+        while sp > 0 && levels[sp - 1] == lvl {
+            let (below, top) = stack.split_at_mut(sp * n);
+            for (a, &t) in below[(sp - 1) * n..].iter_mut().zip(&top[..n]) {
+                *a = f.merge(*a, t);
+            }
+            sp -= 1;
+            lvl += 1;
+        }
+        // Merges accumulate downwards, so the current partial sits at slot `sp`.
+        levels[sp] = lvl;
+        sp += 1;
+    }
+    acc.copy_from_slice(&stack[(sp - 1) * n..sp * n]);
+    for i in (0..sp - 1).rev() {
+        for (a, &s) in acc.iter_mut().zip(&stack[i * n..(i + 1) * n]) {
+            *a = f.merge(s, *a);
+        }
     }
 }
 
@@ -120,4 +144,148 @@ pub fn fold_mkn<T: Copy + Sync, F: Fold<T>>(f: &F, x: &[T], m: usize, k: usize, 
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cpu::reduce::folds::{ArgExtremum, CountNonzero, Extremum, Prod, Sum};
+    use crate::cpu::reduce::moments::moments_mkn;
+    use crate::cpu::reduce::simd::{with_level, Level};
+
+    const LEVELS: [Level; 3] = [Level::Base, Level::Avx2, Level::Avx512];
+
+    fn data(n: usize, seed: u64) -> Vec<f64> {
+        let mut s = seed;
+        (0..n)
+            .map(|_| {
+                s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                (s >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0
+            })
+            .collect()
+    }
+
+    /// The naive reduction of x[i, :, j] with `f`, for comparison.
+    fn naive<A: Copy>(x: &[f64], m: usize, k: usize, n: usize, init: A, f: impl Fn(A, f64, usize) -> A) -> Vec<A> {
+        let mut out = vec![init; m * n];
+        for i in 0..m {
+            for j in 0..n {
+                let mut a = init;
+                for r in 0..k {
+                    a = f(a, x[(i * k + r) * n + j], r);
+                }
+                out[i * n + j] = a;
+            }
+        }
+        out
+    }
+
+    // Shapes covering rows, columns, lane tails, pairwise blocks, and the threaded paths.
+    const SHAPES: [(usize, usize, usize); 9] =
+        [(1, 1, 1), (3, 7, 1), (2, 33, 5), (1, 1000, 1), (4, 17, 300), (1, 70_000, 1), (70, 1000, 1), (1, 5000, 9), (3, 40, 700)];
+
+    #[test]
+    fn sum_matches_naive_on_every_level_and_shape() {
+        for &(m, k, n) in &SHAPES {
+            let x = data(m * k * n, (m * 31 + k * 7 + n) as u64);
+            let want = naive(&x, m, k, n, 0.0, |a, v, _| a + v);
+            for level in LEVELS {
+                let got = with_level(level, || fold_mkn(&Sum, &x, m, k, n).unwrap());
+                for (g, w) in got.iter().zip(&want) {
+                    assert!((g - w).abs() < 1e-9 * (k as f64), "{level:?} {m}x{k}x{n}: {g} vs {w}");
+                }
+                let xf: Vec<f32> = x.iter().map(|&v| v as f32).collect();
+                let got = with_level(level, || fold_mkn(&Sum, &xf, m, k, n).unwrap());
+                for (g, w) in got.iter().zip(&want) {
+                    assert!((*g as f64 - w).abs() < 2e-6 * (k as f64).sqrt() + 1e-6, "{level:?} f32 {m}x{k}x{n}: {g} vs {w}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn extremum_argmax_count_prod_match_naive() {
+        for &(m, k, n) in &SHAPES {
+            let mut x = data(m * k * n, (m + k + n) as u64);
+            // Ties: the first position must win.
+            if k > 3 {
+                x[2 * n] = 5.0;
+                x[3 * n] = 5.0;
+            }
+            let mx = naive(&x, m, k, n, f64::NEG_INFINITY, |a, v, _| a.max(v));
+            let am = naive(&x, m, k, n, (f64::NEG_INFINITY, 0usize), |a, v, r| if v > a.0 { (v, r) } else { a });
+            let nz = naive(&x, m, k, n, 0u64, |a, v, _| a + (v > 0.25) as u64);
+            let xi: Vec<i64> = x.iter().map(|&v| (v > 0.25) as i64 * (v * 100.0) as i64).collect();
+            let small: Vec<f64> = x.iter().map(|v| 1.0 + v * 1e-3).collect();
+            let pr = naive(&small, m, k, n, 1.0, |a, v, _| a * v);
+            for level in LEVELS {
+                with_level(level, || {
+                    assert_eq!(fold_mkn(&Extremum::<true>, &x, m, k, n).unwrap(), mx, "{level:?} max {m}x{k}x{n}");
+                    let got: Vec<usize> = fold_mkn(&ArgExtremum::<true>, &x, m, k, n).unwrap().into_iter().map(|p| p.1).collect();
+                    let want: Vec<usize> = am.iter().map(|p| p.1).collect();
+                    assert_eq!(got, want, "{level:?} argmax {m}x{k}x{n}");
+                    assert_eq!(fold_mkn(&CountNonzero, &xi, m, k, n).unwrap(), nz, "{level:?} count {m}x{k}x{n}");
+                    let got = fold_mkn(&Prod, &small, m, k, n).unwrap();
+                    for (g, w) in got.iter().zip(&pr) {
+                        assert!((g - w).abs() < 1e-12 * (k as f64) * w.abs(), "{level:?} prod {g} vs {w}");
+                    }
+                });
+            }
+        }
+    }
+
+    #[test]
+    fn nan_wins_max_and_argmax_everywhere() {
+        for &(m, k, n) in &SHAPES[1..] {
+            let mut x = data(m * k * n, 9);
+            let at = (k / 2) * n; // row k/2 of slab 0, column 0
+            x[at] = f64::NAN;
+            for level in LEVELS {
+                with_level(level, || {
+                    let mx = fold_mkn(&Extremum::<true>, &x, m, k, n).unwrap();
+                    let mn = fold_mkn(&Extremum::<false>, &x, m, k, n).unwrap();
+                    let am = fold_mkn(&ArgExtremum::<false>, &x, m, k, n).unwrap();
+                    assert!(mx[0].is_nan() && mn[0].is_nan(), "{level:?} {m}x{k}x{n}");
+                    assert_eq!(am[0].1, k / 2);
+                    assert!(mx.iter().skip(1).all(|v| !v.is_nan()));
+                });
+            }
+        }
+    }
+
+    #[test]
+    fn float32_sums_stay_accurate() {
+        let x = vec![0.1f32; 10_000_000];
+        let exact = 10_000_000.0 * 0.1f32 as f64;
+        for level in LEVELS {
+            let s = with_level(level, || fold_mkn(&Sum, &x, 1, x.len(), 1).unwrap()[0]) as f64;
+            assert!(((s - exact) / exact).abs() < 3e-7, "{level:?}: {s}");
+        }
+        // Down a long leading axis: [1e6, 3] summed over axis 0.
+        let c = vec![0.1f32; 3_000_000];
+        let exact = 1_000_000.0 * 0.1f32 as f64;
+        for level in LEVELS {
+            let s = with_level(level, || fold_mkn(&Sum, &c, 1, 1_000_000, 3).unwrap());
+            for v in s {
+                assert!(((v as f64 - exact) / exact).abs() < 3e-7, "{level:?}: {v}");
+            }
+        }
+    }
+
+    #[test]
+    fn moments_two_pass_with_offsets() {
+        for &(m, k, n) in &SHAPES {
+            let x: Vec<f64> = data(m * k * n, 5).iter().map(|v| 1e6 + v).collect();
+            let mean = naive(&x, m, k, n, 0.0, |a, v, _| a + v / k as f64);
+            let (mu, var) = moments_mkn(&x, m, k, n).unwrap();
+            for i in 0..m * n {
+                assert!((mu[i] - mean[i]).abs() < 1e-7, "{m}x{k}x{n}");
+                let (ii, j) = (i / n, i % n);
+                let v: f64 = (0..k).map(|r| (x[(ii * k + r) * n + j] - mean[i]).powi(2)).sum::<f64>() / k as f64;
+                assert!((var[i] - v).abs() < 1e-9 * v.max(1e-3), "{m}x{k}x{n}: {} vs {v}", var[i]);
+            }
+        }
+        let (mu, var) = moments_mkn::<f32>(&[], 2, 0, 3).unwrap();
+        assert!(mu.iter().chain(&var).all(|v| v.is_nan()) && mu.len() == 6);
+    }
 }

@@ -10,8 +10,10 @@ use super::fold::Fold;
 
 /// Independent accumulators per run: 4 AVX2 / 2 AVX-512 registers of f32.
 pub const LANES: usize = 32;
-/// Elements summed directly (LANES-wise) before blocks are combined pairwise.
-pub const SUM_BLOCK: usize = 2048;
+/// Elements summed directly (8 per lane) before blocks are combined pairwise.
+pub const SUM_BLOCK: usize = LANES * 8;
+/// Most pending blocks `cascade` can hold: 2^48 blocks.
+const CASCADE_DEPTH: usize = 48;
 
 /// What max/min/argmax need beyond ordering: whether a value is NaN (never, for ints/bools).
 pub trait MaybeNan: Element {
@@ -48,54 +50,72 @@ pub fn tree<A: Copy>(mut lanes: [A; LANES], op: impl Fn(A, A) -> A) -> A {
 }
 
 /// Folds `x` block by block with `block` and combines the block results pairwise, like a
-/// binary counter (no recursion, so it inlines into the multiversioned drivers).
+/// binary counter (no recursion, so it inlines into the multiversioned drivers). `x` must be
+/// non-empty.
 #[inline(always)]
-pub fn cascade<T, A: Copy + Default>(x: &[T], block_len: usize, block: impl Fn(&[T]) -> A, merge: impl Fn(A, A) -> A) -> A {
-    let mut stack = [A::default(); 64];
-    let mut levels = [0u32; 64];
+pub fn cascade<T, A: Copy>(x: &[T], block_len: usize, block: impl Fn(&[T]) -> A, merge: impl Fn(A, A) -> A) -> A {
+    use std::mem::MaybeUninit;
+    // Uninitialised: a run of a few blocks must not pay for clearing the whole stack.
+    let mut stack = [const { MaybeUninit::<A>::uninit() }; CASCADE_DEPTH];
+    let mut levels = [0u32; CASCADE_DEPTH];
     let mut sp = 0usize;
     for chunk in x.chunks(block_len) {
         let mut s = block(chunk);
         let mut lvl = 0u32;
         while sp > 0 && levels[sp - 1] == lvl {
-            s = merge(stack[sp - 1], s);
+            // SAFETY: every slot below `sp` was written before `sp` moved past it.
+            s = merge(unsafe { stack[sp - 1].assume_init() }, s);
             sp -= 1;
             lvl += 1;
         }
-        stack[sp] = s;
+        stack[sp].write(s);
         levels[sp] = lvl;
         sp += 1;
     }
-    let mut acc = if sp > 0 { stack[sp - 1] } else { A::default() };
-    for i in (0..sp.saturating_sub(1)).rev() {
-        acc = merge(stack[i], acc);
+    // SAFETY: as above; `x` is non-empty so `sp >= 1`.
+    let mut acc = unsafe { stack[sp - 1].assume_init() };
+    for i in (0..sp - 1).rev() {
+        acc = merge(unsafe { stack[i].assume_init() }, acc);
     }
     acc
 }
 
-/// Sum of a block into LANES accumulators.
+/// Sums `f(x)` of a block into LANES accumulators.
 #[inline(always)]
-pub fn lane_sum<T: Num>(x: &[T]) -> T {
+pub fn lane_sums<T: Num>(x: &[T], f: impl Fn(T) -> T) -> [T; LANES] {
     let mut acc = [T::zero(); LANES];
     let mut chunks = x.chunks_exact(LANES);
     for c in &mut chunks {
         for j in 0..LANES {
-            acc[j] = acc[j] + c[j];
+            acc[j] = acc[j] + f(c[j]);
         }
     }
     for (j, &v) in chunks.remainder().iter().enumerate() {
-        acc[j] = acc[j] + v;
+        acc[j] = acc[j] + f(v);
     }
-    tree(acc, |a, b| a + b)
+    acc
 }
 
-/// Accurate sum of a contiguous run (LANES-wise blocks combined pairwise).
+/// Accurate sum of `f(x)` over a run: each lane sums 8 elements of a block, the blocks' lanes
+/// combine pairwise, the lanes in a tree. Error grows with log(n), as numpy's pairwise sum.
+#[inline(always)]
+pub fn pairwise_sum<T: Num>(x: &[T], f: impl Fn(T) -> T) -> T {
+    if x.len() <= SUM_BLOCK {
+        return tree(lane_sums(x, &f), |a, b| a + b);
+    }
+    let lanes = cascade(x, SUM_BLOCK, |b| lane_sums(b, &f), |mut a, b| {
+        for j in 0..LANES {
+            a[j] = a[j] + b[j];
+        }
+        a
+    });
+    tree(lanes, |a, b| a + b)
+}
+
+/// Accurate sum of a contiguous run.
 #[inline(always)]
 pub fn sum_run<T: Num>(x: &[T]) -> T {
-    if x.len() <= SUM_BLOCK {
-        return lane_sum(x);
-    }
-    cascade(x, SUM_BLOCK, lane_sum, |a, b| a + b)
+    pairwise_sum(x, |v| v)
 }
 
 pub struct Sum;

@@ -9,31 +9,15 @@ use crate::error::Result;
 use crate::storage::try_vec;
 
 use super::fold::{fold_mkn, Fold};
-use super::folds::{cascade, sum_run, tree, MaybeNan, Sum, LANES, SUM_BLOCK};
+use super::folds::{pairwise_sum, sum_run, MaybeNan, Sum};
 
-/// Sum of squared deviations of a run from `c`, LANES-wise, blocks combined pairwise.
+/// Sum of squared deviations of a run from `c`, pairwise like `sum_run`.
 #[inline(always)]
 pub fn sq_dev_run<T: Float>(x: &[T], c: T) -> T {
-    cascade(
-        x,
-        SUM_BLOCK,
-        |b| {
-            let mut acc = [T::zero(); LANES];
-            let mut chunks = b.chunks_exact(LANES);
-            for ch in &mut chunks {
-                for j in 0..LANES {
-                    let d = ch[j] - c;
-                    acc[j] = acc[j] + d * d;
-                }
-            }
-            for (j, &v) in chunks.remainder().iter().enumerate() {
-                let d = v - c;
-                acc[j] = acc[j] + d * d;
-            }
-            tree(acc, |a, b| a + b)
-        },
-        |a, b| a + b,
-    )
+    pairwise_sum(x, |v| {
+        let d = v - c;
+        d * d
+    })
 }
 
 /// Squared deviations from a center per column (`center[j]`), or from `center[0]` for runs.

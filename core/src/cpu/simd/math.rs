@@ -8,6 +8,10 @@
 //!
 //! float64 versions of the functions std lacks (erf-based Phi) are at the bottom.
 
+// Coefficients are written with the digits the fit printed; some carry more digits than an f32
+// holds (the nearest f32 is what is used).
+#![allow(clippy::excessive_precision)]
+
 use super::F32s;
 
 const LOG2E: f32 = std::f32::consts::LOG2_E;

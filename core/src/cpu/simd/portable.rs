@@ -72,21 +72,29 @@ impl F32s for F32x1 {
     fn min(self, o: Self) -> Self {
         F32x1(if self.0 < o.0 { self.0 } else { o.0 })
     }
+    // Rounding without libm calls (x86-64's baseline SSE2 has no round instruction, so the std
+    // methods become function calls): exact for every float, since |x| >= 2^23 is integral.
     #[inline(always)]
     fn round(self) -> Self {
-        F32x1(self.0.round_ties_even())
-    }
-    #[inline(always)]
-    fn floor(self) -> Self {
-        F32x1(self.0.floor())
-    }
-    #[inline(always)]
-    fn ceil(self) -> Self {
-        F32x1(self.0.ceil())
+        let a = self.0.abs();
+        // adding 2^23 leaves no fraction bits: the FPU rounds half to even
+        let r = if a < 8_388_608.0 { (a + 8_388_608.0) - 8_388_608.0 } else { a };
+        F32x1(if self.0.is_nan() { self.0 } else { r.copysign(self.0) })
     }
     #[inline(always)]
     fn trunc(self) -> Self {
-        F32x1(self.0.trunc())
+        let t = if self.0.abs() < 8_388_608.0 { (self.0 as i32) as f32 } else { self.0 };
+        F32x1(t.copysign(self.0))
+    }
+    #[inline(always)]
+    fn floor(self) -> Self {
+        let t = self.trunc().0;
+        F32x1(if t > self.0 { t - 1.0 } else { t })
+    }
+    #[inline(always)]
+    fn ceil(self) -> Self {
+        let t = self.trunc().0;
+        F32x1(if t < self.0 { t + 1.0 } else { t })
     }
     #[inline(always)]
     fn and_bits(self, o: Self) -> Self {
@@ -173,5 +181,25 @@ impl F32x1 {
     #[inline(always)]
     fn pair(self, lo: f32) -> (Self, Self) {
         (self, F32x1(lo))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rounding_matches_std_everywhere() {
+        let mut xs = vec![0.0f32, -0.0, 0.5, -0.5, 1.5, 2.5, -2.5, 0.49999997, 8_388_607.5, -8_388_607.5, 8_388_608.0, 1e30, -1e30,
+            f32::INFINITY, f32::NEG_INFINITY, f32::NAN, f32::MIN_POSITIVE, -1e-40, 3.7, -3.7];
+        xs.extend((0..4000).map(|i| (i as f32 - 2000.0) * 0.25 + 0.125));
+        for x in xs {
+            let v = F32x1(x);
+            let same = |a: f32, b: f32| (a.is_nan() && b.is_nan()) || (a == b && a.is_sign_negative() == b.is_sign_negative());
+            assert!(same(v.round().0, x.round_ties_even()), "round({x})");
+            assert!(same(v.trunc().0, x.trunc()), "trunc({x})");
+            assert!(same(v.floor().0, x.floor()), "floor({x})");
+            assert!(same(v.ceil().0, x.ceil()), "ceil({x})");
+        }
     }
 }

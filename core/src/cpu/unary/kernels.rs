@@ -316,3 +316,49 @@ mod tests {
         close("rsqrt", &Rsqrt, 1e-6);
     }
 }
+
+#[cfg(test)]
+mod timing {
+    use super::*;
+    use crate::cpu::simd::levels::map_f32_unchecked;
+    use crate::cpu::simd::hardware_levels;
+
+    /// ns per element of each float32 kernel at each level, single thread, L2-resident data.
+    /// `cargo test --release -p lamina-core kernel_timing -- --ignored --nocapture`
+    #[test]
+    #[ignore]
+    fn kernel_timing() {
+        fn time<K: FloatUnary>(name: &str, k: &K) {
+            let n = 1 << 14;
+            let x: Vec<f32> = (0..n).map(|i| ((i % 2000) as f32 - 1000.0) * 0.01).collect();
+            let mut o = vec![MaybeUninit::<f32>::uninit(); n];
+            let mut line = format!("{name:>12}");
+            for lv in hardware_levels() {
+                let reps = 200;
+                let t0 = std::time::Instant::now();
+                for _ in 0..reps {
+                    unsafe { map_f32_unchecked(lv, k, std::hint::black_box(&x), &mut o) };
+                }
+                let ns = t0.elapsed().as_nanos() as f64 / (reps * n) as f64;
+                line += &format!("  {lv:?}: {ns:.3} ns");
+            }
+            let t0 = std::time::Instant::now();
+            let mut acc = 0.0f64;
+            for _ in 0..20 {
+                for &v in &x {
+                    acc += k.f64(v as f64);
+                }
+            }
+            line += &format!("  f64 scalar: {:.3} ns ({acc:.1})", t0.elapsed().as_nanos() as f64 / (20 * n) as f64);
+            println!("{line}");
+        }
+        time("exp", &Exp);
+        time("tanh", &Tanh);
+        time("sigmoid", &Sigmoid);
+        time("log", &Log);
+        time("softplus", &Softplus);
+        time("gelu", &GeluTanh);
+        time("gelu_erf", &GeluErf);
+        time("sin", &Sin);
+    }
+}

@@ -75,7 +75,7 @@ fn logical(op: &str, a: &Tensor, b: &Tensor, f: impl Fn(u8, u8) -> u8 + Sync) ->
 }
 
 fn bools<'a>(t: &'a Tensor, op: &str) -> Result<&'a [u8]> {
-    u8::slice(t.cpu_buffer()?).map(|v| &v[..]).ok_or_else(|| dtype_err!("{op}: expected bool values"))
+    u8::slice(t.cpu_buffer()?).ok_or_else(|| dtype_err!("{op}: expected bool values"))
 }
 
 /// `logical_and(x1, x2)`.

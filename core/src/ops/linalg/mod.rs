@@ -302,3 +302,85 @@ pub fn einsum(subscripts: &str, operands: &[Tensor]) -> Result<Tensor> {
 }
 
 mod einsum;
+
+/// The activation applied in the same pass as `fused_linear`'s product.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FusedActivation {
+    Linear,
+    Relu,
+}
+
+/// `act(x @ kernel + bias)` in one GEMM pass: the bias is added and the activation applied as
+/// each tile of the output is stored (a Dense layer's forward). `x` is (..., k), `kernel`
+/// (k, n), `bias` (n,); the result is (..., n).
+pub fn fused_linear(x: &Tensor, kernel: &Tensor, bias: Option<&Tensor>, activation: FusedActivation) -> Result<Tensor> {
+    if x.rank() == 0 || kernel.rank() != 2 {
+        return Err(shape_err!(
+            "fused_linear: needs x of rank >= 1 and a 2-D kernel, got shapes {:?} and {:?}",
+            x.shape(),
+            kernel.shape()
+        ));
+    }
+    let (k, n) = (kernel.shape()[0], kernel.shape()[1]);
+    if x.shape()[x.rank() - 1] != k {
+        return Err(shape_err!("fused_linear: the last axis of x {:?} must equal the kernel's first axis {:?}", x.shape(), kernel.shape()));
+    }
+    if let Some(b) = bias {
+        if b.shape() != [n] {
+            return Err(shape_err!("fused_linear: bias of shape {:?} does not match {n} output units", b.shape()));
+        }
+    }
+    let dt = bias.iter().fold(arith_dtype(x.dtype(), kernel.dtype()), |d, b| arith_dtype(d, b.dtype()));
+    let rows = x.numel() / k.max(1);
+    let x2 = cast_untracked(&reshape(&x.detach(), &[rows, k])?, dt)?;
+    let w = cast_untracked(kernel, dt)?;
+    let bc = bias.map(|b| cast_untracked(b, dt)).transpose()?.map(|b| b.contiguous()).transpose()?;
+    let relu = activation == FusedActivation::Relu;
+    let (lx, lw) = (x2.layout().clone(), w.layout().clone());
+    let wbuf = w.cpu_buffer()?;
+    let out = dispatch_numeric!(x2.cpu_buffer()?, T, xv => {
+        let wv = <T as BufferElement>::slice(wbuf).ok_or_else(|| dtype_err!("fused_linear: operands of different dtypes"))?;
+        let bv = match &bc { Some(b) => Some(b.as_slice::<T>()?), None => None };
+        let mut c = crate::cpu::matmul::zeroed_vec::<T>(rows * n)?;
+        crate::cpu::gemm::gemm_strided(
+            rows, n, k,
+            crate::cpu::gemm::MatRef::new(xv, lx.offset(), lx.strides()[0], lx.strides()[1]),
+            crate::cpu::gemm::MatRef::new(wv, lw.offset(), lw.strides()[0], lw.strides()[1]),
+            crate::cpu::gemm::MatMut::row_major(&mut c, n),
+            false,
+            crate::cpu::gemm::Epilogue { bias: bv, relu },
+        );
+        <T as BufferElement>::wrap(c)
+    }, bool => return Err(dtype_err!("fused_linear: bool operands must be cast first")));
+    let mut out_shape = x.shape().to_vec();
+    *out_shape.last_mut().unwrap_or(&mut 0) = n;
+    let out = Tensor::from_buffer(out, &out_shape)?;
+    let mut inputs: Vec<&Tensor> = vec![x, kernel];
+    inputs.extend(bias);
+    if !needs_grad(&inputs) {
+        return Ok(out);
+    }
+    let (xd, wd, y) = (x.detach(), kernel.detach(), out.detach());
+    let has_bias = bias.is_some();
+    let rule = move |g: &Tensor, need: &[bool]| -> Result<Vec<Option<Tensor>>> {
+        let g2 = reshape(&if relu { relu_grad(g, &y)? } else { g.clone() }, &[rows, n])?;
+        let gx = if need[0] { Some(reshape(&matmul(&g2, &transpose_last2(&wd)?)?, xd.shape())?) } else { None };
+        let gw = if need[1] { Some(matmul(&transpose_last2(&reshape(&xd, &[rows, k])?)?, &g2)?) } else { None };
+        let mut grads = vec![gx, gw];
+        if has_bias {
+            grads.push(if need[2] { Some(sum(&g2, Some(&[0]), false)?) } else { None });
+        }
+        Ok(grads)
+    };
+    Ok(crate::autograd::record("fused_linear", &inputs, vec![out], move |gs, need| rule(&gs[0], need)).remove(0))
+}
+
+/// g where y > 0, else 0.
+fn relu_grad(g: &Tensor, y: &Tensor) -> Result<Tensor> {
+    let g = cast_untracked(g, y.dtype())?.contiguous()?;
+    let y = y.contiguous()?;
+    let out = dispatch_numeric!(y.cpu_buffer()?, T, _v => {
+        <T as BufferElement>::wrap(crate::cpu::matmul::relu_backward(g.as_slice::<T>()?, y.as_slice::<T>()?)?)
+    }, bool => return Err(dtype_err!("fused_linear: bool output")));
+    Tensor::from_buffer(out, y.shape())
+}

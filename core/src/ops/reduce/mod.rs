@@ -23,7 +23,7 @@ use crate::cpu::reduce::{fold_mkn, moments_mkn, ArgExtremum, CountNonzero, Extre
 use crate::dtype::{float_of, DType, Element};
 use crate::error::{Error, Result};
 use crate::layout::{normalize_axes, normalize_axis};
-use crate::ops::elementwise::{cast_untracked, divide, exp, multiply, subtract};
+use crate::ops::elementwise::{cast_untracked, divide, multiply, subtract};
 use crate::ops::shape::{broadcast_to, reshape};
 use crate::storage::{BufferElement, CpuBuffer};
 use crate::tensor::Tensor;
@@ -279,11 +279,12 @@ pub fn logsumexp(x: &Tensor, axes: Option<&[isize]>, keepdims: bool) -> Result<T
     if !needs_grad(&[x]) {
         return Ok(out);
     }
-    let (xd, yd) = (xf, out.detach());
+    let xd = xf;
     Ok(record1("logsumexp", &[x], out, move |g, _| {
-        // d/dx = g * exp(x - lse): the softmax over the reduced axes.
-        let lse = expand_reduced(&yd, xd.shape(), &ax)?;
-        let p = exp(&subtract(&xd, &lse)?)?;
+        // d/dx = g * softmax(x) over the reduced axes, from x itself: exp(x - lse) would lose
+        // the digits of lse that rounding dropped when x is large.
+        let axes: Vec<isize> = ax.iter().map(|&a| a as isize).collect();
+        let p = if axes.is_empty() { Tensor::ones_like(&xd)? } else { crate::ops::nn::softmax(&xd, &axes)? };
         Ok(vec![Some(multiply(&expand_reduced(g, xd.shape(), &ax)?, &p)?)])
     }))
 }

@@ -5,8 +5,8 @@ from __future__ import annotations
 from lamina import _core, activations, constraints, initializers, ops, regularizers
 from lamina.layers.layer import Layer
 
-# Activations the engine's fused dense op applies in the same pass.
-_FUSED = {activations.linear: "linear", activations.relu: "relu", activations.sigmoid: "sigmoid", activations.tanh: "tanh"}
+# Activations the engine's fused_linear op applies in the GEMM's epilogue.
+_FUSED = {activations.linear: "linear", activations.relu: "relu"}
 
 
 class Dense(Layer):
@@ -61,8 +61,8 @@ class Dense(Layer):
         if inputs.dtype != self.kernel.dtype:
             inputs = ops.cast(inputs, self.kernel.dtype)
         if self._fused_activation is not None:
-            return _core.dense(inputs, self.kernel, self.bias, self._fused_activation)
-        return self.activation(_core.dense(inputs, self.kernel, self.bias, "linear"))
+            return _core.fused_linear(inputs, self.kernel, self.bias, self._fused_activation)
+        return self.activation(_core.fused_linear(inputs, self.kernel, self.bias, "linear"))
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape[:-1]) + (self.units,)

@@ -8,10 +8,13 @@
 mod portable;
 #[cfg(target_arch = "x86_64")]
 mod x86;
+#[cfg(target_arch = "x86_64")]
+mod x86_pack;
 
 use std::sync::OnceLock;
 
 use super::driver::{self, Problem};
+use super::gemv::try_gemv;
 use super::GemmScalar;
 pub(crate) use portable::Portable;
 
@@ -36,6 +39,18 @@ pub(crate) trait MicroKernel {
     /// contiguous) and, when not null, NR bias values are valid.
     #[allow(clippy::too_many_arguments)]
     unsafe fn tile(k: usize, a: *const Self::T, b: *const Self::T, c: *mut Self::T, rsc: isize, load: bool, bias: *const Self::T, relu: bool);
+
+    /// `pack_panels` with W = MR (rows of A).
+    ///
+    /// # Safety
+    /// As `pack_panels`.
+    unsafe fn pack_a(rows: usize, kc: usize, src: *const Self::T, rs: isize, cs: isize, dst: *mut Self::T);
+
+    /// `pack_panels` with W = NR (columns of B, read as rows of Bᵀ).
+    ///
+    /// # Safety
+    /// As `pack_panels`.
+    unsafe fn pack_b(rows: usize, kc: usize, src: *const Self::T, rs: isize, cs: isize, dst: *mut Self::T);
 }
 
 /// The instruction sets the kernels are written for.
@@ -90,6 +105,9 @@ pub fn kernel_name() -> &'static str {
 }
 
 pub(crate) fn run_f32(p: &Problem<f32>, isa: Isa) {
+    if try_gemv(p, isa) {
+        return;
+    }
     match isa {
         #[cfg(target_arch = "x86_64")]
         Isa::Avx512 => driver::run::<x86::Avx512F32>(p),
@@ -100,6 +118,9 @@ pub(crate) fn run_f32(p: &Problem<f32>, isa: Isa) {
 }
 
 pub(crate) fn run_f64(p: &Problem<f64>, isa: Isa) {
+    if try_gemv(p, isa) {
+        return;
+    }
     match isa {
         #[cfg(target_arch = "x86_64")]
         Isa::Avx512 => driver::run::<x86::Avx512F64>(p),
@@ -110,5 +131,7 @@ pub(crate) fn run_f64(p: &Problem<f64>, isa: Isa) {
 }
 
 pub(crate) fn run_portable<T: GemmScalar>(p: &Problem<T>) {
-    driver::run::<Portable<T>>(p)
+    if !try_gemv(p, Isa::Portable) {
+        driver::run::<Portable<T>>(p)
+    }
 }

@@ -5,6 +5,7 @@
 use std::marker::PhantomData;
 
 use super::MicroKernel;
+use crate::cpu::gemm::pack::pack_panels;
 use crate::cpu::gemm::GemmScalar;
 
 pub(crate) struct Portable<T>(PhantomData<T>);
@@ -19,6 +20,14 @@ impl<T: GemmScalar> MicroKernel for Portable<T> {
     const MC: usize = 128;
     const KC: usize = 256;
     const NC: usize = 2048;
+
+    unsafe fn pack_a(rows: usize, kc: usize, src: *const T, rs: isize, cs: isize, dst: *mut T) {
+        pack_panels::<T, MR>(rows, kc, src, rs, cs, dst)
+    }
+
+    unsafe fn pack_b(rows: usize, kc: usize, src: *const T, rs: isize, cs: isize, dst: *mut T) {
+        pack_panels::<T, NR>(rows, kc, src, rs, cs, dst)
+    }
 
     unsafe fn tile(k: usize, a: *const T, b: *const T, c: *mut T, rsc: isize, load: bool, bias: *const T, relu: bool) {
         let mut acc = [[T::default(); NR]; MR];

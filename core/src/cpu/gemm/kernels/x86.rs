@@ -7,6 +7,8 @@
 use std::arch::x86_64::*;
 
 use super::MicroKernel;
+use super::x86_pack::pack_rows_f32;
+use crate::cpu::gemm::pack::pack_panels;
 
 macro_rules! x86_kernel {
     (
@@ -14,6 +16,7 @@ macro_rules! x86_kernel {
         mc = $mc:expr, kc = $kc:expr, nc = $nc:expr,
         zero = $zero:ident, load = $load:ident, store = $store:ident, splat = $splat:ident,
         fma = $fma:ident, add = $add:ident, max = $max:ident
+        $(, pack_rows = $pack_rows:ident)?
     ) => {
         pub(crate) struct $kernel;
 
@@ -29,9 +32,33 @@ macro_rules! x86_kernel {
             unsafe fn tile(k: usize, a: *const $t, b: *const $t, c: *mut $t, rsc: isize, load: bool, bias: *const $t, relu: bool) {
                 $kernel::run(k, a, b, c, rsc, load, bias, relu)
             }
+
+            unsafe fn pack_a(rows: usize, kc: usize, src: *const $t, rs: isize, cs: isize, dst: *mut $t) {
+                $kernel::pack_a_isa(rows, kc, src, rs, cs, dst)
+            }
+
+            unsafe fn pack_b(rows: usize, kc: usize, src: *const $t, rs: isize, cs: isize, dst: *mut $t) {
+                $kernel::pack_b_isa(rows, kc, src, rs, cs, dst)
+            }
         }
 
         impl $kernel {
+            #[target_feature(enable = $feature)]
+            unsafe fn pack_a_isa(rows: usize, kc: usize, src: *const $t, rs: isize, cs: isize, dst: *mut $t) {
+                $(if cs == 1 {
+                    return $pack_rows::<{ $mr }>(rows, kc, src, rs, dst);
+                })?
+                pack_panels::<$t, { $mr }>(rows, kc, src, rs, cs, dst)
+            }
+
+            #[target_feature(enable = $feature)]
+            unsafe fn pack_b_isa(rows: usize, kc: usize, src: *const $t, rs: isize, cs: isize, dst: *mut $t) {
+                $(if cs == 1 {
+                    return $pack_rows::<{ $nv * $lanes }>(rows, kc, src, rs, dst);
+                })?
+                pack_panels::<$t, { $nv * $lanes }>(rows, kc, src, rs, cs, dst)
+            }
+
             #[target_feature(enable = $feature)]
             #[allow(clippy::too_many_arguments)]
             unsafe fn run(k: usize, mut a: *const $t, mut b: *const $t, c: *mut $t, rsc: isize, load: bool, bias: *const $t, relu: bool) {
@@ -76,7 +103,7 @@ macro_rules! x86_kernel {
 
 x86_kernel!(Avx512F32, "avx512f", f32, lanes = 16, mr = 12, nv = 2, mc = 192, kc = 256, nc = 2048,
     zero = _mm512_setzero_ps, load = _mm512_loadu_ps, store = _mm512_storeu_ps, splat = _mm512_set1_ps,
-    fma = _mm512_fmadd_ps, add = _mm512_add_ps, max = _mm512_max_ps);
+    fma = _mm512_fmadd_ps, add = _mm512_add_ps, max = _mm512_max_ps, pack_rows = pack_rows_f32);
 x86_kernel!(Avx512F64, "avx512f", f64, lanes = 8, mr = 12, nv = 2, mc = 192, kc = 256, nc = 1024,
     zero = _mm512_setzero_pd, load = _mm512_loadu_pd, store = _mm512_storeu_pd, splat = _mm512_set1_pd,
     fma = _mm512_fmadd_pd, add = _mm512_add_pd, max = _mm512_max_pd);

@@ -1,0 +1,147 @@
+"""GEMM throughput: lamina's matmul against numpy (OpenBLAS), float32, in one process.
+
+Workloads (shared/WORKLOADS.md): gemm-N for N = 256, 1024, 2048, and the products of the mlp
+workload's training step at batch 128 (784 -> 256 -> 256 -> 10): the forward x @ W, and the
+backward x^T @ g and g @ W^T, whose transposes are views on both sides (numpy hands BLAS a
+transpose flag; lamina's GEMM reads the strides).
+
+The two run interleaved (numpy, lamina, numpy, ...; the order flips each round), each sample
+times enough calls to last a few milliseconds, and the figure is the median sample. Both use
+every core (OpenBLAS' threads, rayon's pool).
+
+Usage: python bench/gemm.py [--rounds N] [--out bench/results_gemm.md]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import platform
+import statistics
+import time
+
+import numpy as np
+
+import lamina as lm
+from lamina import _core, ops
+
+SQUARE = [256, 1024, 2048]
+
+# (name, m, k, n, transpose_a, transpose_b): C[m x n] = A[m x k] @ B[k x n]; a transposed
+# operand is stored the other way round and viewed through a transpose.
+MLP = [
+    ("fwd x@W1 128x784 @ 784x256", 128, 784, 256, False, False),
+    ("fwd h@W2 128x256 @ 256x256", 128, 256, 256, False, False),
+    ("fwd h@W3 128x256 @ 256x10", 128, 256, 10, False, False),
+    ("bwd x^T@g 784x128 @ 128x256", 784, 128, 256, True, False),
+    ("bwd h^T@g 256x128 @ 128x256", 256, 128, 256, True, False),
+    ("bwd h^T@g 256x128 @ 128x10", 256, 128, 10, True, False),
+    ("bwd g@W3^T 128x10 @ 10x256", 128, 10, 256, False, True),
+    ("bwd g@W2^T 128x256 @ 256x256", 128, 256, 256, False, True),
+]
+
+
+def operands(rng, m, k, n, ta, tb):
+    """numpy operands and the matching lamina views (same values)."""
+    a = rng.standard_normal((k, m) if ta else (m, k)).astype(np.float32)
+    b = rng.standard_normal((n, k) if tb else (k, n)).astype(np.float32)
+    la, lb = lm.tensor(a), lm.tensor(b)
+    if ta:
+        a, la = a.T, ops.transpose(la)
+    if tb:
+        b, lb = b.T, ops.transpose(lb)
+    return (a, b), (la, lb)
+
+
+def calls_per_sample(f, target_s=0.004):
+    """How many calls make one sample last about target_s."""
+    t = time.perf_counter()
+    f()
+    dt = max(time.perf_counter() - t, 1e-7)
+    return max(1, min(2000, int(target_s / dt)))
+
+
+def measure(fn_np, fn_lm, flops, rounds):
+    """Median GFLOP/s of each, interleaved."""
+    for _ in range(3):
+        fn_np()
+        fn_lm()
+    reps = max(calls_per_sample(fn_np), calls_per_sample(fn_lm))
+    samples = {"numpy": [], "lamina": []}
+    pair = [("numpy", fn_np), ("lamina", fn_lm)]
+    for r in range(rounds):
+        for name, f in pair if r % 2 == 0 else pair[::-1]:
+            t = time.perf_counter()
+            for _ in range(reps):
+                f()
+            samples[name].append((time.perf_counter() - t) / reps)
+    return {k: flops / statistics.median(v) / 1e9 for k, v in samples.items()}
+
+
+def check(a, b, la, lb):
+    got = np.asarray(ops.matmul(la, lb))
+    want = a.astype(np.float64) @ b.astype(np.float64)
+    np.testing.assert_allclose(got, want, rtol=1e-3, atol=1e-3 * np.sqrt(a.shape[1]))
+
+
+def machine():
+    model = platform.processor() or "unknown"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    model = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    blas = "unknown"
+    try:
+        cfg = np.show_config(mode="dicts")
+        b = cfg["Build Dependencies"]["blas"]
+        blas = f"{b.get('name', '?')} {b.get('version', '?')}"
+    except Exception:
+        pass
+    return model, os.cpu_count(), blas
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rounds", type=int, default=15)
+    ap.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "results_gemm.md"))
+    args = ap.parse_args()
+
+    rng = np.random.default_rng(0)
+    rows = []
+    cases = [(f"gemm-{n}", n, n, n, False, False) for n in SQUARE] + MLP
+    for name, m, k, n, ta, tb in cases:
+        (a, b), (la, lb) = operands(rng, m, k, n, ta, tb)
+        check(a, b, la, lb)
+        r = measure(lambda: a @ b, lambda: ops.matmul(la, lb), 2.0 * m * n * k, args.rounds)
+        rows.append((name, r["numpy"], r["lamina"]))
+        print(f"{name:32s} numpy {r['numpy']:7.1f}  lamina {r['lamina']:7.1f} GFLOP/s  ratio {r['lamina'] / r['numpy']:.2f}", flush=True)
+
+    model, cpus, blas = machine()
+    now = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
+    lines = [
+        "# GEMM: lamina vs numpy (float32)",
+        "",
+        f"Measured {now} by `python bench/gemm.py` on {model}, {cpus} cores (shared with other jobs: "
+        "other builds ran on the same 2 cores, so figures are medians of interleaved samples and "
+        "the ratio is the figure to read). "
+        f"numpy {np.__version__} with {blas}; lamina GEMM kernel `{_core._gemm_kernel()}`; "
+        f"both on every core. {args.rounds} interleaved rounds, each sample a few ms of back-to-back calls.",
+        "",
+        "| workload | numpy GFLOP/s | lamina GFLOP/s | lamina / numpy |",
+        "| --- | ---: | ---: | ---: |",
+    ]
+    for name, g_np, g_lm in rows:
+        lines.append(f"| {name} | {g_np:.1f} | {g_lm:.1f} | {g_lm / g_np:.2f} |")
+    lines.append("")
+    with open(args.out, "w") as f:
+        f.write("\n".join(lines))
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
