@@ -17,7 +17,7 @@ use std::sync::Arc;
 
 use crate::autograd::{needs_grad, record};
 use crate::cpu::recurrent::cells::{GruCell, LstmCell, SimpleRnnCell};
-use crate::cpu::recurrent::{self as kernels, Cell, Dims, GateMasks, RnnFloat, Saved, SeqInputs};
+use crate::cpu::recurrent::{self as kernels, Cell, Dims, GateMasks, Needs, RnnFloat, Saved, SeqInputs};
 use crate::dtype::{float_of, promote, DType};
 use crate::error::Result;
 use crate::ops::elementwise::{cast, cast_untracked};
@@ -398,8 +398,10 @@ fn backward<T: RnnFloat, C: Cell<T>>(state: &(C, Context, Saved<T>), grads: &[Te
     let n = kind.gates() * u;
     let g: Vec<Tensor> = grads.iter().map(typed::<T>).collect::<Result<_>>()?;
     let d_c = g.get(2).map(slice_of::<T>).transpose()?;
-    let r = kernels::backward(cell, &ctx.inputs::<T>()?, saved, slice_of(&g[0])?, slice_of(&g[1])?, d_c)?;
     let nstates = kind.states();
+    let wanted = |i: usize| need.get(i).copied().unwrap_or(false);
+    let needs = Needs { inputs: wanted(0), weights: (1 + nstates..need.len()).any(wanted) };
+    let r = kernels::backward(cell, &ctx.inputs::<T>()?, saved, slice_of(&g[0])?, slice_of(&g[1])?, d_c, needs)?;
     let pick = |i: usize, t: Result<Tensor>| -> Result<Option<Tensor>> { if need.get(i).copied().unwrap_or(false) { t.map(Some) } else { Ok(None) } };
     let mut out = vec![pick(0, Tensor::from_vec(r.dx, &[nb, ns, nf]))?, pick(1, Tensor::from_vec(r.dh0, &[nb, u]))?];
     if nstates == 2 {

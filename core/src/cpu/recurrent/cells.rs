@@ -21,6 +21,9 @@ impl<T: RnnFloat> Cell<T> for SimpleRnnCell {
     fn act_blocks(&self) -> usize {
         1 // h
     }
+    fn rec_grad_is_input_grad(&self) -> bool {
+        true
+    }
 
     fn forward_step(&self, s: StepForward<'_, T>) {
         T::activate_sum(self.activation, s.xs, s.rec, s.acts);
@@ -31,7 +34,6 @@ impl<T: RnnFloat> Cell<T> for SimpleRnnCell {
         for ((dp, &h), &dh) in s.dxs.iter_mut().zip(s.acts).zip(s.dh) {
             *dp = dh * derivative(self.activation, h);
         }
-        s.drec.copy_from_slice(s.dxs);
     }
 }
 
@@ -50,6 +52,9 @@ impl<T: RnnFloat> Cell<T> for LstmCell {
     }
     fn act_blocks(&self) -> usize {
         5 // i, f, g (the candidate), o, act(c)
+    }
+    fn rec_grad_is_input_grad(&self) -> bool {
+        true
     }
 
     fn forward_step(&self, s: StepForward<'_, T>) {
@@ -94,7 +99,6 @@ impl<T: RnnFloat> Cell<T> for LstmCell {
                 dc_prev[j] = dc_total * gf[j];
             }
         }
-        s.drec.copy_from_slice(s.dxs);
     }
 }
 
