@@ -414,9 +414,14 @@ class Layer:
     @property
     def losses(self) -> list:
         """Losses added during the last call, then the weight regularization penalties."""
-        out = list(self._call_losses)
-        for layer in self._flatten_layers(include_self=False):
-            out.extend(layer._call_losses)
+        # The outermost layer of a call also holds its sublayers' losses of that call: each
+        # loss tensor counts once.
+        out, seen = [], set()
+        for layer in self._flatten_layers(include_self=True):
+            for loss in layer._call_losses:
+                if id(loss) not in seen:
+                    seen.add(id(loss))
+                    out.append(loss)
         for v in self.weights:
             reg = getattr(v, "regularizer", None)
             if reg is not None and v.trainable:
