@@ -35,4 +35,16 @@ class LambdaCallback(Callback):
         for name, fn in hooks.items():
             if fn is not None:
                 # An instance attribute shadows the base hook; CallbackList dispatches it.
-                setattr(self, name, fn)
+                setattr(self, name, _with_logs(fn, indexed="epoch" in name or "batch" in name))
+
+
+def _with_logs(fn, indexed: bool):
+    """The user's function called as Keras calls it, `fn(epoch_or_batch, logs)` or `fn(logs)`,
+    also when the loop leaves `logs` out."""
+    if indexed:
+        def hook(index, logs=None):
+            return fn(index, logs)
+    else:
+        def hook(logs=None):
+            return fn(logs)
+    return hook
