@@ -34,12 +34,19 @@ def _parse_thresholds(thresholds, default):
 
 
 def _filter_top_k(y_pred, k: int):
-    """Keeps each row's k largest predictions and sets the others to NEG_INF."""
-    _, indices = ops.top_k(y_pred, k, sorted=False)
+    """Keeps each row's k largest predictions (ties: the lower index first, as top_k orders
+    them) and sets the others to NEG_INF.
+
+    An element's rank is the number of elements of its row that are larger, plus the number of
+    equal ones before it: one (..., C, C) comparison, cheap for the class counts metrics see."""
     n = y_pred.shape[-1]
-    # one_hot of the kept indices, summed over k: 1 where kept.
-    kept = ops.sum(ops.one_hot(indices, n, dtype=y_pred.dtype), axis=-2)
-    return ops.where(ops.greater(kept, 0.0), y_pred, ops.full_like(y_pred, NEG_INF))
+    mine = ops.expand_dims(y_pred, -1)  # (..., C, 1): the element being ranked
+    others = ops.expand_dims(y_pred, -2)  # (..., 1, C): what it is compared with
+    earlier = _t(np.tril(np.ones((n, n), dtype=np.float32), k=-1))  # [i, j] = 1 where j < i
+    greater = ops.cast(ops.greater(others, mine), "float32")
+    tied_before = ops.multiply(ops.cast(ops.equal(others, mine), "float32"), earlier)
+    rank = ops.sum(ops.add(greater, tied_before), axis=-1)
+    return ops.where(ops.less(rank, float(k)), y_pred, ops.full_like(y_pred, NEG_INF))
 
 
 def _as_float(x):
