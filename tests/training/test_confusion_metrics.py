@@ -202,3 +202,22 @@ def test_names_in_get_and_compile():
     ref = metrics.AUC()
     ref.update_state(y, model.predict(x, verbose=0))
     assert logs["auc"] == pytest.approx(ref.result(), abs=1e-6)
+
+
+def test_metric_objects_in_fit_logs_and_save_round_trip(tmp_path):
+    rng = np.random.default_rng(6)
+    x = rng.uniform(size=(64, 3)).astype("float32")
+    y = (x[:, :1] > 0.5).astype("float32")
+    model = lm.Sequential([lm.Input((3,)), lm.layers.Dense(1, activation="sigmoid")])
+    model.compile(optimizer="adam", loss="binary_crossentropy",
+                  metrics=[metrics.AUC(curve="PR", name="pr_auc"), metrics.Precision(thresholds=[0.3, 0.6])])
+    hist = model.fit(x, y, epochs=2, verbose=2)
+    assert len(hist.history["pr_auc"]) == 2
+    assert hist.history["precision"][0].shape == (2,)  # one value per threshold
+    path = str(tmp_path / "m.keras")
+    model.save(path)
+    loaded = lm.saving.load_model(path)
+    a = model.evaluate(x, y, verbose=0, return_dict=True)
+    b = loaded.evaluate(x, y, verbose=0, return_dict=True)
+    assert b["pr_auc"] == pytest.approx(a["pr_auc"])
+    np.testing.assert_allclose(b["precision"], a["precision"])
