@@ -122,3 +122,8 @@ class RootMeanSquaredError(Mean):
 
     def result(self):
         return math.sqrt(super().result())
+
+
+# Labels of these metrics are class ids, one rank below the predictions: no rank matching.
+sparse_categorical_accuracy._sparse_labels = True
+sparse_top_k_categorical_accuracy._sparse_labels = True
