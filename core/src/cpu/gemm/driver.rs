@@ -172,18 +172,28 @@ pub(crate) fn run<K: MicroKernel>(p: &Problem<K::T>) {
     let kc_block = p.k.div_ceil(p.k.div_ceil(kc_block + kc_block / 8));
     let nc_cap = round_up(p.n.min(nc_block), K::NR);
     let kc_cap = p.k.min(kc_block);
-    with_pack_buffer(Slot::B, nc_cap * kc_cap, |bp: *mut K::T| {
-        let bp = SendPtr(bp);
-        for jc in (0..p.n).step_by(nc_block) {
-            let nc = nc_block.min(p.n - jc);
-            for pc in (0..p.k).step_by(kc_block) {
-                let kc = kc_block.min(p.k - pc);
-                let blk = Block { mc: mc_block, jc, nc, pc, kc, load: pc > 0 || p.accumulate, last: pc + kc == p.k, b_in_place };
-                // SAFETY: the block lies inside B, and bp has room for nc_cap * kc_cap elements.
-                unsafe { run_block::<K>(&p, &blk, bp, threads) };
+    let body = || {
+        with_pack_buffer(Slot::B, nc_cap * kc_cap, |bp: *mut K::T| {
+            let bp = SendPtr(bp);
+            for jc in (0..p.n).step_by(nc_block) {
+                let nc = nc_block.min(p.n - jc);
+                for pc in (0..p.k).step_by(kc_block) {
+                    let kc = kc_block.min(p.k - pc);
+                    let blk = Block { mc: mc_block, jc, nc, pc, kc, load: pc > 0 || p.accumulate, last: pc + kc == p.k, b_in_place };
+                    // SAFETY: the block lies inside B, and bp has room for nc_cap * kc_cap elements.
+                    unsafe { run_block::<K>(&p, &blk, bp, threads) };
+                }
             }
-        }
-    });
+        })
+    };
+    if threads > 1 {
+        // Run the loops on a pool thread: its parallel regions are then cheap local forks that
+        // the other threads steal, instead of one cross-thread hand-off (and wake-up of the
+        // caller) per region.
+        rayon::scope(|_| body());
+    } else {
+        body();
+    }
 }
 
 /// Packs column panels `q` of B's block (in place mode: only a partial last panel).
