@@ -173,7 +173,8 @@ def main():
         "the ratio is the figure to read). "
         f"numpy {np.__version__} with {blas}; lamina GEMM kernel `{_core._gemm_kernel()}`; "
         f"{args.rounds} interleaved rounds, each sample a few ms of back-to-back calls. "
-        f"1-minute load average {load_before:.1f} at the start and {load_after:.1f} at the end (2 cores).",
+        f"1-minute load average {load_before:.1f} at the start and {load_after:.1f} at the end (2 cores). "
+        "docs/design/gemm.md says how to read figures taken on a loaded machine.",
         "",
         "## Every core (the figure that counts)",
         "",
