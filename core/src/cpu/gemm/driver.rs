@@ -166,46 +166,46 @@ pub(crate) fn run<K: MicroKernel>(p: &Problem<K::T>) {
     // read B in place when its rows are contiguous.
     let b_in_place = p.m <= K::MR && p.csb == 1;
     let (mc_block, kc_block, nc_block) = blocking::<K>();
+    // Equal slices of k, up to an eighth over KC, rather than full slices and a sliver: each
+    // slice costs its packing and (with threads) its joins whatever its size (784 = 392 + 392
+    // instead of 384 + 384 + 16).
+    let kc_block = p.k.div_ceil(p.k.div_ceil(kc_block + kc_block / 8));
     let nc_cap = round_up(p.n.min(nc_block), K::NR);
     let kc_cap = p.k.min(kc_block);
-    with_pack_buffer(Slot::B, nc_cap * kc_cap, |bp: *mut K::T| {
-        let bp = SendPtr(bp);
-        for jc in (0..p.n).step_by(nc_block) {
-            let nc = nc_block.min(p.n - jc);
-            for pc in (0..p.k).step_by(kc_block) {
-                let kc = kc_block.min(p.k - pc);
-                let blk = Block { mc: mc_block, jc, nc, pc, kc, load: pc > 0 || p.accumulate, last: pc + kc == p.k, b_in_place };
-                // SAFETY: the block lies inside B, and bp has room for nc_cap * kc_cap elements.
-                unsafe { pack_b::<K>(&p, &blk, bp, threads) };
-                compute_block::<K>(&p, &blk, bp, threads);
+    let body = || {
+        with_pack_buffer(Slot::B, nc_cap * kc_cap, |bp: *mut K::T| {
+            let bp = SendPtr(bp);
+            for jc in (0..p.n).step_by(nc_block) {
+                let nc = nc_block.min(p.n - jc);
+                for pc in (0..p.k).step_by(kc_block) {
+                    let kc = kc_block.min(p.k - pc);
+                    let blk = Block { mc: mc_block, jc, nc, pc, kc, load: pc > 0 || p.accumulate, last: pc + kc == p.k, b_in_place };
+                    // SAFETY: the block lies inside B, and bp has room for nc_cap * kc_cap elements.
+                    unsafe { run_block::<K>(&p, &blk, bp, threads) };
+                }
             }
-        }
-    });
+        })
+    };
+    if threads > 1 {
+        // Run the loops on a pool thread: its parallel regions are then cheap local forks that
+        // the other threads steal, instead of one cross-thread hand-off (and wake-up of the
+        // caller) per region.
+        rayon::scope(|_| body());
+    } else {
+        body();
+    }
 }
 
-/// Packs B's block into NR-column panels, split over threads when it is large.
-unsafe fn pack_b<K: MicroKernel>(p: &Problem<K::T>, blk: &Block, bp: SendPtr<K::T>, threads: usize) {
-    let panels = blk.nc.div_ceil(K::NR);
-    if blk.b_in_place {
-        let full = blk.nc / K::NR;
-        if full < panels {
-            let src = p.b.offset(blk.pc as isize * p.rsb + (blk.jc + full * K::NR) as isize * p.csb);
-            K::pack_b(blk.nc - full * K::NR, blk.kc, src, p.csb, p.rsb, bp.get().add(full * K::NR * blk.kc));
-        }
+/// Packs column panels `q` of B's block (in place mode: only a partial last panel).
+unsafe fn pack_b_panels<K: MicroKernel>(p: &Problem<K::T>, blk: &Block, bp: *mut K::T, q: Range<usize>) {
+    let q = if blk.b_in_place { q.start.max(blk.nc / K::NR)..q.end } else { q };
+    if q.is_empty() {
         return;
     }
-    let pack = |q: Range<usize>| {
-        let r0 = q.start * K::NR;
-        let rows = (q.end * K::NR).min(blk.nc) - r0;
-        let src = p.b.offset(blk.pc as isize * p.rsb + (blk.jc + r0) as isize * p.csb);
-        K::pack_b(rows, blk.kc, src, p.csb, p.rsb, bp.get().add(r0 * blk.kc));
-    };
-    if threads > 1 && panels >= 2 * threads && blk.nc * blk.kc >= 1 << 15 {
-        let pieces = (threads * PIECES_PER_THREAD).min(panels);
-        (0..pieces).into_par_iter().for_each(|t| pack(split(panels, pieces, t)));
-    } else {
-        pack(0..panels);
-    }
+    let r0 = q.start * K::NR;
+    let rows = (q.end * K::NR).min(blk.nc) - r0;
+    let src = p.b.offset(blk.pc as isize * p.rsb + (blk.jc + r0) as isize * p.csb);
+    K::pack_b(rows, blk.kc, src, p.csb, p.rsb, bp.add(r0 * blk.kc));
 }
 
 /// The t-th of `parts` nearly equal pieces of 0..len.
@@ -213,27 +213,32 @@ fn split(len: usize, parts: usize, t: usize) -> Range<usize> {
     len * t / parts..len * (t + 1) / parts
 }
 
-/// All tiles of one block, on one thread or split over several: by rows (each thread packs and
-/// multiplies its own rows of A) or by column panels (the threads pack A's block together,
-/// then each multiplies it with its panels of B), whichever balances the tiles better.
-fn compute_block<K: MicroKernel>(p: &Problem<K::T>, blk: &Block, bp: SendPtr<K::T>, threads: usize) {
+/// One (jc, pc) block, on one thread or split over several: by rows (B packed together, then
+/// each task packs and multiplies its own rows of A) or by column panels (B and A packed
+/// together, then each task multiplies A with its panels of B), whichever leaves fewer tiles
+/// on the busiest thread. Each parallel region is one rayon join, which costs microseconds on
+/// a busy machine, so the regions are as few as the data dependencies allow.
+unsafe fn run_block<K: MicroKernel>(p: &Problem<K::T>, blk: &Block, bp: SendPtr<K::T>, threads: usize) {
     let row_panels = p.m.div_ceil(K::MR);
     let col_panels = blk.nc.div_ceil(K::NR);
     // SAFETY (all calls below): the row and panel ranges lie inside the block; tasks write
-    // disjoint tiles of C and only read the packed panels.
+    // disjoint panels and tiles, and read packed panels only after the join that packed them.
     if threads == 1 {
-        unsafe { macro_kernel::<K>(p, blk, 0..p.m, 0..col_panels, bp.get()) };
+        pack_b_panels::<K>(p, blk, bp.get(), 0..col_panels);
+        macro_kernel::<K>(p, blk, 0..p.m, 0..col_panels, bp.get());
         return;
     }
     let by_rows = row_panels.div_ceil(threads) * col_panels;
     let by_cols = col_panels.div_ceil(threads) * row_panels;
     if by_rows <= by_cols {
+        let pieces = (threads * PIECES_PER_THREAD).min(col_panels);
+        (0..pieces).into_par_iter().for_each(|t| pack_b_panels::<K>(p, blk, bp.get(), split(col_panels, pieces, t)));
         let pieces = (threads * PIECES_PER_THREAD).min(row_panels);
         (0..pieces).into_par_iter().for_each(|t| {
             let r = split(row_panels, pieces, t);
             if !r.is_empty() {
                 let rows = r.start * K::MR..(r.end * K::MR).min(p.m);
-                unsafe { macro_kernel::<K>(p, blk, rows, 0..col_panels, bp.get()) };
+                macro_kernel::<K>(p, blk, rows, 0..col_panels, bp.get());
             }
         });
         return;
@@ -245,20 +250,25 @@ fn compute_block<K: MicroKernel>(p: &Problem<K::T>, blk: &Block, bp: SendPtr<K::
         let ap = SendPtr(ap);
         for ic in (0..p.m).step_by(mc_block) {
             let mc = mc_block.min(p.m - ic);
-            let panels = mc.div_ceil(K::MR);
-            let pieces = (threads * PIECES_PER_THREAD).min(panels);
+            let a_panels = mc.div_ceil(K::MR);
+            // B's panels (first A block only) and A's panels, as one list of units.
+            let b_units = if ic == 0 { col_panels } else { 0 };
+            let units = b_units + a_panels;
+            let pieces = (threads * PIECES_PER_THREAD).min(units);
             (0..pieces).into_par_iter().for_each(|t| {
-                let r = split(panels, pieces, t);
+                let u = split(units, pieces, t);
+                pack_b_panels::<K>(p, blk, bp.get(), u.start.min(b_units)..u.end.min(b_units));
+                let r = u.start.max(b_units) - b_units..u.end.max(b_units) - b_units;
                 let rows = r.start * K::MR..(r.end * K::MR).min(mc);
                 if !rows.is_empty() {
-                    unsafe { pack_a::<K>(p, blk, ic + rows.start, rows.len(), ap.get().add(rows.start * blk.kc)) };
+                    pack_a::<K>(p, blk, ic + rows.start, rows.len(), ap.get().add(rows.start * blk.kc));
                 }
             });
             let pieces = (threads * PIECES_PER_THREAD).min(col_panels);
             (0..pieces).into_par_iter().for_each(|t| {
                 let cols = split(col_panels, pieces, t);
                 if !cols.is_empty() {
-                    unsafe { tiles::<K>(p, blk, ic, mc, cols, ap.get(), bp.get()) };
+                    tiles::<K>(p, blk, ic, mc, cols, ap.get(), bp.get());
                 }
             });
         }
