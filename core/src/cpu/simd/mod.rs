@@ -65,7 +65,7 @@ pub fn level() -> Level {
     }
 }
 
-/// The best level this machine supports, ignoring `LAMINA_SIMD` (for tests that compare paths).
+/// Every level this machine supports, ignoring `LAMINA_SIMD` (for tests that compare paths).
 pub fn hardware_levels() -> Vec<Level> {
     let mut v = vec![Level::Portable];
     #[cfg(target_arch = "x86_64")]
