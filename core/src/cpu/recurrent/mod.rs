@@ -668,48 +668,117 @@ pub fn backward<T: RnnFloat, C: Cell<T>>(
 }
 
 #[cfg(test)]
-mod bench_tmp {
-    use super::cells::LstmCell;
+mod tests {
+    use super::cells::{GruCell, LstmCell, SimpleRnnCell};
     use super::*;
     use crate::ops::recurrent::RnnActivation;
 
-    #[test]
-    #[ignore]
-    fn bench_lstm() {
-        let (b, s, f, u) = (64usize, 50usize, 32usize, 64usize);
-        let n = 4 * u;
-        let x: Vec<f32> = (0..b * s * f).map(|i| ((i * 7919 % 1000) as f32 / 1000.0) - 0.5).collect();
-        let k: Vec<f32> = (0..f * n).map(|i| ((i * 31 % 100) as f32 / 1000.0) - 0.05).collect();
-        let rk: Vec<f32> = (0..u * n).map(|i| ((i * 17 % 100) as f32 / 1000.0) - 0.05).collect();
-        let bias = vec![0.0f32; n];
-        let h0 = vec![0.0f32; b * u];
-        let c0 = vec![0.0f32; b * u];
-        let inp = SeqInputs {
-            dims: Dims { batch: b, steps: s, features: f, units: u },
-            x: &x, kernel: &k, recurrent_kernel: &rk, input_bias: Some(&bias), recurrent_bias: None,
-            h0: &h0, c0: Some(&c0), mask: None, go_backwards: false, return_sequences: false,
-            zero_output_for_mask: false, dropout: None, recurrent_dropout: None,
+    struct Case {
+        dims: Dims,
+        x: Vec<f64>,
+        kernel: Vec<f64>,
+        rk: Vec<f64>,
+        bias: Vec<f64>,
+        h0: Vec<f64>,
+        c0: Vec<f64>,
+        mask: Vec<bool>,
+    }
+
+    fn case(gates: usize) -> Case {
+        let dims = Dims { batch: 2, steps: 4, features: 3, units: 2 };
+        let Dims { batch: b, steps: s, features: f, units: u } = dims;
+        let v = |n: usize, k: usize| (0..n).map(|i| (((i * 7 + k * 13) % 17) as f64 / 17.0 - 0.5) * 0.8).collect::<Vec<_>>();
+        Case {
+            dims,
+            x: v(b * s * f, 1),
+            kernel: v(f * gates * u, 2),
+            rk: v(u * gates * u, 3),
+            bias: v(2 * gates * u, 4),
+            h0: v(b * u, 5),
+            c0: v(b * u, 6),
+            mask: vec![true, false, true, true, false, true, true, false],
+        }
+    }
+
+    fn inputs<'a>(c: &'a Case, reset_after: bool, go_backwards: bool, n: usize) -> SeqInputs<'a, f64> {
+        SeqInputs {
+            dims: c.dims,
+            x: &c.x,
+            kernel: &c.kernel,
+            recurrent_kernel: &c.rk,
+            input_bias: Some(&c.bias[..n]),
+            recurrent_bias: if reset_after { Some(&c.bias[n..]) } else { None },
+            h0: &c.h0,
+            c0: Some(&c.c0),
+            mask: Some(&c.mask),
+            go_backwards,
+            return_sequences: true,
+            zero_output_for_mask: false,
+            dropout: None,
+            recurrent_dropout: None,
+        }
+    }
+
+    /// loss = sum(outputs * w) + sum(h * w'), and its analytic gradient wrt x and the kernels
+    /// against central differences.
+    fn check<C: Cell<f64>>(cell: &C, gates: usize, reset_after: bool, go_backwards: bool) {
+        let c = case(gates);
+        let n = gates * c.dims.units;
+        let loss = |c: &Case| {
+            let f = forward(cell, &inputs(c, reset_after, go_backwards, n), false).unwrap();
+            let a: f64 = f.outputs.iter().enumerate().map(|(i, v)| v * (1.0 + (i % 5) as f64 * 0.1)).sum();
+            a + f.h.iter().sum::<f64>() * 0.7
         };
+        let f = forward(cell, &inputs(&c, reset_after, go_backwards, n), true).unwrap();
+        let dy: Vec<f64> = (0..f.outputs.len()).map(|i| 1.0 + (i % 5) as f64 * 0.1).collect();
+        let dh = vec![0.7; f.h.len()];
+        let g = backward(cell, &inputs(&c, reset_after, go_backwards, n), f.saved.as_ref().unwrap(), &dy, &dh, None, Needs { inputs: true, weights: true })
+            .unwrap();
+        let eps = 1e-6;
+        let numeric = |field: fn(&mut Case) -> &mut Vec<f64>, i: usize| {
+            let (mut p, mut m) = (case(gates), case(gates));
+            field(&mut p)[i] += eps;
+            field(&mut m)[i] -= eps;
+            (loss(&p) - loss(&m)) / (2.0 * eps)
+        };
+        let close = |a: f64, b: f64, what: &str| assert!((a - b).abs() <= 1e-6 + 1e-5 * b.abs(), "{what}: analytic {a} vs numeric {b}");
+        for i in 0..c.x.len() {
+            close(g.dx[i], numeric(|c| &mut c.x, i), "dx");
+        }
+        for i in 0..c.kernel.len() {
+            close(g.dkernel[i], numeric(|c| &mut c.kernel, i), "dkernel");
+        }
+        for i in 0..c.rk.len() {
+            close(g.drecurrent_kernel[i], numeric(|c| &mut c.rk, i), "drecurrent_kernel");
+        }
+        for i in 0..c.h0.len() {
+            close(g.dh0[i], numeric(|c| &mut c.h0, i), "dh0");
+        }
+        for i in 0..n {
+            close(g.dinput_bias[i], numeric(|c| &mut c.bias, i), "dinput_bias");
+        }
+    }
+
+    #[test]
+    fn bptt_matches_finite_differences() {
+        let (t, s) = (RnnActivation::Tanh, RnnActivation::Sigmoid);
+        for go_backwards in [false, true] {
+            check(&SimpleRnnCell { activation: t }, 1, false, go_backwards);
+            check(&LstmCell { activation: t, recurrent_activation: s }, 4, false, go_backwards);
+            check(&GruCell { activation: t, recurrent_activation: s, reset_after: true }, 3, true, go_backwards);
+            check(&GruCell { activation: t, recurrent_activation: s, reset_after: false }, 3, false, go_backwards);
+        }
+    }
+
+    #[test]
+    fn masked_steps_carry_the_state() {
+        let c = case(4);
         let cell = LstmCell { activation: RnnActivation::Tanh, recurrent_activation: RnnActivation::Sigmoid };
-        let dy = vec![1.0f32; b * u];
-        let dh = vec![0.0f32; b * u];
-        for _ in 0..3 {
-            let fw = forward(&cell, &inp, true).unwrap();
-            backward(&cell, &inp, fw.saved.as_ref().unwrap(), &dy, &dh, Some(&dh), Needs { inputs: false, weights: true }).unwrap();
-        }
-        let mut tf = vec![];
-        let mut tb = vec![];
-        for _ in 0..20 {
-            let t0 = std::time::Instant::now();
-            let fw = forward(&cell, &inp, true).unwrap();
-            let t1 = std::time::Instant::now();
-            backward(&cell, &inp, fw.saved.as_ref().unwrap(), &dy, &dh, Some(&dh), Needs { inputs: false, weights: true }).unwrap();
-            let t2 = std::time::Instant::now();
-            tf.push((t1 - t0).as_secs_f64() * 1e3);
-            tb.push((t2 - t1).as_secs_f64() * 1e3);
-        }
-        tf.sort_by(|a, b| a.partial_cmp(b).unwrap());
-        tb.sort_by(|a, b| a.partial_cmp(b).unwrap());
-        eprintln!("forward {:.3} ms, backward {:.3} ms", tf[10], tb[10]);
+        let mut all_masked = case(4);
+        all_masked.mask = vec![false; 8];
+        let f = forward(&cell, &inputs(&all_masked, false, false, 8), false).unwrap();
+        assert_eq!(f.h, c.h0);
+        assert_eq!(f.c.unwrap(), c.c0);
+        assert!(f.outputs.iter().all(|&v| v == 0.0), "outputs before any unmasked step are zeros");
     }
 }
