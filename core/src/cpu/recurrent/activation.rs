@@ -16,6 +16,8 @@ pub trait RnnFloat: Float + BufferElement + GemmScalar {
             *o = apply(act, v);
         }
     }
+    /// The buffer pool of this element type.
+    fn pool() -> &'static super::pool::Pool<Self>;
     /// out = act(a + b): the gate pre-activation is the sum of the two projections.
     fn activate_sum(act: RnnActivation, a: &[Self], b: &[Self], out: &mut [Self]) {
         for ((o, &x), &y) in out.iter_mut().zip(a).zip(b) {
@@ -24,9 +26,16 @@ pub trait RnnFloat: Float + BufferElement + GemmScalar {
     }
 }
 
-impl RnnFloat for f64 {}
+impl RnnFloat for f64 {
+    fn pool() -> &'static super::pool::Pool<f64> {
+        &super::pool::POOL_F64
+    }
+}
 
 impl RnnFloat for f32 {
+    fn pool() -> &'static super::pool::Pool<f32> {
+        &super::pool::POOL_F32
+    }
     fn activate_into(act: RnnActivation, x: &[f32], out: &mut [f32]) {
         super::simd::activate_into_f32(act, x, out)
     }
