@@ -16,6 +16,8 @@ pub trait RnnFloat: Float + BufferElement + GemmScalar {
             *o = apply(act, v);
         }
     }
+    /// The buffer pool of this element type.
+    fn pool() -> &'static super::pool::Pool<Self>;
     /// out = act(a + b): the gate pre-activation is the sum of the two projections.
     fn activate_sum(act: RnnActivation, a: &[Self], b: &[Self], out: &mut [Self]) {
         for ((o, &x), &y) in out.iter_mut().zip(a).zip(b) {
@@ -24,9 +26,16 @@ pub trait RnnFloat: Float + BufferElement + GemmScalar {
     }
 }
 
-impl RnnFloat for f64 {}
+impl RnnFloat for f64 {
+    fn pool() -> &'static super::pool::Pool<f64> {
+        &super::pool::POOL_F64
+    }
+}
 
 impl RnnFloat for f32 {
+    fn pool() -> &'static super::pool::Pool<f32> {
+        &super::pool::POOL_F32
+    }
     fn activate_into(act: RnnActivation, x: &[f32], out: &mut [f32]) {
         super::simd::activate_into_f32(act, x, out)
     }
@@ -71,28 +80,20 @@ pub fn apply<T: Float>(act: RnnActivation, x: T) -> T {
     }
 }
 
-/// d act(x) / dx at the point where act(x) = y.
-/// tanh: 1 - y^2; sigmoid: y (1 - y); relu: 1 where y > 0; hard_sigmoid: 1/6 where 0 < y < 1
-/// (its linear piece); linear: 1.
-#[inline(always)]
-pub fn derivative<T: Float>(act: RnnActivation, y: T) -> T {
+/// out = act'(x) where y = act(x): tanh 1 - y^2; sigmoid y (1 - y); relu 1 where y > 0;
+/// hard_sigmoid 1/6 where 0 < y < 1 (its linear piece); linear 1. Every activation here allows
+/// writing its derivative from its output, so the forward keeps only the activated gates.
+/// The match is outside the loop, so each arm is a plain arithmetic loop the compiler vectorizes.
+pub fn derivative_into<T: Float>(act: RnnActivation, y: &[T], out: &mut [T]) {
+    let pairs = out.iter_mut().zip(y);
     match act {
-        RnnActivation::Linear => T::one(),
-        RnnActivation::Tanh => T::one() - y * y,
-        RnnActivation::Sigmoid => y * (T::one() - y),
-        RnnActivation::Relu => {
-            if y > T::zero() {
-                T::one()
-            } else {
-                T::zero()
-            }
-        }
+        RnnActivation::Linear => pairs.for_each(|(o, _)| *o = T::one()),
+        RnnActivation::Tanh => pairs.for_each(|(o, &v)| *o = T::one() - v * v),
+        RnnActivation::Sigmoid => pairs.for_each(|(o, &v)| *o = v * (T::one() - v)),
+        RnnActivation::Relu => pairs.for_each(|(o, &v)| *o = if v > T::zero() { T::one() } else { T::zero() }),
         RnnActivation::HardSigmoid => {
-            if y > T::zero() && y < T::one() {
-                T::from_f64(1.0 / 6.0)
-            } else {
-                T::zero()
-            }
+            let slope = T::from_f64(1.0 / 6.0);
+            pairs.for_each(|(o, &v)| *o = if v > T::zero() && v < T::one() { slope } else { T::zero() })
         }
     }
 }

@@ -4,7 +4,7 @@
 //! state into gradients of the input projection (`dxs`) and of the recurrent projection
 //! (`drec`), which the driver multiplies by the weights.
 
-use super::activation::derivative;
+use super::activation::derivative_into;
 use super::{Cell, Dims, RnnFloat, StepBackward, StepForward};
 use crate::cpu::matmul::gemm;
 use crate::ops::recurrent::RnnActivation;
@@ -31,8 +31,9 @@ impl<T: RnnFloat> Cell<T> for SimpleRnnCell {
     }
 
     fn backward_step(&self, s: StepBackward<'_, T>) {
-        for ((dp, &h), &dh) in s.dxs.iter_mut().zip(s.acts).zip(s.dh) {
-            *dp = dh * derivative(self.activation, h);
+        derivative_into(self.activation, s.acts, s.dxs);
+        for (dp, &dh) in s.dxs.iter_mut().zip(s.dh) {
+            *dp = *dp * dh;
         }
     }
 }
@@ -52,6 +53,9 @@ impl<T: RnnFloat> Cell<T> for LstmCell {
     }
     fn act_blocks(&self) -> usize {
         5 // i, f, g (the candidate), o, act(c)
+    }
+    fn scratch_len(&self, _batch: usize, units: usize) -> usize {
+        units // act'(c) of one sample (backward)
     }
     fn rec_grad_is_input_grad(&self) -> bool {
         true
@@ -89,13 +93,18 @@ impl<T: RnnFloat> Cell<T> for LstmCell {
             let c_prev = &s.c_prev[b * u..(b + 1) * u];
             let d = &mut s.dxs[b * 4 * u..(b + 1) * 4 * u];
             let dc_prev = &mut s.dc_prev[b * u..(b + 1) * u];
+            // The activations' derivatives first (d holds i', f', g', o'; the scratch act'(c)).
+            derivative_into(ra, &a[..2 * u], &mut d[..2 * u]);
+            derivative_into(act, gg, &mut d[2 * u..3 * u]);
+            derivative_into(ra, go, &mut d[3 * u..]);
+            let dtc = &mut s.scratch[..u];
+            derivative_into(act, tc, dtc);
             for j in 0..u {
-                let d_o = dh[j] * tc[j];
-                let dc_total = dc[j] + dh[j] * go[j] * derivative(act, tc[j]);
-                d[j] = dc_total * gg[j] * derivative(ra, gi[j]);
-                d[u + j] = dc_total * c_prev[j] * derivative(ra, gf[j]);
-                d[2 * u + j] = dc_total * gi[j] * derivative(act, gg[j]);
-                d[3 * u + j] = d_o * derivative(ra, go[j]);
+                let dc_total = dc[j] + dh[j] * go[j] * dtc[j];
+                d[j] = d[j] * dc_total * gg[j];
+                d[u + j] = d[u + j] * dc_total * c_prev[j];
+                d[2 * u + j] = d[2 * u + j] * dc_total * gi[j];
+                d[3 * u + j] = d[3 * u + j] * dh[j] * tc[j];
                 dc_prev[j] = dc_total * gf[j];
             }
         }
@@ -192,9 +201,11 @@ impl<T: RnnFloat> Cell<T> for GruCell {
             let hp = &s.h_prev[b * u..(b + 1) * u];
             let d = &mut s.dxs[b * 3 * u..(b + 1) * 3 * u];
             let dd = &mut s.dh_direct[b * u..(b + 1) * u];
+            derivative_into(ra, &a[..2 * u], &mut d[..2 * u]); // z', r'
+            derivative_into(act, hh, &mut d[2 * u..]);
             for j in 0..u {
-                d[j] = dh[j] * (hp[j] - hh[j]) * derivative(ra, z[j]);
-                d[2 * u + j] = dh[j] * (T::one() - z[j]) * derivative(act, hh[j]);
+                d[j] = d[j] * dh[j] * (hp[j] - hh[j]);
+                d[2 * u + j] = d[2 * u + j] * dh[j] * (T::one() - z[j]);
                 dd[j] = dd[j] + dh[j] * z[j];
             }
         }
@@ -206,7 +217,7 @@ impl<T: RnnFloat> Cell<T> for GruCell {
                 let dr = &mut s.drec[b * nr..(b + 1) * nr];
                 for j in 0..u {
                     let dhh = d[2 * u + j];
-                    d[u + j] = dhh * rec_h[j] * derivative(ra, r[j]);
+                    d[u + j] = d[u + j] * dhh * rec_h[j]; // d[u..2u] holds r'
                     dr[2 * u + j] = dhh * r[j];
                 }
                 dr[..2 * u].copy_from_slice(&d[..2 * u]);
@@ -231,7 +242,7 @@ impl<T: RnnFloat> Cell<T> for GruCell {
             for j in 0..u {
                 let drh = s.scratch[b * u + j];
                 let mj = m.map_or(T::one(), |m| m[j]);
-                d[u + j] = drh * hp[j] * mj * derivative(ra, r[j]);
+                d[u + j] = d[u + j] * drh * hp[j] * mj; // d[u..2u] holds r'
                 dd[j] = dd[j] + drh * r[j] * mj;
             }
             s.drec[b * nr..(b + 1) * nr].copy_from_slice(&d[..2 * u]);

@@ -14,6 +14,7 @@
 
 pub mod activation;
 pub mod cells;
+pub mod pool;
 pub mod simd;
 
 use crate::cpu::matmul::{gemm, gemm_acc};
@@ -97,7 +98,7 @@ impl<T> SeqInputs<'_, T> {
 }
 
 /// What the backward pass needs from the forward pass.
-pub struct Saved<T> {
+pub struct Saved<T: RnnFloat> {
     /// [S, B, F]: the inputs in processing order.
     xt: Vec<T>,
     /// [S, B, act_width]: the cell's activated gates at each step.
@@ -108,7 +109,25 @@ pub struct Saved<T> {
     cs: Vec<T>,
 }
 
-pub struct SeqForward<T> {
+impl<T: RnnFloat> Drop for Saved<T> {
+    fn drop(&mut self) {
+        for v in [&mut self.xt, &mut self.acts, &mut self.hs, &mut self.cs] {
+            T::pool().give(std::mem::take(v));
+        }
+    }
+}
+
+/// A zero-filled buffer from the pool.
+fn buffer<T: RnnFloat>(n: usize) -> Result<Vec<T>> {
+    T::pool().take(n, T::zero())
+}
+
+/// A buffer from the pool that the caller overwrites entirely (its old values are not cleared).
+fn scratch_buffer<T: RnnFloat>(n: usize) -> Result<Vec<T>> {
+    T::pool().take_for_overwrite(n, T::zero())
+}
+
+pub struct SeqForward<T: RnnFloat> {
     /// [B, S, u] or, without return_sequences, [B, u].
     pub outputs: Vec<T>,
     pub h: Vec<T>,
@@ -388,7 +407,7 @@ fn transpose<T: RnnFloat>(m: &[T], rows: usize, cols: usize) -> Result<Vec<T>> {
 /// The inputs in processing order: [S, B, F] with row (s, b) = x[b, time_of(s)].
 fn time_major<T: RnnFloat>(inp: &SeqInputs<'_, T>) -> Result<Vec<T>> {
     let Dims { batch: nb, steps: ns, features: nf, .. } = inp.dims;
-    let mut xt = try_vec(ns * nb * nf, T::zero())?;
+    let mut xt = scratch_buffer(ns * nb * nf)?;
     if nf == 0 || nb == 0 {
         return Ok(xt);
     }
@@ -412,7 +431,7 @@ pub fn forward<T: RnnFloat, C: Cell<T>>(cell: &C, inp: &SeqInputs<'_, T>, save: 
     // Input projections of every step at once, rows in processing order (step, batch), so each
     // step reads one contiguous block.
     let xt = time_major(inp)?;
-    let mut xw = try_vec(ns * nb * n, T::zero())?;
+    let mut xw = scratch_buffer(ns * nb * n)?;
     project(&xt, ns * nb, nf, inp.dropout.as_ref(), |r| r % nb.max(1), inp.kernel, n, cell.gates(), u, &mut xw)?;
     if let Some(b) = inp.input_bias {
         add_rows(&mut xw, b);
@@ -430,7 +449,8 @@ pub fn forward<T: RnnFloat, C: Cell<T>>(cell: &C, inp: &SeqInputs<'_, T>, save: 
     let mut c_new = try_vec(if carry { nb * u } else { 0 }, T::zero())?;
     let mut scratch = try_vec(cell.scratch_len(nb, u), T::zero())?;
     let (mut acts, mut hs, mut cs) = if save {
-        (try_vec(ns * nb * na, T::zero())?, try_vec((ns + 1) * nb * u, T::zero())?, try_vec(if carry { (ns + 1) * nb * u } else { 0 }, T::zero())?)
+        // Every step writes its rows of these.
+        (scratch_buffer(ns * nb * na)?, scratch_buffer((ns + 1) * nb * u)?, scratch_buffer(if carry { (ns + 1) * nb * u } else { 0 })?)
     } else {
         (try_vec(nb * na, T::zero())?, Vec::new(), Vec::new())
     };
@@ -492,6 +512,7 @@ pub fn forward<T: RnnFloat, C: Cell<T>>(cell: &C, inp: &SeqInputs<'_, T>, save: 
     if !inp.return_sequences {
         outputs.copy_from_slice(&last);
     }
+    T::pool().give(xw);
     let saved = if save {
         hs[ns * nb * u..].copy_from_slice(&h);
         if carry {
@@ -499,6 +520,8 @@ pub fn forward<T: RnnFloat, C: Cell<T>>(cell: &C, inp: &SeqInputs<'_, T>, save: 
         }
         Some(Saved { xt, acts, hs, cs })
     } else {
+        T::pool().give(xt);
+        T::pool().give(acts);
         None
     };
     Ok(SeqForward { outputs, h, c: carry.then_some(c), saved })
@@ -541,9 +564,10 @@ pub fn backward<T: RnnFloat, C: Cell<T>>(
     // Gradient reaching the previous output through masked steps that repeated it.
     let mut d_last = try_vec(nb * u, T::zero())?;
     // Rows in processing order (step, batch), like the forward's projections.
-    let mut dxw = try_vec(ns * nb * n, T::zero())?;
-    let mut drec_all = try_vec(if shared { 0 } else { ns * nb * nr }, T::zero())?;
-    let mut extra_all = try_vec(ns * nb * ne, T::zero())?;
+    // Every backward step writes its rows of these (zeros for masked samples).
+    let mut dxw = scratch_buffer(ns * nb * n)?;
+    let mut drec_all = scratch_buffer(if shared { 0 } else { ns * nb * nr })?;
+    let mut extra_all = scratch_buffer(ns * nb * ne)?;
 
     let mut dh_step = try_vec(nb * u, T::zero())?;
     let mut dc_step = try_vec(if carry { nb * u } else { 0 }, T::zero())?;
@@ -625,7 +649,7 @@ pub fn backward<T: RnnFloat, C: Cell<T>>(
         }
     }
 
-    let (drec_all, ldr): (&[T], usize) = if shared { (&dxw, n) } else { (&drec_all, nr) };
+    let (drec_view, ldr): (&[T], usize) = if shared { (&dxw, n) } else { (&drec_all, nr) };
     let mut grads = SeqGrads {
         dx: Vec::new(),
         dh0: dh,
@@ -639,19 +663,19 @@ pub fn backward<T: RnnFloat, C: Cell<T>>(
     if needs.weights {
         grads.dinput_bias = column_sums(&dxw, n)?;
         if !shared {
-            grads.drecurrent_bias = column_sums(drec_all, nr)?;
+            grads.drecurrent_bias = column_sums(drec_view, nr)?;
         }
         grads.dkernel = try_vec(nf * n, T::zero())?;
         project_back_weight(&saved.xt, ns * nb, nf, inp.dropout.as_ref(), |r| r % nb.max(1), &dxw, n, g, u, &mut grads.dkernel, n)?;
         grads.drecurrent_kernel = try_vec(u * n, T::zero())?;
         let hprev_all = &saved.hs[..ns * nb * u];
-        project_back_weight(hprev_all, ns * nb, u, inp.recurrent_dropout.as_ref(), |r| r % nb.max(1), drec_all, ldr, cell.rec_blocks(), u, &mut grads.drecurrent_kernel, n)?;
+        project_back_weight(hprev_all, ns * nb, u, inp.recurrent_dropout.as_ref(), |r| r % nb.max(1), drec_view, ldr, cell.rec_blocks(), u, &mut grads.drecurrent_kernel, n)?;
         cell.finish_backward(inp.dims, &saved.acts, &extra_all, &mut grads.drecurrent_kernel);
     }
     if needs.inputs {
         let kt = transpose(inp.kernel, nf, n)?;
-        let mut dxt = try_vec(ns * nb * nf, T::zero())?;
-        let mut tmp = try_vec(if inp.dropout.is_some() { ns * nb * nf } else { 0 }, T::zero())?;
+        let mut dxt = buffer(ns * nb * nf)?;
+        let mut tmp = scratch_buffer(if inp.dropout.is_some() { ns * nb * nf } else { 0 })?;
         project_back_input(&dxw, n, ns * nb, nf, inp.dropout.as_ref(), |r| r % nb.max(1), &kt, g, u, &mut dxt, &mut tmp);
         // Back to [B, S, F] in time order.
         grads.dx = try_vec(nb * ns * nf, T::zero())?;
@@ -663,7 +687,12 @@ pub fn backward<T: RnnFloat, C: Cell<T>>(
                 }
             }
         }
+        T::pool().give(dxt);
+        T::pool().give(tmp);
     }
+    T::pool().give(dxw);
+    T::pool().give(drec_all);
+    T::pool().give(extra_all);
     Ok(grads)
 }
 
