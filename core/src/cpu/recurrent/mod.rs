@@ -484,14 +484,12 @@ fn batch_chunks<C: Cell<T>, T: RnnFloat>(cell: &C, dims: Dims) -> Vec<Range<usiz
     let Dims { batch: nb, steps: ns, units: u, .. } = dims;
     let work = ns.saturating_mul(nb).saturating_mul(u).saturating_mul(cell.gates() * u);
     let threads = rayon::current_num_threads().max(1);
-    let mut parts = if work >= PARALLEL_MIN_RECURRENT_MACS { threads.min(nb / MIN_CHUNK_BATCH).max(1) } else { 1 };
+    let parts = if work >= PARALLEL_MIN_RECURRENT_MACS { threads.min(nb / MIN_CHUNK_BATCH).max(1) } else { 1 };
     #[cfg(test)]
-    {
-        let forced = tests::FORCE_CHUNKS.with(|f| f.get());
-        if forced > 0 {
-            parts = forced.min(nb.max(1));
-        }
-    }
+    let parts = match tests::FORCE_CHUNKS.with(|f| f.get()) {
+        0 => parts,
+        forced => forced.min(nb.max(1)),
+    };
     (0..parts).map(|p| nb * p / parts..nb * (p + 1) / parts).collect()
 }
 
