@@ -6,8 +6,10 @@ backward x^T @ g and g @ W^T, whose transposes are views on both sides (numpy ha
 transpose flag; lamina's GEMM reads the strides).
 
 The two run interleaved (numpy, lamina, numpy, ...; the order flips each round), each sample
-times enough calls to last a few milliseconds, and the figure is the median sample. Both use
-every core (OpenBLAS' threads, rayon's pool).
+times enough calls to last a few milliseconds, and the figure is the median sample. The main
+table uses every core for both (OpenBLAS' threads, rayon's pool); a second table repeats the
+runs in a child process with one thread each (OPENBLAS_NUM_THREADS=1, RAYON_NUM_THREADS=1),
+which compares the kernels without thread scheduling on a busy machine.
 
 Usage: python bench/gemm.py [--rounds N] [--out bench/results_gemm.md]
 """
@@ -16,7 +18,10 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import json
 import os
+import subprocess
+import sys
 import platform
 import statistics
 import time
@@ -63,20 +68,26 @@ def calls_per_sample(f, target_s=0.004):
 
 
 def measure(fn_np, fn_lm, flops, rounds):
-    """Median GFLOP/s of each, interleaved."""
+    """Median GFLOP/s of each, interleaved: by wall time, and by the process' CPU time (which
+    leaves out the time the OS gave to other jobs; meaningful with one thread each)."""
     for _ in range(3):
         fn_np()
         fn_lm()
     reps = max(calls_per_sample(fn_np), calls_per_sample(fn_lm))
-    samples = {"numpy": [], "lamina": []}
+    wall = {"numpy": [], "lamina": []}
+    cpu = {"numpy": [], "lamina": []}
     pair = [("numpy", fn_np), ("lamina", fn_lm)]
     for r in range(rounds):
         for name, f in pair if r % 2 == 0 else pair[::-1]:
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
             for _ in range(reps):
                 f()
-            samples[name].append((time.perf_counter() - t) / reps)
-    return {k: flops / statistics.median(v) / 1e9 for k, v in samples.items()}
+            wall[name].append((time.perf_counter() - t) / reps)
+            cpu[name].append(max(time.process_time() - c, 1e-9) / reps)
+    out = {k: flops / statistics.median(v) / 1e9 for k, v in wall.items()}
+    out.update({k + "_best": flops / min(v) / 1e9 for k, v in wall.items()})
+    out.update({k + "_cpu": flops / statistics.median(v) / 1e9 for k, v in cpu.items()})
+    return out
 
 
 def check(a, b, la, lb):
@@ -105,22 +116,53 @@ def machine():
     return model, os.cpu_count(), blas
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--rounds", type=int, default=15)
-    ap.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "results_gemm.md"))
-    args = ap.parse_args()
-
+def run_all(rounds, label):
     rng = np.random.default_rng(0)
     rows = []
     cases = [(f"gemm-{n}", n, n, n, False, False) for n in SQUARE] + MLP
     for name, m, k, n, ta, tb in cases:
         (a, b), (la, lb) = operands(rng, m, k, n, ta, tb)
         check(a, b, la, lb)
-        r = measure(lambda: a @ b, lambda: ops.matmul(la, lb), 2.0 * m * n * k, args.rounds)
-        rows.append((name, r["numpy"], r["lamina"]))
-        print(f"{name:32s} numpy {r['numpy']:7.1f}  lamina {r['lamina']:7.1f} GFLOP/s  ratio {r['lamina'] / r['numpy']:.2f}", flush=True)
+        r = measure(lambda: a @ b, lambda: ops.matmul(la, lb), 2.0 * m * n * k, rounds)
+        rows.append((name, r["numpy"], r["lamina"], r["numpy_cpu"], r["lamina_cpu"], r["numpy_best"], r["lamina_best"]))
+        print(f"[{label}] {name:32s} numpy {r['numpy']:7.1f}  lamina {r['lamina']:7.1f} GFLOP/s  ratio {r['lamina'] / r['numpy']:.2f}",
+              file=sys.stderr, flush=True)
+    return rows
 
+
+def table(rows, cpu=False):
+    if cpu:
+        out = ["| workload | numpy GFLOP/s | lamina GFLOP/s | lamina / numpy | numpy GFLOP/cpu-s | lamina GFLOP/cpu-s | lamina / numpy (cpu) |",
+               "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+        for name, g_np, g_lm, c_np, c_lm, *_ in rows:
+            out.append(f"| {name} | {g_np:.1f} | {g_lm:.1f} | {g_lm / g_np:.2f} | {c_np:.1f} | {c_lm:.1f} | {c_lm / c_np:.2f} |")
+        return out
+    out = ["| workload | numpy GFLOP/s | lamina GFLOP/s | lamina / numpy | best samples: numpy | lamina | ratio |",
+           "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for name, g_np, g_lm, _, _, b_np, b_lm in rows:
+        out.append(f"| {name} | {g_np:.1f} | {g_lm:.1f} | {g_lm / g_np:.2f} | {b_np:.1f} | {b_lm:.1f} | {b_lm / b_np:.2f} |")
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rounds", type=int, default=15)
+    ap.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "results_gemm.md"))
+    ap.add_argument("--single-thread-child", action="store_true", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+
+    if args.single_thread_child:
+        print(json.dumps(run_all(args.rounds, "1 thread")))
+        return
+
+    load_before = os.getloadavg()[0]
+    rows = run_all(args.rounds, "all cores")
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1", RAYON_NUM_THREADS="1", OMP_NUM_THREADS="1")
+    child = subprocess.run([sys.executable, os.path.abspath(__file__), "--single-thread-child", "--rounds", str(args.rounds)],
+                           env=env, stdout=subprocess.PIPE, check=True, text=True)
+    single = json.loads(child.stdout)
+
+    load_after = os.getloadavg()[0]
     model, cpus, blas = machine()
     now = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
     lines = [
@@ -130,14 +172,25 @@ def main():
         "other builds ran on the same 2 cores, so figures are medians of interleaved samples and "
         "the ratio is the figure to read). "
         f"numpy {np.__version__} with {blas}; lamina GEMM kernel `{_core._gemm_kernel()}`; "
-        f"both on every core. {args.rounds} interleaved rounds, each sample a few ms of back-to-back calls.",
+        f"{args.rounds} interleaved rounds, each sample a few ms of back-to-back calls. "
+        f"1-minute load average {load_before:.1f} at the start and {load_after:.1f} at the end (2 cores). "
+        "docs/design/gemm.md says how to read figures taken on a loaded machine.",
         "",
-        "| workload | numpy GFLOP/s | lamina GFLOP/s | lamina / numpy |",
-        "| --- | ---: | ---: | ---: |",
+        "## Every core (the figure that counts)",
+        "",
+        "Medians of the interleaved samples; the best sample of each is beside them (on a busy machine",
+        "the best sample is the one least disturbed by other jobs).",
+        "",
+        *table(rows),
+        "",
+        "## One thread each",
+        "",
+        "Wall time, and CPU time of the process (what each got of the cores; on a loaded machine the",
+        "steadier comparison of the kernels themselves).",
+        "",
+        *table(single, cpu=True),
+        "",
     ]
-    for name, g_np, g_lm in rows:
-        lines.append(f"| {name} | {g_np:.1f} | {g_lm:.1f} | {g_lm / g_np:.2f} |")
-    lines.append("")
     with open(args.out, "w") as f:
         f.write("\n".join(lines))
     print(f"wrote {args.out}")

@@ -108,16 +108,18 @@ def machine() -> str:
         simd = [f for f in ("avx512f", "avx2", "fma") if f" {f}" in flags]
     except OSError:
         pass
-    return f"{model}, {os.cpu_count()} cores ({'/'.join(simd) or 'no AVX'}); LAMINA_SIMD={os.environ.get('LAMINA_SIMD', 'auto')}"
+    level = lm._core._simd_level()
+    return f"{model}, {os.cpu_count()} cores ({'/'.join(simd) or 'no AVX'}); lamina kernels: {level}"
 
 
-def report(over: dict, rows: list) -> str:
+def report(over: dict, rows: list, load_before: float) -> str:
     today = datetime.date.today().isoformat()
+    load = f"load average {load_before:.1f} before / {os.getloadavg()[0]:.1f} after the run"
     lines = [
         "# Elementwise benchmark (bench/op_overhead.py)",
         "",
         f"Machine: {machine()}. Date: {today}. Python {platform.python_version()}, numpy {np.__version__}"
-        + (f", torch {torch.__version__}" if torch is not None else ", torch not installed") + ".",
+        + (f", torch {torch.__version__}" if torch is not None else ", torch not installed") + f"; {load}.",
         "All contenders measured in the same run, interleaved; medians of the repetitions. Ratio = lamina / peer "
         "(below 1: lamina faster). lamina uses both cores above 32768 elements; numpy uses one.",
         "",
@@ -147,9 +149,10 @@ def main() -> None:
     p.add_argument("--reps", type=int, default=15)
     p.add_argument("--write", action="store_true", help="write bench/results_elementwise.md")
     args = p.parse_args()
+    load_before = os.getloadavg()[0]
     over = overhead_case(args.reps)
     rows = throughput_cases(max(5, args.reps // 2))
-    text = report(over, rows)
+    text = report(over, rows, load_before)
     print(text)
     if args.write:
         path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results_elementwise.md")

@@ -55,8 +55,9 @@ def standardize_data_format(data_format: str | None) -> str:
 
 
 def to_snake_case(name: str) -> str:
-    s = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", s).lower()
+    # Keras' rule: a digit before a capital is not a word boundary (Conv2D -> conv2d).
+    s = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", re.sub(r"\W+", "", name))
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", s).lower()
 
 
 def unique_name(prefix: str) -> str:

@@ -152,3 +152,13 @@ def test_gradient_tape_custom_training_loop():
         opt.apply_gradients(zip(grads, m.trainable_weights))
         losses.append(float(loss))
     assert losses[-1] < losses[0]
+
+
+def test_binary_labels_of_rank_one_match_outputs_of_width_one():
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((128, 4)).astype("float32")
+    y = (x[:, 0] > 0).astype("int32")
+    m = lm.Sequential([lm.Input((4,)), layers.Dense(1, activation="sigmoid")])
+    m.compile(optimizer=lm.optimizers.Adam(0.05), loss="binary_crossentropy", metrics=["accuracy"])
+    h = m.fit(x, y, epochs=20, verbose=0)
+    assert h.history["accuracy"][-1] > 0.9

@@ -309,6 +309,8 @@ def test_errors(rng):
         ops.conv(x4, np.zeros((6, 3, 3, 2), np.float32))
     with pytest.raises(ValueError, match=r"conv: the kernel window \[3, 3\] \(dilation \[3, 3\]\) is larger"):
         ops.conv(x4, np.zeros((3, 3, 3, 2), np.float32), dilation_rate=3)
+    with pytest.raises(ValueError, match=r"conv: the kernel's spatial size must be at least 1, got kernel shape \[0, 3, 3, 2\]"):
+        ops.conv(x4, np.zeros((0, 3, 3, 2), np.float32))
     with pytest.raises(ValueError, match=r"conv: strides must be positive"):
         ops.conv(x4, np.zeros((3, 3, 3, 2), np.float32), strides=0)
     with pytest.raises(ValueError, match=r"conv: strides must be an int or a tuple of 2 ints"):

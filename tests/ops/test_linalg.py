@@ -1,6 +1,8 @@
 """Linear algebra ops: matmul, dot, tensordot, einsum, outer, inner, vdot, trace, diagonal."""
 
+import sys
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -109,25 +111,36 @@ def test_matmul_shared_weight_gradient(rng):
     check_op(ops.matmul, np.matmul, rng.standard_normal((3, 2, 4)), rng.standard_normal((4, 5)), **TOL)
 
 
-def test_matmul_releases_gil_for_large_products(rng):
-    # Another Python thread makes progress while a large product runs.
-    a = lm.tensor(rng.standard_normal((600, 600)).astype(np.float32))
+@pytest.mark.parametrize("call", ["function", "operator"])
+def test_matmul_releases_gil_for_large_products(rng, call):
+    # Another Python thread runs *during* one large product. With a long switch interval the
+    # other thread can only run while the product has released the GIL (a GIL-holding op of
+    # the same length lets it run 0 times).
+    a = lm.tensor(rng.standard_normal((700, 700)).astype(np.float32))
+    product = (lambda: ops.matmul(a, a)) if call == "function" else (lambda: a @ a)
     ticks = []
-    stop = threading.Event()
+    go, stop = threading.Event(), threading.Event()
 
     def ticker():
+        go.wait()
         while not stop.is_set():
             ticks.append(1)
+            time.sleep(0)  # hand the GIL back at once when the main thread wants it
 
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(5.0)
     t = threading.Thread(target=ticker)
     t.start()
     try:
-        for _ in range(5):
-            ops.matmul(a, a)
+        go.set()
+        before = len(ticks)
+        product()
+        after = len(ticks)
     finally:
         stop.set()
         t.join()
-    assert len(ticks) > 0
+        sys.setswitchinterval(old)
+    assert after > before
 
 
 # --------------------------------------------------------------------------------------------

@@ -282,3 +282,20 @@ def test_mean_error_errors():
         ops.mean_squared_error(np.ones(3, np.float32), np.ones(4, np.float32))
     with pytest.raises(ValueError, match=r"mean_absolute_error: inputs must have at least one axis"):
         ops.mean_absolute_error(np.float32(1.0), np.float32(2.0))
+
+
+def test_large_logit_losses_threaded_paths(rng):
+    """Sizes above the threading threshold: forward and backward against numpy."""
+    x = (rng.standard_normal((1024, 200)) * 3).astype(np.float32)
+    labels = rng.integers(0, 200, 1024)
+    t = one_hot(labels, 200).astype(np.float32)
+    np.testing.assert_allclose(ops.sparse_categorical_crossentropy(labels, x, from_logits=True),
+                               scce_np(labels, x.astype(np.float64), True), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(ops.categorical_crossentropy(t, x, from_logits=True),
+                               cce_np(t, x.astype(np.float64), True), rtol=1e-5, atol=1e-5)
+    xt = lm.tensor(x)
+    with lm.GradientTape() as tape:
+        tape.watch(xt)
+        y = ops.sum(ops.sparse_categorical_crossentropy(labels, xt, from_logits=True))
+    sm = np.exp(log_softmax_np(x.astype(np.float64), -1))
+    np.testing.assert_allclose(np.asarray(tape.gradient(y, xt)), sm - t, atol=1e-6)

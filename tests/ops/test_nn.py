@@ -223,3 +223,50 @@ def test_batch_norm_train_errors():
         ops.batch_norm_train(x, np.ones(4, np.float32), None, (0,))
     with pytest.raises(ValueError, match=r"batch_norm_train: cannot compute batch statistics"):
         ops.batch_norm_train(np.ones((0, 3), np.float32), None, None, (0,))
+
+
+def _ln_grads_np(x, gamma, g, eps=1e-3):
+    x, gamma, g = (a.astype(np.float64) for a in (x, gamma, g))
+    mu = x.mean(-1, keepdims=True)
+    r = 1 / np.sqrt(x.var(-1, keepdims=True) + eps)
+    xhat = (x - mu) * r
+    dxhat = g * gamma
+    dx = r * (dxhat - dxhat.mean(-1, keepdims=True) - xhat * (dxhat * xhat).mean(-1, keepdims=True))
+    return dx, (g * xhat).sum(0), g.sum(0)
+
+
+def test_layer_normalization_large_gradients_match_formula(rng):
+    """The threaded backward (per-chunk gamma/beta partials merged) against the closed form."""
+    x = (rng.standard_normal((2048, 96)) * 2 + 1).astype(np.float32)
+    gamma = rng.uniform(0.5, 1.5, 96).astype(np.float32)
+    beta = rng.standard_normal(96).astype(np.float32)
+    g = rng.standard_normal(x.shape).astype(np.float32)
+    xt, gt, bt = lm.tensor(x), lm.tensor(gamma), lm.tensor(beta)
+    with lm.GradientTape() as tape:
+        tape.watch([xt, gt, bt])
+        y = ops.layer_normalization(xt, gt, bt)
+    dx, dg, db = tape.gradient(y, [xt, gt, bt], output_gradients=lm.tensor(g))
+    want = _ln_grads_np(x, gamma, g)
+    for got, w in zip((dx, dg, db), want):
+        np.testing.assert_allclose(np.asarray(got), w, rtol=2e-4, atol=2e-4)
+
+
+def test_batch_norm_train_large_gradients_match_formula(rng):
+    x = (rng.standard_normal((32, 12, 12, 16)) * 2 + 3).astype(np.float32)
+    gamma = rng.uniform(0.5, 1.5, 16).astype(np.float32)
+    beta = rng.standard_normal(16).astype(np.float32)
+    g = rng.standard_normal(x.shape).astype(np.float32)
+    xt, gt, bt = lm.tensor(x), lm.tensor(gamma), lm.tensor(beta)
+    with lm.GradientTape() as tape:
+        tape.watch([xt, gt, bt])
+        y, _, _ = ops.batch_norm_train(xt, gt, bt, (0, 1, 2))
+    dx, dg, db = tape.gradient(y, [xt, gt, bt], output_gradients=lm.tensor(g))
+    x64, g64 = x.astype(np.float64).reshape(-1, 16), g.astype(np.float64).reshape(-1, 16)
+    mu, r = x64.mean(0), 1 / np.sqrt(x64.var(0) + 1e-3)
+    xhat = (x64 - mu) * r
+    n = x64.shape[0]
+    want_db, want_dg = g64.sum(0), (g64 * xhat).sum(0)
+    want_dx = gamma * r / n * (n * g64 - want_db - xhat * want_dg)
+    np.testing.assert_allclose(np.asarray(db), want_db, rtol=1e-4, atol=1e-3)
+    np.testing.assert_allclose(np.asarray(dg), want_dg, rtol=1e-4, atol=1e-3)
+    np.testing.assert_allclose(np.asarray(dx).reshape(-1, 16), want_dx, rtol=1e-3, atol=1e-4)

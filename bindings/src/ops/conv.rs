@@ -170,7 +170,10 @@ fn conv_transpose(
     Ok(PyTensor::new(ops::conv_transpose(&to_tensor(inputs)?, &to_tensor(kernel)?, &s, p, op.as_deref(), f, &d).py()?))
 }
 
-fn pool_args(op: &str, pool_size: &Bound<'_, PyAny>, strides: Option<&Bound<'_, PyAny>>, padding: &str, data_format: Option<&str>) -> PyResult<(Vec<usize>, Option<Vec<usize>>, Padding, DataFormat)> {
+/// pool_size, strides (None: pool_size), padding and data format of a pooling call.
+type PoolArgs = (Vec<usize>, Option<Vec<usize>>, Padding, DataFormat);
+
+fn pool_args(op: &str, pool_size: &Bound<'_, PyAny>, strides: Option<&Bound<'_, PyAny>>, padding: &str, data_format: Option<&str>) -> PyResult<PoolArgs> {
     let size = int_or_tuple(op, "pool_size", Some(pool_size), None)?.unwrap_or_default();
     let strides = int_or_tuple(op, "strides", strides, None)?;
     Ok((size, strides, Padding::parse(padding, op).py()?, DataFormat::parse(data_format, op).py()?))

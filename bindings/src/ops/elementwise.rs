@@ -673,6 +673,17 @@ pub fn cast(x: &Bound<'_, PyAny>, dtype: &Bound<'_, PyAny>) -> PyResult<PyTensor
     Ok(PyTensor::new(ops::cast(&to_tensor(x)?, parse_dtype(dtype)?).py()?))
 }
 
+/// The SIMD instruction set the elementwise kernels run with: "avx512", "avx2" or "portable"
+/// (detected at first use; `LAMINA_SIMD` caps it).
+#[pyfunction]
+fn _simd_level() -> &'static str {
+    match lamina_core::cpu::simd::level() {
+        lamina_core::cpu::simd::Level::Avx512 => "avx512",
+        lamina_core::cpu::simd::Level::Avx2 => "avx2",
+        lamina_core::cpu::simd::Level::Portable => "portable",
+    }
+}
+
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     macro_rules! add {
         ($($f:ident),* $(,)?) => {
@@ -685,6 +696,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
         negative, abs_op, absolute_op, sign, exp, expm1, log, log1p, sqrt, rsqrt, square, reciprocal, sin, cos, tanh,
         sigmoid, relu, relu6, selu, softplus, softsign, silu, swish, hard_sigmoid, hard_silu, hard_swish, logical_not,
         isnan, isinf, isfinite, floor, ceil, bitwise_invert, leaky_relu, elu, gelu, round_op, clip, where_op, cast,
+        _simd_level,
     );
     Ok(())
 }

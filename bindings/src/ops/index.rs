@@ -203,7 +203,7 @@ fn scatter_update(inputs: &Bound<'_, PyAny>, indices: &Bound<'_, PyAny>, updates
 ///     A tensor with a new axis of size `num_classes`: 1 at each class id, 0 elsewhere (ids
 ///     outside [0, num_classes) give all zeros).
 #[pyfunction]
-#[pyo3(signature = (x, num_classes, axis=-1, dtype=None, sparse=false))]
+#[pyo3(signature = (x, num_classes, axis=-1, dtype=None, sparse=false), text_signature = "(x, num_classes, axis=-1, dtype=None, sparse=False)")]
 fn one_hot(x: &Bound<'_, PyAny>, num_classes: usize, axis: isize, dtype: Option<&Bound<'_, PyAny>>, sparse: bool) -> PyResult<PyTensor> {
     if sparse {
         return Err(PyValueError::new_err("one_hot: sparse=True is not supported"));

@@ -117,7 +117,7 @@ fn draw_seed(seed: Option<&Bound<'_, PyAny>>) -> PyResult<Seed> {
 /// Returns:
 ///     A tensor of random values.
 #[pyfunction]
-#[pyo3(name = "random_uniform", signature = (shape, minval=0.0, maxval=1.0, dtype=None, seed=None))]
+#[pyo3(name = "uniform", signature = (shape, minval=0.0, maxval=1.0, dtype=None, seed=None))]
 fn uniform(shape: &Bound<'_, PyAny>, minval: f64, maxval: f64, dtype: Option<&Bound<'_, PyAny>>, seed: Option<&Bound<'_, PyAny>>) -> PyResult<PyTensor> {
     let s = draw_seed(seed)?;
     Ok(PyTensor::new(ops::random_uniform(&parse_static_shape(shape)?, minval, maxval, opt_dtype(dtype)?, s).py()?))
@@ -135,7 +135,7 @@ fn uniform(shape: &Bound<'_, PyAny>, minval: f64, maxval: f64, dtype: Option<&Bo
 /// Returns:
 ///     A tensor of random values.
 #[pyfunction]
-#[pyo3(name = "random_normal", signature = (shape, mean=0.0, stddev=1.0, dtype=None, seed=None))]
+#[pyo3(name = "normal", signature = (shape, mean=0.0, stddev=1.0, dtype=None, seed=None))]
 fn normal(shape: &Bound<'_, PyAny>, mean: f64, stddev: f64, dtype: Option<&Bound<'_, PyAny>>, seed: Option<&Bound<'_, PyAny>>) -> PyResult<PyTensor> {
     let s = draw_seed(seed)?;
     Ok(PyTensor::new(ops::random_normal(&parse_static_shape(shape)?, mean, stddev, opt_dtype(dtype)?, s).py()?))
@@ -154,7 +154,7 @@ fn normal(shape: &Bound<'_, PyAny>, mean: f64, stddev: f64, dtype: Option<&Bound
 /// Returns:
 ///     A tensor of random values within [mean - 2 stddev, mean + 2 stddev].
 #[pyfunction]
-#[pyo3(name = "random_truncated_normal", signature = (shape, mean=0.0, stddev=1.0, dtype=None, seed=None))]
+#[pyo3(name = "truncated_normal", signature = (shape, mean=0.0, stddev=1.0, dtype=None, seed=None))]
 fn truncated_normal(shape: &Bound<'_, PyAny>, mean: f64, stddev: f64, dtype: Option<&Bound<'_, PyAny>>, seed: Option<&Bound<'_, PyAny>>) -> PyResult<PyTensor> {
     let s = draw_seed(seed)?;
     Ok(PyTensor::new(ops::truncated_normal(&parse_static_shape(shape)?, mean, stddev, opt_dtype(dtype)?, s).py()?))
@@ -172,7 +172,7 @@ fn truncated_normal(shape: &Bound<'_, PyAny>, mean: f64, stddev: f64, dtype: Opt
 /// Returns:
 ///     A tensor of random integers.
 #[pyfunction]
-#[pyo3(name = "random_randint", signature = (shape, minval, maxval, dtype=None, seed=None), text_signature = "(shape, minval, maxval, dtype='int32', seed=None)")]
+#[pyo3(name = "randint", signature = (shape, minval, maxval, dtype=None, seed=None), text_signature = "(shape, minval, maxval, dtype='int32', seed=None)")]
 fn randint(shape: &Bound<'_, PyAny>, minval: i64, maxval: i64, dtype: Option<&Bound<'_, PyAny>>, seed: Option<&Bound<'_, PyAny>>) -> PyResult<PyTensor> {
     let s = draw_seed(seed)?;
     let dt = opt_dtype(dtype)?.unwrap_or(DType::I32);
@@ -189,7 +189,7 @@ fn randint(shape: &Bound<'_, PyAny>, minval: i64, maxval: i64, dtype: Option<&Bo
 /// Returns:
 ///     A tensor like `x` with its slices along `axis` in random order.
 #[pyfunction]
-#[pyo3(name = "random_shuffle", signature = (x, axis=0, seed=None))]
+#[pyo3(name = "shuffle", signature = (x, axis=0, seed=None))]
 fn shuffle(x: &Bound<'_, PyAny>, axis: isize, seed: Option<&Bound<'_, PyAny>>) -> PyResult<PyTensor> {
     let s = draw_seed(seed)?;
     Ok(PyTensor::new(ops::shuffle(&to_tensor(x)?, axis, s).py()?))
@@ -209,7 +209,7 @@ fn shuffle(x: &Bound<'_, PyAny>, axis: isize, seed: Option<&Bound<'_, PyAny>>) -
 /// Returns:
 ///     `inputs * mask / (1 - rate)`; the gradient uses the same mask.
 #[pyfunction]
-#[pyo3(name = "random_dropout", signature = (inputs, rate, noise_shape=None, seed=None))]
+#[pyo3(name = "dropout", signature = (inputs, rate, noise_shape=None, seed=None))]
 fn dropout(inputs: &Bound<'_, PyAny>, rate: f64, noise_shape: Option<&Bound<'_, PyAny>>, seed: Option<&Bound<'_, PyAny>>) -> PyResult<PyTensor> {
     let x = to_tensor(inputs)?;
     let noise: Option<Vec<usize>> = match noise_shape {
@@ -244,12 +244,13 @@ fn set_global_random_seed(seed: i64) {
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PySeedGenerator>()?;
-    m.add_function(wrap_pyfunction!(uniform, m)?)?;
-    m.add_function(wrap_pyfunction!(normal, m)?)?;
-    m.add_function(wrap_pyfunction!(truncated_normal, m)?)?;
-    m.add_function(wrap_pyfunction!(randint, m)?)?;
-    m.add_function(wrap_pyfunction!(shuffle, m)?)?;
-    m.add_function(wrap_pyfunction!(dropout, m)?)?;
+    // Under a prefixed name: _core is flat and `lamina.random` re-exports the Keras names.
+    m.add("random_uniform", wrap_pyfunction!(uniform, m)?)?;
+    m.add("random_normal", wrap_pyfunction!(normal, m)?)?;
+    m.add("random_truncated_normal", wrap_pyfunction!(truncated_normal, m)?)?;
+    m.add("random_randint", wrap_pyfunction!(randint, m)?)?;
+    m.add("random_shuffle", wrap_pyfunction!(shuffle, m)?)?;
+    m.add("random_dropout", wrap_pyfunction!(dropout, m)?)?;
     m.add_function(wrap_pyfunction!(set_global_random_seed, m)?)?;
     Ok(())
 }

@@ -13,8 +13,12 @@ use crate::storage::{try_with_capacity, BufferElement, CpuBuffer};
 use crate::tensor::Tensor;
 use crate::with_buffer;
 
-use super::parallel::PARALLEL_MIN_ELEMENTS;
 use super::strided::{coalesce, for_each_row};
+
+/// Element count from which copies split over the pool. Higher than the elementwise
+/// threshold: a copy does so little per element that below this waking the pool costs more
+/// than it saves.
+pub const COPY_PARALLEL_MIN_ELEMENTS: usize = 1 << 18;
 
 /// A destination element: an initialised `T`, or a `MaybeUninit<T>` of a fresh output that
 /// the kernel fills completely (which saves zeroing it first).
@@ -69,6 +73,9 @@ pub fn copy_strided<T: Copy, D: Slot<T>>(dst: &mut [D], dl: &Layout, src: &[T], 
     if dl.numel() >= TILE * TILE && copy_transposed(dst, dl, src, sl) {
         return;
     }
+    if dl.numel() >= 64 && copy_short_rows(dst, dl, src, sl) {
+        return;
+    }
     for_each_row(dl.shape(), [dl.strides(), sl.strides()], [dl.offset(), sl.offset()], |_, [bd, bs], n, [sd, ss]| {
         let (bd, bs) = (bd as usize, bs as usize);
         match (sd, ss) {
@@ -87,6 +94,33 @@ pub fn copy_strided<T: Copy, D: Slot<T>>(dst: &mut [D], dl: &Layout, src: &[T], 
             }
         }
     });
+}
+
+/// Rows this short or shorter are copied two axes at a time (`copy_short_rows`).
+const SHORT_ROW: usize = 8;
+
+/// When the innermost axis (after merging) is only a few elements long, as when repeating or
+/// broadcasting the last axis, walks the two innermost axes in one loop instead of paying the
+/// per-row cost for every few elements. Returns false when the layouts are not of that kind.
+fn copy_short_rows<T: Copy, D: Slot<T>>(dst: &mut [D], dl: &Layout, src: &[T], sl: &Layout) -> bool {
+    let (shape, strides) = coalesce(dl.shape(), &[dl.strides(), sl.strides()]);
+    let r = shape.len();
+    if r < 2 || shape[r - 1] > SHORT_ROW {
+        return false;
+    }
+    let (k, inner) = (r - 1, shape[r - 1]);
+    let (di, si) = (strides[0][k], strides[1][k]);
+    for_each_row(&shape[..k], [&strides[0][..k], &strides[1][..k]], [dl.offset(), sl.offset()], |_, [bd, bs], n, [sd, ss]| {
+        let (mut d, mut s) = (bd, bs);
+        for _ in 0..n {
+            for j in 0..inner as isize {
+                dst[(d + j * di) as usize].put(src[(s + j * si) as usize]);
+            }
+            d += sd;
+            s += ss;
+        }
+    });
+    true
 }
 
 /// Side of the square tiles of a transposing copy: a 32 x 32 tile of 4- or 8-byte elements
@@ -144,7 +178,7 @@ pub fn par_slabs<T: Send>(out: &mut [T], slabs: usize, f: impl Fn(&mut [T], usiz
         return;
     }
     let slab = n / slabs;
-    if n < PARALLEL_MIN_ELEMENTS || slabs < 2 || slab == 0 {
+    if n < COPY_PARALLEL_MIN_ELEMENTS || slabs < 2 || slab == 0 {
         f(out, 0, slabs);
         return;
     }
@@ -180,7 +214,7 @@ pub fn gather_strided<T: Copy>(data: &[T], layout: &Layout) -> Result<Vec<T>> {
 
 /// `gather_strided` split over the thread pool for large views.
 pub fn par_gather_strided<T: Copy + Send + Sync>(data: &[T], layout: &Layout) -> Result<Vec<T>> {
-    if layout.numel() < PARALLEL_MIN_ELEMENTS {
+    if layout.numel() < COPY_PARALLEL_MIN_ELEMENTS {
         return gather_strided(data, layout);
     }
     // SAFETY: fill_from_strided writes every element of a contiguous output of the layout's size.
@@ -244,6 +278,107 @@ pub fn copy_into_block<T: Copy + Send + Sync, D: Slot<T>>(out: &mut [D], out_sha
     });
 }
 
+/// Where output position `i` of a padded axis reads from: `None` for the constant fill.
+/// `mirror` is 0 for constant padding, 1 for reflect (edge not repeated), 2 for symmetric.
+#[inline]
+pub fn pad_source(i: usize, before: usize, d: usize, mirror: u8) -> Option<usize> {
+    let j = i as isize - before as isize;
+    let d = d as isize;
+    let m = match mirror {
+        _ if (0..d).contains(&j) => j,
+        1 if j < 0 => -j,
+        1 => 2 * (d - 1) - j,
+        2 if j < 0 => -j - 1,
+        2 => 2 * d - 1 - j,
+        _ => return None,
+    };
+    (0..d).contains(&m).then_some(m as usize)
+}
+
+/// Fills the contiguous `out` (of `out_shape`) with `src` (seen through `sl`) padded by
+/// `pads[a] = (before, after)` on each axis: with `fill` (mirror 0) or mirrored edges (1:
+/// reflect, 2: symmetric). One pass writes every output element once: the axes after the
+/// last padded one form dense runs, copied whole.
+#[allow(clippy::too_many_arguments)]
+pub fn pad_into<T: Copy + Send + Sync, D: Slot<T>>(out: &mut [D], out_shape: &[usize], pads: &[(usize, usize)], src: &[T], sl: &Layout, fill: T, mirror: u8) {
+    let r = out_shape.len();
+    let Some(p) = (0..r).rev().find(|&a| pads[a] != (0, 0)) else {
+        fill_from_strided(out, src, sl);
+        return;
+    };
+    let inner: usize = out_shape[p + 1..].iter().product();
+    let row_len = out_shape[p] * inner;
+    let in_shape = sl.shape();
+    // The source block of one output row: axis p and the unpadded axes after it.
+    let block = Layout::new(in_shape[p..].to_vec(), sl.strides()[p..].to_vec(), 0);
+    let unit = Layout::new(in_shape[p + 1..].to_vec(), sl.strides()[p + 1..].to_vec(), 0);
+    let dense_unit = Layout::contiguous(&in_shape[p + 1..]);
+    let unit_is_dense = unit.is_contiguous();
+    let (before, d) = (pads[p].0, in_shape[p]);
+    let interior_end = before + d;
+    let put_unit = |dst: &mut [D], offset: usize| {
+        if unit_is_dense {
+            D::put_row(dst, &src[offset..offset + inner]);
+        } else {
+            copy_strided(dst, &dense_unit, src, &unit.clone().with_offset(offset));
+        }
+    };
+    let fill_row = |row: &mut [D], base: usize| {
+        let (lo, hi) = row.split_at_mut(before * inner);
+        let (mid, tail) = hi.split_at_mut(d * inner);
+        let dense_block = block.clone().with_offset(base);
+        if dense_block.is_contiguous() {
+            D::put_row(mid, &src[base..base + d * inner]);
+        } else {
+            copy_strided(mid, &Layout::contiguous(&in_shape[p..]), src, &dense_block);
+        }
+        let edges = lo.chunks_exact_mut(inner).enumerate().chain(tail.chunks_exact_mut(inner).enumerate().map(|(t, c)| (interior_end + t, c)));
+        for (k, dst) in edges {
+            match pad_source(k, before, d, mirror) {
+                Some(m) => put_unit(dst, (base as isize + m as isize * sl.strides()[p]) as usize),
+                None => dst.iter_mut().for_each(|o| o.put(fill)),
+            }
+        }
+    };
+    // Rows: every index of the output axes before p, in C order, split over the pool by axis 0.
+    let outer = &out_shape[..p];
+    let run = |chunk: &mut [D], first: usize| {
+        let mut idx = vec![0usize; p];
+        if p > 0 {
+            idx[0] = first;
+        }
+        for row in chunk.chunks_exact_mut(row_len.max(1)) {
+            // Source position of this row, or None when it lies in constant padding.
+            let mut base = Some(sl.offset() as isize);
+            for a in 0..p {
+                base = match (base, pad_source(idx[a], pads[a].0, in_shape[a], mirror)) {
+                    (Some(b), Some(m)) => Some(b + m as isize * sl.strides()[a]),
+                    _ => None,
+                };
+            }
+            match base {
+                Some(b) => fill_row(row, b as usize),
+                None => row.iter_mut().for_each(|o| o.put(fill)),
+            }
+            for a in (0..p).rev() {
+                idx[a] += 1;
+                if idx[a] < outer[a] || a == 0 {
+                    break;
+                }
+                idx[a] = 0;
+            }
+        }
+    };
+    if row_len == 0 {
+        return;
+    }
+    if p == 0 {
+        run(out, 0);
+    } else {
+        par_slabs(out, outer[0], |chunk, first, _| run(chunk, first));
+    }
+}
+
 /// Bytes of output `concat_into` fills from every part before moving on (fits in L2).
 const BLOCK_BYTES: usize = 64 * 1024;
 
@@ -300,9 +435,9 @@ mod tests {
 
     #[test]
     fn parallel_and_serial_gather_agree() {
-        let n = 300 * 257;
+        let n = 1100 * 257;
         let data: Vec<i64> = (0..n as i64).collect();
-        let l = Layout::contiguous(&[300, 257]).permute(&[1, 0]).unwrap();
+        let l = Layout::contiguous(&[1100, 257]).permute(&[1, 0]).unwrap();
         let got = par_gather_strided(&data, &l).unwrap();
         assert_eq!(got, gather_strided(&data, &l).unwrap());
         let mut want = Vec::new();
@@ -330,7 +465,7 @@ mod tests {
 
     #[test]
     fn concat_along_inner_axis_in_parallel() {
-        let (r, a, b) = (400, 70, 90);
+        let (r, a, b) = (1700, 70, 90);
         let x: Vec<i32> = (0..(r * a) as i32).collect();
         let y: Vec<i32> = (0..(r * b) as i32).map(|v| -v).collect();
         let (lx, ly) = (Layout::contiguous(&[r, a]), Layout::contiguous(&[r, b]));
@@ -344,7 +479,7 @@ mod tests {
 
     #[test]
     fn block_copy_into_the_middle() {
-        let (r, c) = (600, 80);
+        let (r, c) = (3300, 80);
         let src: Vec<f64> = (0..(r * c)).map(|v| v as f64).collect();
         let mut out = vec![-1.0; (r + 3) * (c + 2)];
         copy_into_block(&mut out, &[r + 3, c + 2], &[2, 1], &src, &Layout::contiguous(&[r, c]));
@@ -352,6 +487,57 @@ mod tests {
         assert_eq!(out[2 * (c + 2) + 1], 0.0);
         assert_eq!(out[(r + 1) * (c + 2) + c], (r * c - 1) as f64);
         assert_eq!(out.iter().filter(|&&v| v == -1.0).count(), (r + 3) * (c + 2) - r * c);
+    }
+
+    /// pad_into against a per-element walk of pad_source on every axis.
+    #[test]
+    fn pad_matches_elementwise_definition() {
+        let shape = [3usize, 4, 2, 5];
+        let data: Vec<i32> = (0..120).collect();
+        let views = [Layout::contiguous(&shape), Layout::contiguous(&[5, 2, 4, 3]).permute(&[3, 2, 1, 0]).unwrap()];
+        for pads in [[(1, 2), (0, 0), (1, 1), (0, 0)], [(0, 0), (3, 2), (0, 0), (4, 4)], [(2, 0), (0, 0), (0, 0), (0, 0)]] {
+            for mirror in 0..3u8 {
+                for l in &views {
+                    let out_shape: Vec<usize> = shape.iter().zip(&pads).map(|(&d, &(b, a))| d + b + a).collect();
+                    let n: usize = out_shape.iter().product();
+                    let mut got = vec![0i32; n];
+                    pad_into(&mut got, &out_shape, &pads, &data, l, -1, mirror);
+                    let mut want = Vec::with_capacity(n);
+                    for flat in 0..n {
+                        let mut rem = flat;
+                        let mut off = Some(l.offset() as isize);
+                        for a in (0..4).rev() {
+                            let i = rem % out_shape[a];
+                            rem /= out_shape[a];
+                            off = match (off, pad_source(i, pads[a].0, shape[a], mirror)) {
+                                (Some(o), Some(m)) => Some(o + m as isize * l.strides()[a]),
+                                _ => None,
+                            };
+                        }
+                        want.push(off.map_or(-1, |o| data[o as usize]));
+                    }
+                    assert_eq!(got, want, "pads {pads:?} mirror {mirror}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn short_row_copies_match_the_plain_walk() {
+        let data: Vec<i32> = (0..600).collect();
+        // Broadcast last axis (a repeat), a transposed narrow matrix, a reversed one.
+        let views = [
+            Layout::contiguous(&[100, 6, 1]).broadcast_to(&[100, 6, 3], "t").unwrap(),
+            Layout::contiguous(&[4, 150]).permute(&[1, 0]).unwrap(),
+            Layout::contiguous(&[150, 4]).slice_axis(1, 3, 4, -1),
+        ];
+        for l in &views {
+            let mut want = Vec::new();
+            l.for_each_offset(|o| want.push(data[o]));
+            let mut got = vec![0; want.len()];
+            copy_strided(&mut got, &Layout::contiguous(l.shape()), &data, l);
+            assert_eq!(got, want, "{l:?}");
+        }
     }
 
     #[test]

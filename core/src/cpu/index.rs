@@ -10,8 +10,7 @@ use crate::error::Result;
 use crate::layout::Layout;
 use crate::storage::try_with_capacity;
 
-use super::copy::{copy_strided, fill_new_vec};
-use super::parallel::PARALLEL_MIN_ELEMENTS;
+use super::copy::{copy_strided, fill_new_vec, COPY_PARALLEL_MIN_ELEMENTS};
 
 /// The result of an indexing gather is laid out as (outer axes, index positions, inner axes):
 /// element (o, b, i) is read from `outer(o) + offsets[b] + inner(i)` in the source storage,
@@ -89,7 +88,7 @@ pub fn gather<T: Copy + Send + Sync>(data: &[T], plan: &GatherPlan) -> Result<Ve
         }
     };
     let fill = |out: &mut [MaybeUninit<T>]| {
-        if out.len() >= PARALLEL_MIN_ELEMENTS && starts.len() > 1 {
+        if out.len() >= COPY_PARALLEL_MIN_ELEMENTS && starts.len() > 1 {
             let threads = rayon::current_num_threads().max(1);
             let per = starts.len().div_ceil(threads * 4).max(1);
             out.par_chunks_mut(per * inner_n).zip(starts.par_chunks(per)).for_each(|(o, s)| copy_blocks(o, s));
@@ -163,7 +162,7 @@ mod tests {
     #[test]
     fn parallel_gather_matches_serial_order() {
         // Column gather of a large matrix: blocks are single elements with a strided outer walk.
-        let (r, c) = (700, 60);
+        let (r, c) = (100_000, 60);
         let data: Vec<i64> = (0..(r * c) as i64).collect();
         let plan = GatherPlan { outer: Layout::contiguous(&[r, c]).select(1, 0), offsets: vec![5, 1, 5], inner: Layout::contiguous(&[]) };
         let got = gather(&data, &plan).unwrap();

@@ -75,9 +75,10 @@ fn batch_offset(l: &Layout, batch: &[usize], mut bi: usize) -> usize {
 /// `la` and `lb` are already broadcast to [batch..., m, k] and [batch..., k, n] (stride 0 on
 /// broadcast axes, so a shared weight is never copied). Many small products run in parallel
 /// over the batch; large ones parallelise inside the GEMM.
+#[allow(clippy::too_many_arguments)]
 pub fn batched_matmul<T: GemmScalar>(a: &[T], la: &Layout, b: &[T], lb: &Layout, batch: &[usize], m: usize, n: usize, k: usize) -> Result<Vec<T>> {
     let nb: usize = batch.iter().product();
-    let mut out = zeroed_vec::<T>(nb * m * n)?;
+    let mut out = zeroed_vec::<T>(crate::layout::checked_numel(&[nb, m, n])?)?;
     if nb == 0 || m == 0 || n == 0 {
         return Ok(out);
     }
@@ -96,8 +97,8 @@ pub fn batched_matmul<T: GemmScalar>(a: &[T], la: &Layout, b: &[T], lb: &Layout,
             Epilogue::default(),
         );
     };
-    let per = m * n * k;
-    if nb > 1 && per < PARALLEL_MIN_MACS && per * nb >= PARALLEL_MIN_MACS {
+    let per = m.saturating_mul(n).saturating_mul(k);
+    if nb > 1 && per < PARALLEL_MIN_MACS && per.saturating_mul(nb) >= PARALLEL_MIN_MACS {
         out.par_chunks_mut(m * n).enumerate().for_each(|(bi, c)| one(bi, c));
     } else {
         for (bi, c) in out.chunks_mut(m * n).enumerate() {

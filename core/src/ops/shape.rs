@@ -6,7 +6,7 @@
 //! binary ops do (bool < int32 < int64 < float32 < float64).
 
 use crate::autograd::{needs_grad, record, record1};
-use crate::cpu::copy::{concat_into, copy_into_block, fill_new_vec};
+use crate::cpu::copy::{concat_into, fill_new_vec, pad_into};
 use crate::dtype::{promote, DType};
 use crate::error::{Error, Result};
 use crate::layout::{checked_numel, normalize_axes, normalize_axis, Layout};
@@ -14,7 +14,7 @@ use crate::ops::dispatch::sum_to_shape;
 use crate::ops::elementwise::cast;
 use crate::storage::{BufferElement, CpuBuffer};
 use crate::tensor::Tensor;
-use crate::{dtype_err, shape_err, value_err, with_buffer};
+use crate::{dtype_err, shape_err, value_err};
 
 /// `reshape(x, shape)` for a fully known shape (the bindings resolve a -1 entry).
 pub fn reshape(x: &Tensor, shape: &[usize]) -> Result<Tensor> {
@@ -266,7 +266,7 @@ pub fn split(x: &Tensor, spec: &SplitSpec, axis: isize) -> Result<Vec<Tensor>> {
     let bounds: Vec<(usize, usize)> = match spec {
         SplitSpec::Sections(0) => return Err(value_err!("split: the number of sections must be positive")),
         SplitSpec::Sections(n) => {
-            if d % n != 0 {
+            if !d.is_multiple_of(*n) {
                 return Err(value_err!("split: axis {axis} of size {d} (shape {:?}) does not split into {n} equal sections", x.shape()));
             }
             (0..*n).map(|i| (i * d / n, (i + 1) * d / n)).collect()
@@ -377,8 +377,8 @@ impl PadMode {
 }
 
 /// `pad(x, pad_width, mode="constant", constant_values=None)`: `pad_width[i] = (before, after)`
-/// elements added on axis i. Constant mode block-copies `x` into a filled buffer; reflect and
-/// symmetric mirror the edges (at most size-1, resp. size, elements per side, as TensorFlow).
+/// elements added on axis i, filled with `constant` or mirrored from the edges (reflect: at
+/// most size-1 per side; symmetric: at most size; as TensorFlow). One pass over the output.
 pub fn pad(x: &Tensor, pad_width: &[(usize, usize)], mode: PadMode, constant: f64) -> Result<Tensor> {
     if pad_width.len() != x.rank() {
         return Err(shape_err!("pad: pad_width has {} entries but the input of shape {:?} has {} axes", pad_width.len(), x.shape(), x.rank()));
@@ -386,73 +386,75 @@ pub fn pad(x: &Tensor, pad_width: &[(usize, usize)], mode: PadMode, constant: f6
     if pad_width.iter().all(|&(b, a)| b == 0 && a == 0) {
         return Ok(x.clone());
     }
-    match mode {
-        PadMode::Constant => pad_constant(x, pad_width, constant),
-        PadMode::Reflect | PadMode::Symmetric => {
-            let mut cur = x.clone();
-            for (ax, &(before, after)) in pad_width.iter().enumerate() {
-                if before == 0 && after == 0 {
-                    continue;
-                }
-                cur = pad_mirror_axis(&cur, ax, before, after, mode)?;
-            }
-            Ok(cur)
+    let mirror = match mode {
+        PadMode::Constant => 0,
+        PadMode::Reflect => 1,
+        PadMode::Symmetric => 2,
+    };
+    for (ax, (&(before, after), &d)) in pad_width.iter().zip(x.shape()).enumerate() {
+        let limit = if mode == PadMode::Reflect { d.saturating_sub(1) } else { d };
+        if mode != PadMode::Constant && (before > limit || after > limit) {
+            return Err(value_err!(
+                "pad: {} padding of ({before}, {after}) on axis {ax} of size {d} (shape {:?}) must be at most {limit} per side",
+                if mode == PadMode::Reflect { "reflect" } else { "symmetric" },
+                x.shape()
+            ));
         }
     }
-}
-
-fn pad_constant(x: &Tensor, pad_width: &[(usize, usize)], constant: f64) -> Result<Tensor> {
     let out_shape: Vec<usize> = x.shape().iter().zip(pad_width).map(|(&d, &(b, a))| d + b + a).collect();
-    let start: Vec<usize> = pad_width.iter().map(|p| p.0).collect();
-    let mut out = CpuBuffer::full(x.dtype(), checked_numel(&out_shape)?, constant)?;
-    let src = x.cpu_buffer()?;
-    with_buffer!(&mut out, v => {
-        let s = BufferElement::slice(src).ok_or_else(|| dtype_err!("pad: dtype mismatch"))?;
-        copy_into_block(v, &out_shape, &start, s, x.layout())
-    });
+    let n = checked_numel(&out_shape)?;
+    fn run<T: BufferElement>(x: &Tensor, n: usize, out_shape: &[usize], pads: &[(usize, usize)], constant: f64, mirror: u8) -> Result<CpuBuffer> {
+        let src = T::slice(x.cpu_buffer()?).ok_or_else(|| dtype_err!("pad: dtype mismatch"))?;
+        // SAFETY: pad_into writes every element of its output once.
+        let v = unsafe { fill_new_vec(n, |out| pad_into(out, out_shape, pads, src, x.layout(), T::from_f64(constant), mirror)) }?;
+        Ok(T::wrap(v))
+    }
+    let out = match x.dtype() {
+        DType::Bool => run::<u8>(x, n, &out_shape, pad_width, constant, mirror)?,
+        DType::I32 => run::<i32>(x, n, &out_shape, pad_width, constant, mirror)?,
+        DType::I64 => run::<i64>(x, n, &out_shape, pad_width, constant, mirror)?,
+        DType::F32 => run::<f32>(x, n, &out_shape, pad_width, constant, mirror)?,
+        DType::F64 => run::<f64>(x, n, &out_shape, pad_width, constant, mirror)?,
+    };
     let out = Tensor::from_buffer(out, &out_shape)?;
     if !needs_grad(&[x]) {
         return Ok(out);
     }
-    let in_shape = x.shape().to_vec();
+    let (in_shape, pads) = (x.shape().to_vec(), pad_width.to_vec());
     Ok(record1("pad", &[x], out, move |g, _| {
-        let mut l = g.layout().clone();
-        for (a, (&s, &d)) in start.iter().zip(&in_shape).enumerate() {
-            l = l.slice_axis(a, s, d, 1);
+        let mut g = g.clone();
+        for (a, (&(before, after), &d)) in pads.iter().zip(&in_shape).enumerate() {
+            if before != 0 || after != 0 {
+                g = pad_grad_axis(&g, a, before, after, d, mirror)?;
+            }
         }
-        Ok(vec![Some(g.with_layout(l)?)])
+        Ok(vec![Some(g)])
     }))
 }
 
-/// Mirrors `before`/`after` elements of axis `ax` onto its ends: reversed slices of `x`
-/// concatenated around it (both recorded, so the gradient folds the mirrored parts back).
-fn pad_mirror_axis(x: &Tensor, ax: usize, before: usize, after: usize, mode: PadMode) -> Result<Tensor> {
-    use crate::ops::index::{getitem, IndexItem, FULL};
-    let d = x.shape()[ax];
-    let limit = if mode == PadMode::Reflect { d.saturating_sub(1) } else { d };
-    if before > limit || after > limit {
-        return Err(value_err!(
-            "pad: {} padding of ({before}, {after}) on axis {ax} of size {d} (shape {:?}) must be at most {limit} per side",
-            if mode == PadMode::Reflect { "reflect" } else { "symmetric" },
-            x.shape()
-        ));
+/// The gradient of padding axis `a` (size `d` in the input): the interior of `g`, plus, for
+/// mirrored modes, each edge reversed and added onto the positions it was copied from.
+fn pad_grad_axis(g: &Tensor, a: usize, before: usize, after: usize, d: usize, mirror: u8) -> Result<Tensor> {
+    let part = |start: usize, len: usize| g.with_layout(g.layout().slice_axis(a, start, len, 1));
+    let interior = part(before, d)?;
+    if mirror == 0 {
+        return Ok(interior);
     }
     // Reflect skips the edge element, symmetric repeats it.
-    let skip = usize::from(mode == PadMode::Reflect);
-    let reversed = |first: usize, len: usize| -> Result<Tensor> {
-        // Elements first, first-1, ..., first-len+1.
-        let stop = first as i64 - len as i64;
-        let mut key = vec![FULL; ax];
-        key.push(IndexItem::Slice { start: Some(first as i64), stop: if stop < 0 { None } else { Some(stop) }, step: Some(-1) });
-        getitem(x, &key)
+    let skip = usize::from(mirror == 1);
+    let mut total = interior;
+    let mut fold = |start: usize, len: usize, lead: usize| -> Result<()> {
+        let mut widths = vec![(0, 0); g.rank()];
+        widths[a] = (lead, d - lead - len);
+        let edge = pad(&flip(&part(start, len)?, Some(&[a as isize]))?, &widths, PadMode::Constant, 0.0)?;
+        total = crate::ops::elementwise::add(&total, &edge)?;
+        Ok(())
     };
-    let mut parts = Vec::with_capacity(3);
     if before > 0 {
-        parts.push(reversed(before - 1 + skip, before)?);
+        fold(0, before, skip)?;
     }
-    parts.push(x.clone());
     if after > 0 {
-        parts.push(reversed(d - 1 - skip, after)?);
+        fold(before + d, after, d - skip - after)?;
     }
-    concatenate(&parts, ax as isize)
+    Ok(total)
 }

@@ -2,7 +2,14 @@
 
 from lamina.callbacks.callback import Callback
 from lamina.callbacks.callback_list import CallbackList
+from lamina.callbacks.csv_logger import CSVLogger
+from lamina.callbacks.early_stopping import EarlyStopping
 from lamina.callbacks.history import History
+from lamina.callbacks.lambda_callback import LambdaCallback
+from lamina.callbacks.learning_rate import LearningRateScheduler, ReduceLROnPlateau
+from lamina.callbacks.model_checkpoint import ModelCheckpoint
 from lamina.callbacks.progbar import ProgbarLogger
+from lamina.callbacks.terminate_on_nan import TerminateOnNaN
 
-__all__ = ["Callback", "CallbackList", "History", "ProgbarLogger"]
+__all__ = ["Callback", "CallbackList", "CSVLogger", "EarlyStopping", "History", "LambdaCallback",
+           "LearningRateScheduler", "ModelCheckpoint", "ProgbarLogger", "ReduceLROnPlateau", "TerminateOnNaN"]

@@ -26,9 +26,11 @@ class CallbackList:
         for c in self.callbacks:
             c.set_model(model)
             c.set_params(dict(params))
-        # Only hooks that some callback overrides are dispatched (batch hooks run every step).
+        # Only hooks that some callback overrides (in its class, or per instance as LambdaCallback
+        # does) are dispatched (batch hooks run every step).
         for hook in _HOOKS:
-            active = [getattr(c, hook) for c in self.callbacks if getattr(type(c), hook) is not getattr(Callback, hook)]
+            active = [getattr(c, hook) for c in self.callbacks
+                      if getattr(type(c), hook) is not getattr(Callback, hook) or hook in vars(c)]
             setattr(self, hook, _dispatcher(active))
 
 

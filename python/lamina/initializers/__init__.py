@@ -207,6 +207,8 @@ _BY_NAME = {
     "truncated_normal": TruncatedNormal, "variance_scaling": VarianceScaling, "glorot_uniform": GlorotUniform,
     "glorot_normal": GlorotNormal, "he_uniform": HeUniform, "he_normal": HeNormal, "lecun_uniform": LecunUniform,
     "lecun_normal": LecunNormal, "orthogonal": Orthogonal, "identity": Identity,
+    # Keras' short aliases (Embedding's default is "uniform").
+    "uniform": RandomUniform, "normal": RandomNormal, "one": Ones, "zero": Zeros,
 }
 
 

@@ -2,18 +2,44 @@
 
 from lamina.layers.core.basic import Activation, Dropout, Flatten, Identity, Permute, RepeatVector, Reshape
 from lamina.layers.core.dense import Dense
+from lamina.layers.core.embedding import Embedding
 from lamina.layers.core.lambda_layer import Lambda
+from lamina.layers.core.masking import Masking
 from lamina.layers.core.op_layer import OpLayer
+from lamina.layers.convolutional import (Conv1D, Conv1DTranspose, Conv2D, Conv2DTranspose, Convolution1D,
+                                         Convolution1DTranspose, Convolution2D, Convolution2DTranspose, DepthwiseConv1D,
+                                         DepthwiseConv2D, SeparableConv1D, SeparableConv2D, SeparableConvolution1D,
+                                         SeparableConvolution2D)
 from lamina.layers.input_layer import Input, InputLayer
 from lamina.layers.layer import Layer
+from lamina.layers.pooling import (AveragePooling1D, AveragePooling2D, AvgPool1D, AvgPool2D, GlobalAveragePooling1D,
+                                   GlobalAveragePooling2D, GlobalAvgPool1D, GlobalAvgPool2D, GlobalMaxPool1D,
+                                   GlobalMaxPool2D, GlobalMaxPooling1D, GlobalMaxPooling2D, MaxPool1D, MaxPool2D,
+                                   MaxPooling1D, MaxPooling2D)
 from lamina.layers.merging import (Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract, add,
                                    concatenate)
+from lamina.layers.normalization import (BatchNormalization, GroupNormalization, LayerNormalization, RMSNormalization,
+                                         UnitNormalization)
 from lamina.layers.recurrent import (GRU, LSTM, RNN, Bidirectional, GRUCell, LSTMCell, SimpleRNN, SimpleRNNCell,
                                      TimeDistributed)
+from lamina.layers.reshaping import Cropping1D, Cropping2D, UpSampling1D, UpSampling2D, ZeroPadding1D, ZeroPadding2D
+from lamina.layers.regularization import (ActivityRegularization, AlphaDropout, GaussianDropout, GaussianNoise,
+                                          SpatialDropout1D, SpatialDropout2D, SpatialDropout3D)
 
 __all__ = [
     "Layer", "Input", "InputLayer", "Dense", "Activation", "Dropout", "Flatten", "Reshape", "Permute", "RepeatVector",
     "Lambda", "Identity", "OpLayer", "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate",
     "Dot", "add", "concatenate",
     "RNN", "SimpleRNN", "SimpleRNNCell", "LSTM", "LSTMCell", "GRU", "GRUCell", "Bidirectional", "TimeDistributed",
+    "Conv1D", "Conv2D", "Convolution1D", "Convolution2D", "Conv1DTranspose", "Conv2DTranspose", "Convolution1DTranspose",
+    "Convolution2DTranspose", "DepthwiseConv1D", "DepthwiseConv2D", "SeparableConv1D", "SeparableConv2D",
+    "SeparableConvolution1D", "SeparableConvolution2D",
+    "MaxPooling1D", "MaxPooling2D", "AveragePooling1D", "AveragePooling2D", "MaxPool1D", "MaxPool2D", "AvgPool1D",
+    "AvgPool2D", "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalMaxPooling1D", "GlobalMaxPooling2D",
+    "GlobalAvgPool1D", "GlobalAvgPool2D", "GlobalMaxPool1D", "GlobalMaxPool2D",
+    "ZeroPadding1D", "ZeroPadding2D", "UpSampling1D", "UpSampling2D", "Cropping1D", "Cropping2D",
+    "Embedding", "Masking",
+    "BatchNormalization", "LayerNormalization", "GroupNormalization", "UnitNormalization", "RMSNormalization",
+    "GaussianNoise", "GaussianDropout", "AlphaDropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D",
+    "ActivityRegularization",
 ]

@@ -272,7 +272,7 @@ class Layer:
     def __call__(self, *args, **kwargs):
         if args and any_symbolic(args) or any_symbolic(kwargs):
             return self._symbolic_call(args, kwargs)
-        args = tuple(_to_tensor_structure(a) for a in args) if args else args
+        args = tuple(_to_tensor_structure(a, self._dtype) for a in args) if args else args
         ctx = _current_context()
         entry = ctx is None
         training = kwargs.get("training")
@@ -414,9 +414,14 @@ class Layer:
     @property
     def losses(self) -> list:
         """Losses added during the last call, then the weight regularization penalties."""
-        out = list(self._call_losses)
-        for layer in self._flatten_layers(include_self=False):
-            out.extend(layer._call_losses)
+        # The outermost layer of a call also holds its sublayers' losses of that call: each
+        # loss tensor counts once.
+        out, seen = [], set()
+        for layer in self._flatten_layers(include_self=True):
+            for loss in layer._call_losses:
+                if id(loss) not in seen:
+                    seen.add(id(loss))
+                    out.append(loss)
         for v in self.weights:
             reg = getattr(v, "regularizer", None)
             if reg is not None and v.trainable:
@@ -475,17 +480,18 @@ def _dtype_name(dtype) -> str:
     return name
 
 
-def _to_tensor_structure(x):
+def _to_tensor_structure(x, float_dtype: str):
+    """numpy inputs to tensors; float arrays take the layer's float dtype, as Keras casts them."""
     if isinstance(x, _Tensor) or x is None:
         return x
     if isinstance(x, np.ndarray):
-        if x.dtype == np.float64:
-            x = x.astype(lconfig.floatx())
+        if x.dtype.kind == "f" and float_dtype.startswith("float") and x.dtype != float_dtype:
+            x = x.astype(float_dtype)
         return _core.convert_to_tensor(x)
     if isinstance(x, (list, tuple)):
-        return type(x)(_to_tensor_structure(v) for v in x)
+        return type(x)(_to_tensor_structure(v, float_dtype) for v in x)
     if isinstance(x, dict):
-        return {k: _to_tensor_structure(v) for k, v in x.items()}
+        return {k: _to_tensor_structure(v, float_dtype) for k, v in x.items()}
     if isinstance(x, (bool, int, float, str)):
         return x
     return x

@@ -39,6 +39,17 @@ class Loss:
         return cls(**config)
 
 
+def match_ranks(y_true, y_pred):
+    """Keras' squeeze-or-expand: when the ranks differ by one, drop a trailing size-1 axis of
+    the higher-rank side, else add one to the lower-rank side (labels (n,) vs outputs (n, 1))."""
+    diff = y_pred.ndim - y_true.ndim
+    if diff == 1:
+        return (y_true, ops.squeeze(y_pred, -1)) if y_pred.shape[-1] == 1 else (ops.expand_dims(y_true, -1), y_pred)
+    if diff == -1:
+        return (ops.squeeze(y_true, -1), y_pred) if y_true.shape[-1] == 1 else (y_true, ops.expand_dims(y_pred, -1))
+    return y_true, y_pred
+
+
 def _as_tensor(x):
     return x if isinstance(x, _core.Tensor) else _core.convert_to_tensor(x)
 

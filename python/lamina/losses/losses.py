@@ -4,7 +4,7 @@ cross-entropies and errors run as fused engine ops."""
 from __future__ import annotations
 
 from lamina import ops
-from lamina.losses.loss import Loss
+from lamina.losses.loss import Loss, match_ranks
 
 
 def _check_same_rank(name, y_true, y_pred):
@@ -122,6 +122,8 @@ class LossFunctionWrapper(Loss):
         self.fn_kwargs = fn_kwargs
 
     def call(self, y_true, y_pred):
+        if type(self).fn is not sparse_categorical_crossentropy:
+            y_true, y_pred = match_ranks(y_true, y_pred)
         return type(self).fn(y_true, y_pred, **self.fn_kwargs)
 
     def get_config(self):

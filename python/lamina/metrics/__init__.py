@@ -5,6 +5,9 @@ from lamina.metrics.accuracy import (Accuracy, BinaryAccuracy, CategoricalAccura
                                      SparseTopKCategoricalAccuracy, TopKCategoricalAccuracy, accuracy,
                                      binary_accuracy, categorical_accuracy, sparse_categorical_accuracy,
                                      sparse_top_k_categorical_accuracy, top_k_categorical_accuracy)
+from lamina.metrics.confusion import (AUC, BinaryCrossentropy, CategoricalCrossentropy, FalseNegatives,
+                                      FalsePositives, Precision, Recall, SparseCategoricalCrossentropy,
+                                      TrueNegatives, TruePositives)
 from lamina.metrics.metric import Mean, MeanMetricWrapper, Metric, Sum
 
 _BY_NAME = {
@@ -13,6 +16,10 @@ _BY_NAME = {
     "sparse_top_k_categorical_accuracy": SparseTopKCategoricalAccuracy,
     "mean_squared_error": MeanSquaredError, "mse": MeanSquaredError, "mean_absolute_error": MeanAbsoluteError,
     "mae": MeanAbsoluteError, "root_mean_squared_error": RootMeanSquaredError,
+    "auc": AUC, "precision": Precision, "recall": Recall, "true_positives": TruePositives,
+    "false_positives": FalsePositives, "true_negatives": TrueNegatives, "false_negatives": FalseNegatives,
+    "binary_crossentropy": BinaryCrossentropy, "categorical_crossentropy": CategoricalCrossentropy,
+    "sparse_categorical_crossentropy": SparseCategoricalCrossentropy,
 }
 
 
@@ -57,4 +64,6 @@ def resolve(identifier, y_true, y_pred, loss=None):
 
 __all__ = ["Metric", "Mean", "Sum", "MeanMetricWrapper", "Accuracy", "BinaryAccuracy", "CategoricalAccuracy",
            "SparseCategoricalAccuracy", "TopKCategoricalAccuracy", "SparseTopKCategoricalAccuracy", "MeanSquaredError",
-           "MeanAbsoluteError", "RootMeanSquaredError", "get", "resolve"]
+           "MeanAbsoluteError", "RootMeanSquaredError", "AUC", "Precision", "Recall", "TruePositives",
+           "FalsePositives", "TrueNegatives", "FalseNegatives", "BinaryCrossentropy", "CategoricalCrossentropy",
+           "SparseCategoricalCrossentropy", "get", "resolve"]

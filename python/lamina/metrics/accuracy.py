@@ -45,31 +45,43 @@ def sparse_top_k_categorical_accuracy(y_true, y_pred, k=5):
 
 
 class Accuracy(MeanMetricWrapper):
+    _direction = "up"
+
     def __init__(self, name="accuracy", dtype=None):
         super().__init__(accuracy, name=name, dtype=dtype)
 
 
 class BinaryAccuracy(MeanMetricWrapper):
+    _direction = "up"
+
     def __init__(self, name="binary_accuracy", dtype=None, threshold=0.5):
         super().__init__(binary_accuracy, name=name, dtype=dtype, threshold=threshold)
 
 
 class CategoricalAccuracy(MeanMetricWrapper):
+    _direction = "up"
+
     def __init__(self, name="categorical_accuracy", dtype=None):
         super().__init__(categorical_accuracy, name=name, dtype=dtype)
 
 
 class SparseCategoricalAccuracy(MeanMetricWrapper):
+    _direction = "up"
+
     def __init__(self, name="sparse_categorical_accuracy", dtype=None):
         super().__init__(sparse_categorical_accuracy, name=name, dtype=dtype)
 
 
 class TopKCategoricalAccuracy(MeanMetricWrapper):
+    _direction = "up"
+
     def __init__(self, k=5, name="top_k_categorical_accuracy", dtype=None):
         super().__init__(top_k_categorical_accuracy, name=name, dtype=dtype, k=k)
 
 
 class SparseTopKCategoricalAccuracy(MeanMetricWrapper):
+    _direction = "up"
+
     def __init__(self, k=5, name="sparse_top_k_categorical_accuracy", dtype=None):
         super().__init__(sparse_top_k_categorical_accuracy, name=name, dtype=dtype, k=k)
 
@@ -83,17 +95,23 @@ def _mae(y_true, y_pred):
 
 
 class MeanSquaredError(MeanMetricWrapper):
+    _direction = "down"
+
     def __init__(self, name="mean_squared_error", dtype=None):
         super().__init__(_mse, name=name, dtype=dtype)
 
 
 class MeanAbsoluteError(MeanMetricWrapper):
+    _direction = "down"
+
     def __init__(self, name="mean_absolute_error", dtype=None):
         super().__init__(_mae, name=name, dtype=dtype)
 
 
 class RootMeanSquaredError(Mean):
     """sqrt of the mean squared error over every element seen."""
+
+    _direction = "down"
 
     def __init__(self, name="root_mean_squared_error", dtype=None):
         super().__init__(name=name, dtype=dtype)
@@ -104,3 +122,8 @@ class RootMeanSquaredError(Mean):
 
     def result(self):
         return math.sqrt(super().result())
+
+
+# Labels of these metrics are class ids, one rank below the predictions: no rank matching.
+sparse_categorical_accuracy._sparse_labels = True
+sparse_top_k_categorical_accuracy._sparse_labels = True

@@ -104,7 +104,12 @@ class MeanMetricWrapper(Mean):
         super().__init__(name=name or getattr(fn, "__name__", "metric"), dtype=dtype)
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        values = self._fn(_t(y_true), _t(y_pred), **self._fn_kwargs)
+        y_true, y_pred = _t(y_true), _t(y_pred)
+        if not getattr(self._fn, "_sparse_labels", False):
+            from lamina.losses.loss import match_ranks
+
+            y_true, y_pred = match_ranks(y_true, y_pred)
+        values = self._fn(y_true, y_pred, **self._fn_kwargs)
         super().update_state(values, sample_weight=sample_weight)
 
     def get_config(self):

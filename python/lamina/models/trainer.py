@@ -131,7 +131,7 @@ class Trainer:
         return self._logs()
 
     def _logs(self) -> dict:
-        return {m.name: float(m.result()) for m in self.metrics}
+        return {m.name: _log_value(m.result()) for m in self.metrics}
 
     def _assert_compiled(self, what: str) -> None:
         if not self.compiled or self.optimizer is None and what == "fit":
@@ -279,6 +279,12 @@ class Trainer:
                     f"Input 0 of layer \"{self.name}\" is incompatible with the layer: expected shape={want}, "
                     f"found shape={got}"
                 )
+
+
+def _log_value(value):
+    """A float, or a numpy array for metrics with one value per threshold (Precision(thresholds=[...]))."""
+    array = np.asarray(value)
+    return float(array) if array.ndim == 0 else array
 
 
 def _logs_as_values(logs: dict):

@@ -4,7 +4,7 @@
 
 use rayon::prelude::*;
 
-use super::patches::{col2im, im2col};
+use super::patches::{col2im, im2col, im2col_kmajor};
 use super::{for_each_block, rows_per_block, with_scratch, ConvElem, Conv2dGeometry, FILTER_BLOCK_BYTES, FORWARD_BLOCK_BYTES, PARALLEL_MIN_WORK};
 use crate::cpu::gemm::{gemm_strided, Epilogue, MatMut, MatRef};
 use crate::cpu::matmul::{gemm, zeroed_vec};
@@ -31,17 +31,30 @@ fn forward_block<T: ConvElem>(x: &[T], w: &[T], g: &Conv2dGeometry, r0: usize, o
         gemm(rows, o, kp, &x[r0 * kp..], kp as isize, 1, w, o as isize, 1, out);
         return Ok(());
     }
+    // Short patches are packed patch-position-major: the GEMM copies such a matrix straight
+    // into its panels, where pixel-major rows shorter than its transpose width cost a scalar
+    // transpose (and the pixels of one output line are one strided run of the input).
+    let kmajor = kp < KMAJOR_MAX_PATCH;
     with_scratch(rows * kp, |cols: &mut [T]| {
         for grp in 0..g.groups {
-            im2col(x, g, grp, r0, cols);
+            let patches = if kmajor {
+                im2col_kmajor(x, g, grp, r0, rows, cols);
+                MatRef::new(&*cols, 0, 1, rows as isize)
+            } else {
+                im2col(x, g, grp, r0, cols);
+                MatRef::row_major(&*cols, kp)
+            };
             let wg = MatRef::new(w, grp * og, o as isize, 1);
             // The group's output channels: a column block of the output rows.
             let c = MatMut::new(&mut *out, grp * og, o as isize, 1);
-            gemm_strided(rows, og, kp, MatRef::row_major(cols, kp), wg, c, false, Epilogue::default());
+            gemm_strided(rows, og, kp, patches, wg, c, false, Epilogue::default());
         }
         Ok(())
     })
 }
+
+/// Patches shorter than this are packed patch-position-major.
+const KMAJOR_MAX_PATCH: usize = 16;
 
 /// The gradient with respect to the input: each output gradient row times the transposed
 /// kernel gives a patch of input gradient, added back where the patch came from.
@@ -51,6 +64,7 @@ pub(super) fn input_grad<T: ConvElem>(dy: &[T], w: &[T], g: &Conv2dGeometry) -> 
         return Ok(dx);
     }
     let (kp, plane, img_len) = (g.patch_len(), g.out_plane(), g.in_image_len());
+    let wt = transposed_kernel(w, g)?;
     let blk = rows_per_block(g.out_rows(), kp, std::mem::size_of::<T>(), FORWARD_BLOCK_BYTES);
     let parallel = g.work() >= PARALLEL_MIN_WORK;
     // Tasks own whole images, so their scatters never overlap.
@@ -62,7 +76,7 @@ pub(super) fn input_grad<T: ConvElem>(dy: &[T], w: &[T], g: &Conv2dGeometry) -> 
         let mut r = start;
         while r < end {
             let rows = blk.min(end - r);
-            input_grad_block(dy, w, g, r, rows, b0, dx_task)?;
+            input_grad_block(dy, &wt, g, r, rows, b0, dx_task)?;
             r += rows;
         }
         Ok(())
@@ -70,17 +84,34 @@ pub(super) fn input_grad<T: ConvElem>(dy: &[T], w: &[T], g: &Conv2dGeometry) -> 
     Ok(dx)
 }
 
-fn input_grad_block<T: ConvElem>(dy: &[T], w: &[T], g: &Conv2dGeometry, r0: usize, rows: usize, b0: usize, dx: &mut [T]) -> Result<()> {
+/// Each group's kernel transposed, (out_c / groups) x patch_len row-major, groups one after
+/// another: the input gradient multiplies by it, and the GEMM packs a row-major operand with
+/// plain copies (it would transpose the strided view again for every block).
+fn transposed_kernel<T: ConvElem>(w: &[T], g: &Conv2dGeometry) -> Result<Vec<T>> {
+    let (o, og, kp) = (g.out_c, g.group_out(), g.patch_len());
+    let mut wt = zeroed_vec(o * kp)?;
+    for (p, wrow) in w.chunks_exact(o).enumerate() {
+        for (c, &v) in wrow.iter().enumerate() {
+            let (grp, j) = (c / og, c % og);
+            wt[(grp * og + j) * kp + p] = v;
+        }
+    }
+    Ok(wt)
+}
+
+/// Input gradient of output rows `r0 .. r0 + rows` into the images from `b0` that `dx` holds;
+/// `wt` is `transposed_kernel`.
+fn input_grad_block<T: ConvElem>(dy: &[T], wt: &[T], g: &Conv2dGeometry, r0: usize, rows: usize, b0: usize, dx: &mut [T]) -> Result<()> {
     let (o, og, kp) = (g.out_c, g.group_out(), g.patch_len());
     if g.is_pointwise() {
         let at = (r0 - b0 * g.out_plane()) * kp;
-        gemm(rows, kp, o, &dy[r0 * o..], o as isize, 1, w, 1, o as isize, &mut dx[at..at + rows * kp]);
+        gemm(rows, kp, o, &dy[r0 * o..], o as isize, 1, wt, kp as isize, 1, &mut dx[at..at + rows * kp]);
         return Ok(());
     }
     with_scratch(rows * kp, |cols: &mut [T]| {
         for grp in 0..g.groups {
-            // (rows x og) @ (og x kp): the kernel read transposed.
-            gemm(rows, kp, og, &dy[r0 * o + grp * og..], o as isize, 1, &w[grp * og..], 1, o as isize, cols);
+            // (rows x og) @ (og x kp): patches of input gradient, added back where they came from.
+            gemm(rows, kp, og, &dy[r0 * o + grp * og..], o as isize, 1, &wt[grp * og * kp..], kp as isize, 1, cols);
             col2im(cols, g, grp, r0, b0, dx);
         }
         Ok(())
@@ -126,6 +157,9 @@ fn filter_grad_rows<T: ConvElem>(x: &[T], dy: &[T], g: &Conv2dGeometry, r0: usiz
                 // Patches transposed: element (p, i) of the (kp x rows) operand is row i's p-th.
                 let patches = if g.is_pointwise() {
                     MatRef::new(x, r * kp, 1, kp as isize)
+                } else if kp < KMAJOR_MAX_PATCH {
+                    im2col_kmajor(x, g, grp, r, rows, &mut cols[..rows * kp]);
+                    MatRef::new(&*cols, 0, rows as isize, 1)
                 } else {
                     im2col(x, g, grp, r, &mut cols[..rows * kp]);
                     MatRef::new(&*cols, 0, 1, kp as isize)

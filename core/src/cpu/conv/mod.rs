@@ -1,10 +1,16 @@
-//! Convolution kernels on channels-last (NHWC) data with HWIO kernels: the patches under each
-//! output pixel are packed into rows (im2col) and multiplied by the kernel with the engine's
-//! GEMM. 1-D convolutions arrive here as 2-D ones with height 1.
+//! Convolution kernels on channels-last (NHWC) data with HWIO kernels; 1-D convolutions arrive
+//! here as 2-D ones with height 1. Each pass (forward, input gradient, kernel gradient) is
+//! computed one of two ways:
 //!
-//! Rows of the patch matrix are output pixels (batch, y, x) in C order, so a block of rows is a
-//! block of the output: blocks run in parallel, each packing into a reusable per-thread
-//! scratch buffer. A 1x1 kernel with stride 1 and no padding needs no packing at all.
+//! - `gemm_path`: the patches under each output pixel are packed into a matrix (im2col, see
+//!   `patches`) and multiplied by the kernel with the engine's GEMM. Blocks of output rows run
+//!   in parallel, each packing into a reusable per-thread scratch buffer; a 1x1 kernel at
+//!   stride 1 needs no packing at all.
+//! - `depthwise`: with several groups of one input channel each, direct loops across the
+//!   channels (one GEMM per group would have only the kernel's taps as its inner dimension).
+//!
+//! `with_simd!` compiles the loops that are not the GEMM's for AVX-512, AVX2 and the baseline,
+//! and picks one at run time.
 
 use std::cell::Cell;
 use std::thread::LocalKey;
@@ -45,9 +51,9 @@ mod patches;
 #[cfg(test)]
 mod tests;
 
+use crate::cpu::gemm::GemmScalar;
 use crate::cpu::num::Float;
 use crate::error::{Error, Result};
-use crate::cpu::gemm::GemmScalar;
 use crate::storage::BufferElement;
 
 /// Shape of one 2-D convolution: input (batch, in_h, in_w, in_c), kernel (k_h, k_w,
@@ -188,7 +194,7 @@ fn rows_per_block(total_rows: usize, patch_len: usize, elem_bytes: usize, target
 const PARALLEL_MIN_WORK: usize = 1 << 20;
 
 const FORWARD_BLOCK_BYTES: usize = 512 << 10;
-const FILTER_BLOCK_BYTES: usize = 2 << 20;
+const FILTER_BLOCK_BYTES: usize = 512 << 10;
 
 /// Calls `f(block_index, block)` for each `chunk`-long block of `data`, in parallel or not.
 fn for_each_block<T: Send>(data: &mut [T], chunk: usize, parallel: bool, f: impl Fn(usize, &mut [T]) -> Result<()> + Sync) -> Result<()> {

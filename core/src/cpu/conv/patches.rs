@@ -110,6 +110,7 @@ fn col2im_body<T: ConvElem>(cols: &[T], g: &Conv2dGeometry, grp: usize, r0: usiz
 
 /// `dst.copy_from_slice(src)` without a memcpy call for the few-element runs of thin inputs.
 #[inline(always)]
+#[allow(clippy::manual_memcpy)] // the point is to not call memcpy for a few elements
 fn copy_short<T: Copy>(dst: &mut [T], src: &[T]) {
     if dst.len() <= 8 {
         for i in 0..dst.len().min(src.len()) {
@@ -123,4 +124,63 @@ fn copy_short<T: Copy>(dst: &mut [T], src: &[T]) {
 with_simd!(pub(super) fn im2col<T>(x: &[T], g: &Conv2dGeometry, grp: usize, r0: usize, cols: &mut [T]) { im2col_body(x, g, grp, r0, cols) });
 with_simd!(pub(super) fn col2im<T>(cols: &[T], g: &Conv2dGeometry, grp: usize, r0: usize, first_image: usize, dx: &mut [T]) {
     col2im_body(cols, g, grp, r0, first_image, dx)
+});
+
+/// Patch rows `r0 .. r0 + rows` of group `grp`, patch-position-major: `cols[p * rows + i]` is
+/// value p of row i. Rows are walked one output line segment at a time, so for each patch
+/// position the segment's values are one strided run of the input (contiguous at stride 1
+/// with one channel).
+#[inline(always)]
+fn im2col_kmajor_body<T: ConvElem>(x: &[T], g: &Conv2dGeometry, grp: usize, r0: usize, rows: usize, cols: &mut [T]) {
+    let (ig, img_len) = (g.group_in(), g.in_image_len());
+    let c0 = grp * ig;
+    let step = g.stride_w * g.in_c;
+    let mut i = 0;
+    let (mut b, mut y, mut x0) = pixel_of(g, r0);
+    while i < rows {
+        let run = (g.out_w - x0).min(rows - i);
+        let img = &x[b * img_len..(b + 1) * img_len];
+        for ky in 0..g.k_h {
+            let iy = (y * g.stride_h + ky * g.dil_h) as isize - g.pad_top as isize;
+            for kx in 0..g.k_w {
+                // Output columns x0 + j whose input column lies inside the image: j in lo..hi.
+                let first = (x0 * g.stride_w + kx * g.dil_w) as isize - g.pad_left as isize;
+                let s = g.stride_w as isize;
+                let lo = if first >= 0 { 0 } else { ((-first) + s - 1) / s };
+                let hi = if first >= g.in_w as isize { 0 } else { ((g.in_w as isize - first) + s - 1) / s };
+                let (lo, hi) = (lo.clamp(0, run as isize) as usize, hi.clamp(0, run as isize) as usize);
+                for c in 0..ig {
+                    let p = (ky * g.k_w + kx) * ig + c;
+                    let dst = &mut cols[p * rows + i..p * rows + i + run];
+                    if iy < 0 || iy as usize >= g.in_h || lo >= hi {
+                        dst.fill(T::zero());
+                        continue;
+                    }
+                    dst[..lo].fill(T::zero());
+                    dst[hi..].fill(T::zero());
+                    let start = (iy as usize * g.in_w) * g.in_c + (first + (lo as isize) * s) as usize * g.in_c + c0 + c;
+                    let d = &mut dst[lo..hi];
+                    if step == 1 {
+                        d.copy_from_slice(&img[start..start + d.len()]);
+                    } else {
+                        for (j, v) in d.iter_mut().enumerate() {
+                            *v = img[start + j * step];
+                        }
+                    }
+                }
+            }
+        }
+        i += run;
+        // The next segment starts a new output line.
+        x0 = 0;
+        y += 1;
+        if y == g.out_h {
+            y = 0;
+            b += 1;
+        }
+    }
+}
+
+with_simd!(pub(super) fn im2col_kmajor<T>(x: &[T], g: &Conv2dGeometry, grp: usize, r0: usize, rows: usize, cols: &mut [T]) {
+    im2col_kmajor_body(x, g, grp, r0, rows, cols)
 });

@@ -39,6 +39,10 @@ fn blocking<K: MicroKernel>() -> (usize, usize, usize) {
     (get(0, K::MC, K::MR), get(1, K::KC, 1), get(2, K::NC, K::NR))
 }
 
+/// Pieces each thread's share is cut into. Rayon balances the pieces by work stealing, so a
+/// thread the OS runs late (a busy machine) delays the product by one piece, not by half of it.
+const PIECES_PER_THREAD: usize = 4;
+
 /// A validated GEMM on raw pointers: C = act(beta·C + A·B + bias). Built by `gemm_strided`,
 /// which checked every (i, j) of each operand lies inside its slice.
 #[derive(Clone, Copy, Debug)]
@@ -133,6 +137,9 @@ struct Block {
     load: bool,
     /// The final slice of k: apply bias and relu.
     last: bool,
+    /// Full column panels are read from B where it lies (its rows contiguous, a single row
+    /// panel of A that would reuse nothing packed); only a partial last panel is packed.
+    b_in_place: bool,
 }
 
 fn round_up(x: usize, to: usize) -> usize {
@@ -153,39 +160,52 @@ pub(crate) fn run<K: MicroKernel>(p: &Problem<K::T>) {
     // classifier head: 128x256 @ 256x10), computing Cᵀ wastes far fewer padded lanes.
     let padded = |m: usize, n: usize| round_up(m, K::MR) * round_up(n, K::NR);
     let p = if 4 * padded(p.n, p.m) < 3 * padded(p.m, p.n) { p.transposed() } else { *p };
-    let threads = if p.m * p.n * p.k >= PARALLEL_MIN_MACS { rayon::current_num_threads().max(1) } else { 1 };
+    let threads = if p.m.saturating_mul(p.n).saturating_mul(p.k) >= PARALLEL_MIN_MACS { rayon::current_num_threads().max(1) } else { 1 };
+    // Packing B pays because each panel serves every row panel of A. With one row panel
+    // (a small batch, or the transposed orientation of a narrow product) it would serve once:
+    // read B in place when its rows are contiguous.
+    let b_in_place = p.m <= K::MR && p.csb == 1;
     let (mc_block, kc_block, nc_block) = blocking::<K>();
+    // Equal slices of k, up to an eighth over KC, rather than full slices and a sliver: each
+    // slice costs its packing and (with threads) its joins whatever its size (784 = 392 + 392
+    // instead of 384 + 384 + 16).
+    let kc_block = p.k.div_ceil(p.k.div_ceil(kc_block + kc_block / 8));
     let nc_cap = round_up(p.n.min(nc_block), K::NR);
     let kc_cap = p.k.min(kc_block);
-    with_pack_buffer(Slot::B, nc_cap * kc_cap, |bp: *mut K::T| {
-        let bp = SendPtr(bp);
-        for jc in (0..p.n).step_by(nc_block) {
-            let nc = nc_block.min(p.n - jc);
-            for pc in (0..p.k).step_by(kc_block) {
-                let kc = kc_block.min(p.k - pc);
-                let blk = Block { mc: mc_block, jc, nc, pc, kc, load: pc > 0 || p.accumulate, last: pc + kc == p.k };
-                // SAFETY: the block lies inside B, and bp has room for nc_cap * kc_cap elements.
-                unsafe { pack_b::<K>(&p, &blk, bp, threads) };
-                compute_block::<K>(&p, &blk, bp, threads);
+    let body = || {
+        with_pack_buffer(Slot::B, nc_cap * kc_cap, |bp: *mut K::T| {
+            let bp = SendPtr(bp);
+            for jc in (0..p.n).step_by(nc_block) {
+                let nc = nc_block.min(p.n - jc);
+                for pc in (0..p.k).step_by(kc_block) {
+                    let kc = kc_block.min(p.k - pc);
+                    let blk = Block { mc: mc_block, jc, nc, pc, kc, load: pc > 0 || p.accumulate, last: pc + kc == p.k, b_in_place };
+                    // SAFETY: the block lies inside B, and bp has room for nc_cap * kc_cap elements.
+                    unsafe { run_block::<K>(&p, &blk, bp, threads) };
+                }
             }
-        }
-    });
+        })
+    };
+    if threads > 1 {
+        // Run the loops on a pool thread: its parallel regions are then cheap local forks that
+        // the other threads steal, instead of one cross-thread hand-off (and wake-up of the
+        // caller) per region.
+        rayon::scope(|_| body());
+    } else {
+        body();
+    }
 }
 
-/// Packs B's block into NR-column panels, split over threads when it is large.
-unsafe fn pack_b<K: MicroKernel>(p: &Problem<K::T>, blk: &Block, bp: SendPtr<K::T>, threads: usize) {
-    let panels = blk.nc.div_ceil(K::NR);
-    let pack = |q: Range<usize>| {
-        let r0 = q.start * K::NR;
-        let rows = (q.end * K::NR).min(blk.nc) - r0;
-        let src = p.b.offset(blk.pc as isize * p.rsb + (blk.jc + r0) as isize * p.csb);
-        K::pack_b(rows, blk.kc, src, p.csb, p.rsb, bp.get().add(r0 * blk.kc));
-    };
-    if threads > 1 && panels >= 2 * threads && blk.nc * blk.kc >= 1 << 15 {
-        (0..threads).into_par_iter().for_each(|t| pack(split(panels, threads, t)));
-    } else {
-        pack(0..panels);
+/// Packs column panels `q` of B's block (in place mode: only a partial last panel).
+unsafe fn pack_b_panels<K: MicroKernel>(p: &Problem<K::T>, blk: &Block, bp: *mut K::T, q: Range<usize>) {
+    let q = if blk.b_in_place { q.start.max(blk.nc / K::NR)..q.end } else { q };
+    if q.is_empty() {
+        return;
     }
+    let r0 = q.start * K::NR;
+    let rows = (q.end * K::NR).min(blk.nc) - r0;
+    let src = p.b.offset(blk.pc as isize * p.rsb + (blk.jc + r0) as isize * p.csb);
+    K::pack_b(rows, blk.kc, src, p.csb, p.rsb, bp.add(r0 * blk.kc));
 }
 
 /// The t-th of `parts` nearly equal pieces of 0..len.
@@ -193,47 +213,62 @@ fn split(len: usize, parts: usize, t: usize) -> Range<usize> {
     len * t / parts..len * (t + 1) / parts
 }
 
-/// All tiles of one block, on one thread or split over several: by rows (each thread packs and
-/// multiplies its own rows of A) or by column panels (the threads pack A's block together,
-/// then each multiplies it with its panels of B), whichever balances the tiles better.
-fn compute_block<K: MicroKernel>(p: &Problem<K::T>, blk: &Block, bp: SendPtr<K::T>, threads: usize) {
+/// One (jc, pc) block, on one thread or split over several: by rows (B packed together, then
+/// each task packs and multiplies its own rows of A) or by column panels (B and A packed
+/// together, then each task multiplies A with its panels of B), whichever leaves fewer tiles
+/// on the busiest thread. Each parallel region is one rayon join, which costs microseconds on
+/// a busy machine, so the regions are as few as the data dependencies allow.
+unsafe fn run_block<K: MicroKernel>(p: &Problem<K::T>, blk: &Block, bp: SendPtr<K::T>, threads: usize) {
     let row_panels = p.m.div_ceil(K::MR);
     let col_panels = blk.nc.div_ceil(K::NR);
     // SAFETY (all calls below): the row and panel ranges lie inside the block; tasks write
-    // disjoint tiles of C and only read the packed panels.
+    // disjoint panels and tiles, and read packed panels only after the join that packed them.
     if threads == 1 {
-        unsafe { macro_kernel::<K>(p, blk, 0..p.m, 0..col_panels, bp.get()) };
+        pack_b_panels::<K>(p, blk, bp.get(), 0..col_panels);
+        macro_kernel::<K>(p, blk, 0..p.m, 0..col_panels, bp.get());
         return;
     }
     let by_rows = row_panels.div_ceil(threads) * col_panels;
     let by_cols = col_panels.div_ceil(threads) * row_panels;
     if by_rows <= by_cols {
-        (0..threads).into_par_iter().for_each(|t| {
-            let r = split(row_panels, threads, t);
+        let pieces = (threads * PIECES_PER_THREAD).min(col_panels);
+        (0..pieces).into_par_iter().for_each(|t| pack_b_panels::<K>(p, blk, bp.get(), split(col_panels, pieces, t)));
+        let pieces = (threads * PIECES_PER_THREAD).min(row_panels);
+        (0..pieces).into_par_iter().for_each(|t| {
+            let r = split(row_panels, pieces, t);
             if !r.is_empty() {
                 let rows = r.start * K::MR..(r.end * K::MR).min(p.m);
-                unsafe { macro_kernel::<K>(p, blk, rows, 0..col_panels, bp.get()) };
+                macro_kernel::<K>(p, blk, rows, 0..col_panels, bp.get());
             }
         });
         return;
     }
-    let mc_cap = round_up(blk.mc.min(p.m), K::MR);
+    // A short A (the usual reason to split by columns) is packed whole: one pair of joins.
+    let mc_block = if p.m <= 4 * blk.mc { p.m } else { blk.mc };
+    let mc_cap = round_up(mc_block, K::MR);
     with_pack_buffer(Slot::A, mc_cap * blk.kc, |ap: *mut K::T| {
         let ap = SendPtr(ap);
-        for ic in (0..p.m).step_by(blk.mc) {
-            let mc = blk.mc.min(p.m - ic);
-            let panels = mc.div_ceil(K::MR);
-            (0..threads).into_par_iter().for_each(|t| {
-                let r = split(panels, threads, t);
+        for ic in (0..p.m).step_by(mc_block) {
+            let mc = mc_block.min(p.m - ic);
+            let a_panels = mc.div_ceil(K::MR);
+            // B's panels (first A block only) and A's panels, as one list of units.
+            let b_units = if ic == 0 { col_panels } else { 0 };
+            let units = b_units + a_panels;
+            let pieces = (threads * PIECES_PER_THREAD).min(units);
+            (0..pieces).into_par_iter().for_each(|t| {
+                let u = split(units, pieces, t);
+                pack_b_panels::<K>(p, blk, bp.get(), u.start.min(b_units)..u.end.min(b_units));
+                let r = u.start.max(b_units) - b_units..u.end.max(b_units) - b_units;
                 let rows = r.start * K::MR..(r.end * K::MR).min(mc);
                 if !rows.is_empty() {
-                    unsafe { pack_a::<K>(p, blk, ic + rows.start, rows.len(), ap.get().add(rows.start * blk.kc)) };
+                    pack_a::<K>(p, blk, ic + rows.start, rows.len(), ap.get().add(rows.start * blk.kc));
                 }
             });
-            (0..threads).into_par_iter().for_each(|t| {
-                let cols = split(col_panels, threads, t);
+            let pieces = (threads * PIECES_PER_THREAD).min(col_panels);
+            (0..pieces).into_par_iter().for_each(|t| {
+                let cols = split(col_panels, pieces, t);
                 if !cols.is_empty() {
-                    unsafe { tiles::<K>(p, blk, ic, mc, cols, ap.get(), bp.get()) };
+                    tiles::<K>(p, blk, ic, mc, cols, ap.get(), bp.get());
                 }
             });
         }
@@ -268,11 +303,15 @@ unsafe fn tiles<K: MicroKernel>(p: &Problem<K::T>, blk: &Block, ic: usize, mc: u
     for q in panels {
         let j0 = blk.jc + q * K::NR;
         let nr = K::NR.min(blk.jc + blk.nc - j0);
-        let b_panel = bp.add(q * K::NR * kc);
+        let (b_panel, ldb) = if blk.b_in_place && nr == K::NR {
+            (p.b.offset(blk.pc as isize * p.rsb).add(j0), p.rsb)
+        } else {
+            (bp.add(q * K::NR * kc), K::NR as isize)
+        };
         let mut r = 0;
         while r < mc {
             let mr = K::MR.min(mc - r);
-            tile::<K>(p, blk, ic + r, j0, mr, nr, ap.add(r * kc), b_panel);
+            tile::<K>(p, blk, ic + r, j0, mr, nr, ap.add(r * kc), b_panel, ldb);
             r += K::MR;
         }
     }
@@ -286,22 +325,52 @@ struct TileBuf<T>([MaybeUninit<T>; TILE_MAX]);
 
 /// One MR x NR tile at (i0, j0), of which mr x nr are inside C.
 #[inline]
-unsafe fn tile<K: MicroKernel>(p: &Problem<K::T>, blk: &Block, i0: usize, j0: usize, mr: usize, nr: usize, a: *const K::T, b: *const K::T) {
+#[allow(clippy::too_many_arguments)]
+unsafe fn tile<K: MicroKernel>(p: &Problem<K::T>, blk: &Block, i0: usize, j0: usize, mr: usize, nr: usize, a: *const K::T, b: *const K::T, ldb: isize) {
     let bias_is_row = p.bias.is_null() || (p.bias_rs == 0 && p.bias_cs == 1);
     if mr == K::MR && nr == K::NR && p.csc == 1 && bias_is_row {
         let bias = if blk.last && !p.bias.is_null() { p.bias.add(j0) } else { std::ptr::null() };
         let c = p.c.offset(i0 as isize * p.rsc).add(j0);
-        K::tile(blk.kc, a, b, c, p.rsc, blk.load, bias, blk.last && p.relu);
+        K::tile(blk.kc, a, b, ldb, c, p.rsc, blk.load, bias, blk.last && p.relu);
     } else {
         // Edge or strided tile: compute the full tile aside, then store the live part.
         debug_assert!(K::MR * K::NR <= TILE_MAX);
         let mut buf = TileBuf::<K::T>([MaybeUninit::uninit(); TILE_MAX]);
         let t = buf.0.as_mut_ptr() as *mut K::T;
-        K::tile(blk.kc, a, b, t, K::NR as isize, false, std::ptr::null(), false);
-        for i in 0..mr {
+        K::tile(blk.kc, a, b, ldb, t, K::NR as isize, false, std::ptr::null(), false);
+        store_tile(p, blk, i0, j0, mr, nr, t, K::NR);
+    }
+}
+
+/// Stores the live mr x nr part of a tile computed aside (row stride `ldt`) into C.
+#[inline]
+#[allow(clippy::too_many_arguments)]
+unsafe fn store_tile<T: GemmScalar>(p: &Problem<T>, blk: &Block, i0: usize, j0: usize, mr: usize, nr: usize, t: *const T, ldt: usize) {
+    let epilogue = blk.last && (p.relu || !p.bias.is_null());
+    if !blk.load && !epilogue {
+        // A plain copy (the usual case of the transposed orientation, C written column-wise):
+        // walk C along its smaller stride.
+        let c = p.c.offset(i0 as isize * p.rsc + j0 as isize * p.csc);
+        if p.rsc.abs() < p.csc.abs() {
             for j in 0..nr {
-                p.store(i0 + i, j0 + j, *t.add(i * K::NR + j), blk.load, blk.last);
+                let cj = c.offset(j as isize * p.csc);
+                for i in 0..mr {
+                    *cj.offset(i as isize * p.rsc) = *t.add(i * ldt + j);
+                }
             }
+        } else {
+            for i in 0..mr {
+                let ci = c.offset(i as isize * p.rsc);
+                for j in 0..nr {
+                    *ci.offset(j as isize * p.csc) = *t.add(i * ldt + j);
+                }
+            }
+        }
+        return;
+    }
+    for i in 0..mr {
+        for j in 0..nr {
+            p.store(i0 + i, j0 + j, *t.add(i * ldt + j), blk.load, blk.last);
         }
     }
 }

@@ -6,8 +6,9 @@
 //! - rows of B contiguous (csb == 1): c += a[p] * B[p, :] (axpy over a chunk of c kept hot);
 //! - columns contiguous (rsb == 1): c[j] = dot(a, B[:, j]).
 //!
-//! Loops are plain Rust over lane arrays the compiler vectorises; they are compiled once per
-//! instruction set (AVX-512, AVX2/FMA, baseline) and picked with the GEMM's kernels.
+//! Loops are plain Rust over small arrays of accumulators the compiler keeps in vector
+//! registers; they are compiled once per instruction set (AVX-512, AVX2/FMA with fused
+//! multiply-adds, baseline without) and picked with the GEMM's kernels.
 
 use rayon::prelude::*;
 
@@ -15,10 +16,8 @@ use super::driver::{Problem, PARALLEL_MIN_MACS};
 use super::kernels::Isa;
 use super::GemmScalar;
 
-/// Elements of c accumulated at once in the axpy form (stays in L1).
-const CHUNK: usize = 512;
 /// Independent accumulators of a dot product (lanes the compiler turns into vectors).
-const LANES: usize = 32;
+const LANES: usize = 64;
 
 /// Computes the product if it is a matrix-vector product with a contiguous side; returns false
 /// (nothing written) otherwise.
@@ -33,7 +32,7 @@ pub(crate) fn try_gemv<T: GemmScalar>(p: &Problem<T>, isa: Isa) -> bool {
     if p.k == 0 || (p.csb != 1 && p.rsb != 1) {
         return false;
     }
-    let threads = if p.n * p.k >= PARALLEL_MIN_MACS { rayon::current_num_threads().clamp(1, p.n.div_ceil(64)) } else { 1 };
+    let threads = if p.n.saturating_mul(p.k) >= PARALLEL_MIN_MACS { rayon::current_num_threads().clamp(1, p.n.div_ceil(64)) } else { 1 };
     let part = |t: usize| {
         let (j0, j1) = (p.n * t / threads, p.n * (t + 1) / threads);
         // SAFETY: j0..j1 lies inside C's row; A, B and the bias were bounds-checked for the
@@ -54,41 +53,53 @@ unsafe fn run_isa<T: GemmScalar>(p: &Problem<T>, j0: usize, j1: usize, isa: Isa)
         Isa::Avx512 => columns_avx512(p, j0, j1),
         #[cfg(target_arch = "x86_64")]
         Isa::Avx2 => columns_avx2(p, j0, j1),
-        _ => columns(p, j0, j1),
+        _ => columns::<T, 32, false>(p, j0, j1),
     }
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
 unsafe fn columns_avx512<T: GemmScalar>(p: &Problem<T>, j0: usize, j1: usize) {
-    columns(p, j0, j1)
+    // 128 accumulators: 8 zmm registers of f32 (16 of f64), enough chains to hide FMA latency.
+    columns::<T, 128, true>(p, j0, j1)
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
 unsafe fn columns_avx2<T: GemmScalar>(p: &Problem<T>, j0: usize, j1: usize) {
-    columns(p, j0, j1)
+    // 64 accumulators: 8 of the 16 ymm registers for f32.
+    columns::<T, 64, true>(p, j0, j1)
 }
 
-/// Columns j0..j1 of the single row of C.
+/// Columns j0..j1 of the single row of C. `BLOCK` columns are accumulated at once, in registers,
+/// over all of k; `FUSED` uses fused multiply-adds (only where the target has them).
 #[inline(always)]
-unsafe fn columns<T: GemmScalar>(p: &Problem<T>, j0: usize, j1: usize) {
+unsafe fn columns<T: GemmScalar, const BLOCK: usize, const FUSED: bool>(p: &Problem<T>, j0: usize, j1: usize) {
     let zero = T::default();
+    let madd = |x: T, y: T, acc: T| if FUSED { x.fused_mul_add(y, acc) } else { acc + x * y };
     if p.csb == 1 {
-        let mut acc = [zero; CHUNK];
         let mut c0 = j0;
         while c0 < j1 {
-            let len = CHUNK.min(j1 - c0);
-            let acc = &mut acc[..len];
-            acc.fill(zero);
-            for q in 0..p.k {
-                let av = *p.a.offset(q as isize * p.csa);
-                let row = std::slice::from_raw_parts(p.b.offset(q as isize * p.rsb).add(c0), len);
-                for (c, &b) in acc.iter_mut().zip(row) {
-                    *c = *c + av * b;
+            let len = BLOCK.min(j1 - c0);
+            let mut acc = [zero; BLOCK];
+            if len == BLOCK {
+                for q in 0..p.k {
+                    let av = *p.a.offset(q as isize * p.csa);
+                    let row = &*(p.b.offset(q as isize * p.rsb).add(c0) as *const [T; BLOCK]);
+                    for l in 0..BLOCK {
+                        acc[l] = madd(av, row[l], acc[l]);
+                    }
+                }
+            } else {
+                for q in 0..p.k {
+                    let av = *p.a.offset(q as isize * p.csa);
+                    let row = std::slice::from_raw_parts(p.b.offset(q as isize * p.rsb).add(c0), len);
+                    for (c, &b) in acc.iter_mut().zip(row) {
+                        *c = madd(av, b, *c);
+                    }
                 }
             }
-            for (j, &v) in acc.iter().enumerate() {
+            for (j, &v) in acc[..len].iter().enumerate() {
                 p.store(0, c0 + j, v, p.accumulate, true);
             }
             c0 += len;
@@ -104,26 +115,37 @@ unsafe fn columns<T: GemmScalar>(p: &Problem<T>, j0: usize, j1: usize) {
         };
         for j in j0..j1 {
             let col = std::slice::from_raw_parts(p.b.offset(j as isize * p.csb), p.k);
-            p.store(0, j, dot(a, col), p.accumulate, true);
+            p.store(0, j, dot::<T, FUSED>(a, col), p.accumulate, true);
         }
     }
 }
 
 /// Sum of x[i] * y[i] with LANES independent partial sums (no reassociation needed to vectorise).
 #[inline(always)]
-fn dot<T: GemmScalar>(x: &[T], y: &[T]) -> T {
+fn dot<T: GemmScalar, const FUSED: bool>(x: &[T], y: &[T]) -> T {
     let zero = T::default();
+    let len = x.len().min(y.len());
+    let whole = len / LANES * LANES;
     let mut part = [zero; LANES];
-    let mut xs = x.chunks_exact(LANES);
-    let mut ys = y.chunks_exact(LANES);
-    for (xc, yc) in (&mut xs).zip(&mut ys) {
+    for c in (0..whole).step_by(LANES) {
+        // Whole fixed-size chunks keep `part` in registers (slices with run-time bounds made
+        // the compiler keep it in memory).
+        let (Some(xc), Some(yc)) = (x[c..c + LANES].first_chunk::<LANES>(), y[c..c + LANES].first_chunk::<LANES>()) else { break };
         for l in 0..LANES {
-            part[l] = part[l] + xc[l] * yc[l];
+            part[l] = if FUSED { xc[l].fused_mul_add(yc[l], part[l]) } else { part[l] + xc[l] * yc[l] };
         }
     }
     let mut s = zero;
-    for (&a, &b) in xs.remainder().iter().zip(ys.remainder()) {
-        s = s + a * b;
+    for i in whole..len {
+        s = s + x[i] * y[i];
     }
-    part.iter().fold(s, |acc, &v| acc + v)
+    // Pairwise halving: vector adds, not a chain of LANES dependent scalar adds.
+    let mut width = LANES / 2;
+    while width > 0 {
+        for l in 0..width {
+            part[l] = part[l] + part[l + width];
+        }
+        width /= 2;
+    }
+    s + part[0]
 }

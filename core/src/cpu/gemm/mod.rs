@@ -26,16 +26,32 @@ pub trait GemmScalar: Copy + Send + Sync + Default + PartialOrd + 'static + Add<
     /// Runs a validated problem with the best kernel for this type on this machine.
     #[doc(hidden)]
     fn run(p: &Problem<Self>);
+
+    /// self * b + c, fused where the type has a fused multiply-add. Only called from code
+    /// compiled with FMA enabled (elsewhere a float `mul_add` would be a slow library call).
+    #[doc(hidden)]
+    #[inline(always)]
+    fn fused_mul_add(self, b: Self, c: Self) -> Self {
+        self * b + c
+    }
 }
 
 impl GemmScalar for f32 {
     fn run(p: &Problem<f32>) {
         kernels::run_f32(p, kernels::selected())
     }
+    #[inline(always)]
+    fn fused_mul_add(self, b: f32, c: f32) -> f32 {
+        self.mul_add(b, c)
+    }
 }
 impl GemmScalar for f64 {
     fn run(p: &Problem<f64>) {
         kernels::run_f64(p, kernels::selected())
+    }
+    #[inline(always)]
+    fn fused_mul_add(self, b: f64, c: f64) -> f64 {
+        self.mul_add(b, c)
     }
 }
 impl GemmScalar for i32 {

@@ -114,7 +114,7 @@ fn isas() -> Vec<Isa> {
 
 fn cases() -> Vec<Case> {
     let mut v = vec![];
-    let sizes = [(1, 1, 1), (3, 5, 7), (12, 32, 16), (13, 33, 17), (25, 70, 300), (70, 10, 40), (128, 10, 256), (5, 200, 3), (40, 40, 0), (0, 4, 4), (200, 150, 520), (128, 256, 300), (200, 512, 40), (1, 300, 70), (1, 700, 1200), (90, 1, 33), (1, 1, 9), (1, 40, 0)];
+    let sizes = [(1, 1, 1), (3, 5, 7), (12, 32, 16), (13, 33, 17), (25, 70, 300), (70, 10, 40), (128, 10, 256), (5, 200, 3), (40, 40, 0), (0, 4, 4), (200, 150, 520), (128, 256, 300), (200, 512, 40), (1, 300, 70), (1, 700, 1200), (90, 1, 33), (1, 1, 9), (1, 40, 0), (8, 100, 300), (12, 64, 20), (5, 33, 700), (10, 700, 200), (396, 128, 50), (130, 260, 784)];
     for (idx, &(m, n, k)) in sizes.iter().enumerate() {
         for flags in 0..4u32 {
             v.push(Case {
@@ -123,8 +123,8 @@ fn cases() -> Vec<Case> {
                 k,
                 a_trans: flags & 1 != 0,
                 b_trans: flags & 2 != 0,
-                accumulate: (idx + flags as usize) % 2 == 0,
-                bias: (idx + flags as usize) % 3 == 0,
+                accumulate: (idx + flags as usize).is_multiple_of(2),
+                bias: (idx + flags as usize).is_multiple_of(3),
                 relu: (idx + flags as usize) % 3 != 2,
             });
         }
@@ -205,4 +205,31 @@ fn out_of_bounds_views_are_refused() {
     let a = [0f32; 3];
     let mut c = [0f32; 4];
     crate::cpu::matmul::gemm(2, 2, 2, &a, 2, 1, &a, 2, 1, &mut c);
+}
+
+#[test]
+fn concurrent_calls_from_rayon_tasks() {
+    // The convolution helper calls gemm from inside a parallel loop: nested splits and the
+    // per-thread packing buffers must not interfere.
+    use rayon::prelude::*;
+    let (m, n, k) = (70, 90, 300);
+    let a: Vec<f64> = (0..m * k).map(|i| val(i) * 32.0).collect();
+    let b: Vec<f64> = (0..k * n).map(|i| val(i + 5) * 32.0).collect();
+    let mut want = vec![0f64; m * n];
+    for i in 0..m {
+        for j in 0..n {
+            want[i * n + j] = (0..k).map(|p| a[i * k + p] * b[p * n + j]).sum();
+        }
+    }
+    let outs: Vec<Vec<f64>> = (0..16)
+        .into_par_iter()
+        .map(|_| {
+            let mut c = vec![0f64; m * n];
+            crate::cpu::matmul::gemm(m, n, k, &a, k as isize, 1, &b, n as isize, 1, &mut c);
+            c
+        })
+        .collect();
+    for c in outs {
+        assert_eq!(c, want);
+    }
 }

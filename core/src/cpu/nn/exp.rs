@@ -14,6 +14,8 @@ pub trait Real: Float + MaybeNan + std::ops::Neg<Output = Self> {
     fn fexp(self) -> Self;
     /// ln(1 + x) accurately near 0.
     fn ln_1p(self) -> Self;
+    /// Neither infinite nor NaN.
+    fn finite(self) -> bool;
     const NEG_INF: Self;
 }
 
@@ -26,6 +28,10 @@ impl Real for f32 {
     fn ln_1p(self) -> f32 {
         self.ln_1p()
     }
+    #[inline(always)]
+    fn finite(self) -> bool {
+        self.is_finite()
+    }
     const NEG_INF: f32 = f32::NEG_INFINITY;
 }
 
@@ -37,6 +43,10 @@ impl Real for f64 {
     #[inline(always)]
     fn ln_1p(self) -> f64 {
         self.ln_1p()
+    }
+    #[inline(always)]
+    fn finite(self) -> bool {
+        self.is_finite()
     }
     const NEG_INF: f64 = f64::NEG_INFINITY;
 }
@@ -64,7 +74,7 @@ pub fn exp_f32(x: f32) -> f32 {
     p = p * r + 8.333_452e-3;
     p = p * r + 4.166_579_6e-2;
     p = p * r + 1.666_666_5e-1;
-    p = p * r + 5.000_000_1e-1;
+    p = p * r + 0.5;
     let e = p * (r * r) + r + 1.0;
     let h = ki >> 1;
     let s1 = f32::from_bits(((h + 127) as u32) << 23);

@@ -8,10 +8,10 @@
 //! The logits forms never form `lse - x` from two large numbers: they use `(max - x) + lse'`
 //! where `lse'` is the log of a sum of at most k terms in (0, 1].
 
-use crate::cpu::reduce::folds::{extremum_run, tree, LANES};
+use crate::cpu::reduce::folds::{extremum_run, tree_sum, LANES};
 
 use super::exp::Real;
-use super::softmax::exp_sum;
+use super::softmax::{exp_in_place, exp_sum, short_block_rows, short_sum, shifted_exps, SHORT_ROW};
 use super::{par_slabs, par_slabs_weighted};
 
 pub const LOGIT_STATS: usize = 4;
@@ -48,8 +48,41 @@ fn logit_row_stats<T: Real>(row: &[T]) -> (T, T) {
     (c, exp_sum(row, c).ln())
 }
 
+/// Row maxima and log-sum-exps of a block of short rows into `stats[.., 1..3]`, with one
+/// flat exp pass over the block (`e` is scratch of the block's size).
+#[inline(always)]
+fn short_logit_stats<T: Real>(x: &[T], k: usize, stats: &mut [T], mx: &mut [T], e: &mut [T]) {
+    let r = x.len() / k;
+    for (row, m) in x.chunks_exact(k).zip(mx.iter_mut()) {
+        *m = extremum_run::<T, true>(row);
+    }
+    shifted_exps(x, k, &mx[..r], &mut e[..x.len()]);
+    for ((s, er), &c) in stats.chunks_exact_mut(LOGIT_STATS).zip(e.chunks_exact(k)).zip(mx.iter()) {
+        s[1] = c;
+        s[2] = short_sum(er).ln();
+    }
+}
+
 #[inline(always)]
 fn cce_logits_impl<T: Real>(x: &[T], t: &[T], k: usize, stats: &mut [T]) {
+    if k < SHORT_ROW {
+        let rows = short_block_rows(k);
+        let (mut mx, mut e) = (vec![T::zero(); rows], vec![T::zero(); rows * k]);
+        for ((xb, tb), sb) in x.chunks(rows * k).zip(t.chunks(rows * k)).zip(stats.chunks_mut(rows * LOGIT_STATS)) {
+            short_logit_stats(xb, k, sb, &mut mx, &mut e);
+            for ((row, tr), s) in xb.chunks_exact(k).zip(tb.chunks_exact(k)).zip(sb.chunks_exact_mut(LOGIT_STATS)) {
+                let (c, l) = (s[1], s[2]);
+                let (mut d, mut ts) = (T::zero(), T::zero());
+                for (&xv, &tv) in row.iter().zip(tr) {
+                    d = d + tv * (c - xv);
+                    ts = ts + tv;
+                }
+                s[0] = d + ts * l;
+                s[3] = ts;
+            }
+        }
+        return;
+    }
     for ((row, tr), s) in x.chunks_exact(k).zip(t.chunks_exact(k)).zip(stats.chunks_exact_mut(LOGIT_STATS)) {
         let (c, l) = logit_row_stats(row);
         let mut d = [T::zero(); LANES];
@@ -66,7 +99,7 @@ fn cce_logits_impl<T: Real>(x: &[T], t: &[T], k: usize, stats: &mut [T]) {
             d[j] = d[j] + tv * (c - xv);
             ts[j] = ts[j] + tv;
         }
-        let (d, ts) = (tree(d, |a, b| a + b), tree(ts, |a, b| a + b));
+        let (d, ts) = (tree_sum(d), tree_sum(ts));
         s[0] = d + ts * l;
         s[1] = c;
         s[2] = l;
@@ -85,6 +118,18 @@ pub fn cce_logits<T: Real>(x: &[T], t: &[T], k: usize, stats: &mut [T]) {
 
 #[inline(always)]
 fn scce_logits_impl<T: Real>(x: &[T], labels: &[usize], k: usize, stats: &mut [T]) {
+    if k < SHORT_ROW {
+        let rows = short_block_rows(k);
+        let (mut mx, mut e) = (vec![T::zero(); rows], vec![T::zero(); rows * k]);
+        for ((xb, lb), sb) in x.chunks(rows * k).zip(labels.chunks(rows)).zip(stats.chunks_mut(rows * LOGIT_STATS)) {
+            short_logit_stats(xb, k, sb, &mut mx, &mut e);
+            for ((row, &lab), s) in xb.chunks_exact(k).zip(lb).zip(sb.chunks_exact_mut(LOGIT_STATS)) {
+                s[0] = (s[1] - row[lab]) + s[2];
+                s[3] = T::one();
+            }
+        }
+        return;
+    }
     for ((row, &lab), s) in x.chunks_exact(k).zip(labels).zip(stats.chunks_exact_mut(LOGIT_STATS)) {
         let (c, l) = logit_row_stats(row);
         s[0] = (c - row[lab]) + l;
@@ -105,12 +150,20 @@ pub fn scce_logits<T: Real>(x: &[T], labels: &[usize], k: usize, stats: &mut [T]
 
 #[inline(always)]
 fn logits_grad_impl<T: Real>(x: &[T], t: &[T], labels: &[usize], stats: &[T], g: &[T], k: usize, dx: &mut [T]) {
+    // softmax = exp((x - max) - lse'): the shift per row, then one flat exp over all rows.
     for (i, (row, o)) in x.chunks_exact(k).zip(dx.chunks_exact_mut(k)).enumerate() {
         let s = &stats[i * LOGIT_STATS..(i + 1) * LOGIT_STATS];
-        let (c, l, ts, gi) = (s[1], s[2], s[3], g[i]);
-        let scale = gi * ts;
+        let (c, l) = (s[1], s[2]);
         for (o, &v) in o.iter_mut().zip(row) {
-            *o = scale * ((v - c) - l).fexp();
+            *o = (v - c) - l;
+        }
+    }
+    exp_in_place(dx);
+    for (i, o) in dx.chunks_exact_mut(k).enumerate() {
+        let (ts, gi) = (stats[i * LOGIT_STATS + 3], g[i]);
+        let scale = gi * ts;
+        for o in o.iter_mut() {
+            *o = scale * *o;
         }
         if labels.is_empty() {
             for (o, &tv) in o.iter_mut().zip(&t[i * k..(i + 1) * k]) {
@@ -197,6 +250,7 @@ pub fn scce_probs<T: Real>(p: &[T], labels: &[usize], k: usize, eps: f64, stats:
 
 /// Gradient with respect to the probabilities. With z = p / S and the clip mask m:
 /// dL/dp_j = g / S * (-m_j t_j / z_j + sum_i m_i t_i).
+#[allow(clippy::too_many_arguments)]
 pub fn probs_grad<T: Real>(p: &[T], t: &[T], labels: &[usize], stats: &[T], g: &[T], k: usize, eps: f64, dp: &mut [T]) {
     let (lo, hi) = (T::from_f64(eps), T::from_f64(1.0 - eps));
     par_slabs(dp, k, |first, o| {
@@ -333,7 +387,7 @@ fn mean_error_impl<T: Real>(d: &[T], k: usize, square: bool, out: &mut [T]) {
         for (j, &v) in c.remainder().iter().enumerate() {
             acc[j] = acc[j] + if square { v * v } else { v.abs() };
         }
-        *o = tree(acc, |a, b| a + b) * inv;
+        *o = tree_sum(acc) * inv;
     }
 }
 crate::multiversion!(fn mean_error_serial[T: Real](d: &[T], k: usize, square: bool, out: &mut [T]) => mean_error_impl);
@@ -360,7 +414,8 @@ pub fn mean_error_grad<T: Real>(d: &[T], g: &[T], k: usize, square: bool, out: &
                 } else if v < T::zero() {
                     -gs
                 } else {
-                    gs * (v - v) // 0, or NaN for NaN
+                    // 0 at 0 (TF's sign(0)), NaN for NaN
+                    if crate::cpu::reduce::MaybeNan::is_nan(v) { v } else { T::zero() }
                 };
             }
         }

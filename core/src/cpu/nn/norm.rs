@@ -9,7 +9,7 @@
 use rayon::prelude::*;
 
 use crate::cpu::parallel::PARALLEL_MIN_ELEMENTS;
-use crate::cpu::reduce::folds::{sum_run, tree, LANES};
+use crate::cpu::reduce::folds::{sum_run, tree_sum, LANES};
 use crate::cpu::reduce::moments::sq_dev_run;
 use crate::cpu::reduce::{fold_mkn, moments_mkn, Sum};
 use crate::error::Result;
@@ -78,6 +78,7 @@ pub fn layer_norm<T: Real>(x: &[T], k: usize, gamma: &[T], beta: &[T], eps: T, y
 }
 
 #[inline(always)]
+#[allow(clippy::too_many_arguments)]
 fn layer_norm_grad_impl<T: Real>(x: &[T], g: &[T], k: usize, gamma: &[T], stats: &[T], dx: &mut [T], dgamma: &mut [T], dbeta: &mut [T]) {
     let inv_k = T::one() / T::from_f64(k as f64);
     let mut dxhat = vec![T::zero(); k];
@@ -199,6 +200,7 @@ pub fn channel_affine<T: Real>(x: &[T], c: usize, n: usize, a: &[T], b: &[T], y:
 }
 
 #[inline(always)]
+#[allow(clippy::too_many_arguments)]
 fn affine2_impl<T: Real>(g: &[T], x: &[T], c: usize, n: usize, mu: &[T], p: &[T], q: &[T], r: &[T], y: &mut [T]) {
     if n == 1 {
         for ((gr, xr), yr) in g.chunks_exact(c).zip(x.chunks_exact(c)).zip(y.chunks_exact_mut(c)) {
@@ -255,8 +257,8 @@ fn channel_sums_impl<T: Real>(g: &[T], x: &[T], c: usize, n: usize, mean: &[T], 
                 a[j] = a[j] + gv;
                 b[j] = b[j] + gv * (xv - mu);
             }
-            sg[ch] = sg[ch] + tree(a, |p, q| p + q);
-            sgx[ch] = sgx[ch] + tree(b, |p, q| p + q);
+            sg[ch] = sg[ch] + tree_sum(a);
+            sgx[ch] = sgx[ch] + tree_sum(b);
         }
     }
 }

@@ -4,11 +4,11 @@
 //! maxima and sums.
 
 use crate::cpu::reduce::fold::cols_impl;
-use crate::cpu::reduce::folds::{better, extremum_run, tree, LANES};
+use crate::cpu::reduce::folds::{better, extremum_run, sum_run, tree_sum, LANES};
 use crate::cpu::reduce::Sum;
 
 use super::exp::Real;
-use super::par_slabs;
+use super::{par_slabs, par_slabs_weighted};
 
 /// Writes exp(x - c) into `o` and returns its sum.
 #[inline(always)]
@@ -28,7 +28,7 @@ fn exp_store_sum<T: Real>(x: &[T], c: T, o: &mut [T]) -> T {
         *oo = e;
         acc[j] = acc[j] + e;
     }
-    tree(acc, |a, b| a + b)
+    tree_sum(acc)
 }
 
 /// Sum of exp(x - c).
@@ -44,7 +44,7 @@ pub fn exp_sum<T: Real>(x: &[T], c: T) -> T {
     for (j, &v) in xc.remainder().iter().enumerate() {
         acc[j] = acc[j] + (v - c).fexp();
     }
-    tree(acc, |a, b| a + b)
+    tree_sum(acc)
 }
 
 /// Sum of a * b.
@@ -61,7 +61,49 @@ pub fn dot<T: Real>(a: &[T], b: &[T]) -> T {
     for (j, (&x, &y)) in ac.remainder().iter().zip(bc.remainder()).enumerate() {
         acc[j] = acc[j] + x * y;
     }
-    tree(acc, |a, b| a + b)
+    tree_sum(acc)
+}
+
+/// Rows shorter than this are handled a block of rows at a time with one flat exp pass
+/// (`shifted_exps`): a row of 10 classes would otherwise run its exps one by one.
+pub const SHORT_ROW: usize = 32;
+/// Elements per block of short rows.
+const SHORT_BLOCK: usize = 2048;
+
+/// Rows per block for short rows of `k`.
+#[inline(always)]
+pub fn short_block_rows(k: usize) -> usize {
+    (SHORT_BLOCK / k.max(1)).max(1)
+}
+
+/// `e[r, i] = exp(x[r, i] - shift[r])` for a block of short rows: the subtraction row by
+/// row, the exp over the whole block at once (vectorised across row boundaries).
+#[inline(always)]
+pub fn shifted_exps<T: Real>(x: &[T], k: usize, shift: &[T], e: &mut [T]) {
+    for ((row, er), &c) in x.chunks_exact(k).zip(e.chunks_exact_mut(k)).zip(shift) {
+        for (e, &v) in er.iter_mut().zip(row) {
+            *e = v - c;
+        }
+    }
+    exp_in_place(e);
+}
+
+/// `v = exp(v)` over a slice.
+#[inline(always)]
+pub fn exp_in_place<T: Real>(e: &mut [T]) {
+    for v in e.iter_mut() {
+        *v = v.fexp();
+    }
+}
+
+/// Plain sum of a short run.
+#[inline(always)]
+pub fn short_sum<T: Real>(x: &[T]) -> T {
+    let mut s = T::zero();
+    for &v in x {
+        s = s + v;
+    }
+    s
 }
 
 /// Column maxima of a `[k, n]` slab into `mx`.
@@ -77,6 +119,32 @@ pub fn col_max<T: Real>(x: &[T], n: usize, mx: &mut [T]) {
 
 #[inline(always)]
 fn softmax_impl<T: Real>(x: &[T], k: usize, n: usize, log: bool, out: &mut [T]) {
+    if n == 1 && k < SHORT_ROW {
+        let rows = short_block_rows(k);
+        let mut mx = vec![T::zero(); rows];
+        for (xb, ob) in x.chunks(rows * k).zip(out.chunks_mut(rows * k)) {
+            let r = xb.len() / k;
+            for (row, m) in xb.chunks_exact(k).zip(mx.iter_mut()) {
+                *m = extremum_run::<T, true>(row);
+            }
+            shifted_exps(xb, k, &mx[..r], ob);
+            for ((row, o), &c) in xb.chunks_exact(k).zip(ob.chunks_exact_mut(k)).zip(&mx) {
+                let s = short_sum(o);
+                if log {
+                    let ls = s.ln();
+                    for (o, &v) in o.iter_mut().zip(row) {
+                        *o = (v - c) - ls;
+                    }
+                } else {
+                    let inv = T::one() / s;
+                    for o in o.iter_mut() {
+                        *o = *o * inv;
+                    }
+                }
+            }
+        }
+        return;
+    }
     if n == 1 {
         for (row, o) in x.chunks_exact(k).zip(out.chunks_exact_mut(k)) {
             let mx = extremum_run::<T, true>(row);
@@ -137,11 +205,23 @@ pub fn softmax_mkn<T: Real>(x: &[T], k: usize, n: usize, log: bool, out: &mut [T
 
 #[inline(always)]
 fn softmax_grad_impl<T: Real>(y: &[T], g: &[T], k: usize, n: usize, log: bool, out: &mut [T]) {
+    if n == 1 && k < SHORT_ROW && log {
+        // exp(y) over the whole block first, vectorised across rows.
+        out.copy_from_slice(y);
+        exp_in_place(out);
+        for (gr, o) in g.chunks_exact(k).zip(out.chunks_exact_mut(k)) {
+            let s = short_sum(gr);
+            for (o, &gv) in o.iter_mut().zip(gr) {
+                *o = gv - *o * s;
+            }
+        }
+        return;
+    }
     if n == 1 {
         for ((yr, gr), o) in y.chunks_exact(k).zip(g.chunks_exact(k)).zip(out.chunks_exact_mut(k)) {
             if log {
                 // d/dx of log_softmax: g - softmax * sum(g), softmax = exp(y).
-                let s = tree_sum(gr);
+                let s = sum_run(gr);
                 for ((o, &yv), &gv) in o.iter_mut().zip(yr).zip(gr) {
                     *o = gv - yv.fexp() * s;
                 }
@@ -175,10 +255,6 @@ fn softmax_grad_impl<T: Real>(y: &[T], g: &[T], k: usize, n: usize, log: bool, o
 }
 crate::multiversion!(fn softmax_grad_serial[T: Real](y: &[T], g: &[T], k: usize, n: usize, log: bool, out: &mut [T]) => softmax_grad_impl);
 
-#[inline(always)]
-fn tree_sum<T: Real>(x: &[T]) -> T {
-    crate::cpu::reduce::folds::sum_run(x)
-}
 
 /// Backward of `softmax_mkn`: `y` is its output, `g` the output's gradient (same order).
 pub fn softmax_grad_mkn<T: Real>(y: &[T], g: &[T], k: usize, n: usize, log: bool, out: &mut [T]) {
@@ -194,11 +270,28 @@ pub fn softmax_grad_mkn<T: Real>(y: &[T], g: &[T], k: usize, n: usize, log: bool
 
 #[inline(always)]
 fn logsumexp_impl<T: Real>(x: &[T], k: usize, n: usize, out: &mut [T]) {
+    if n == 1 && k < SHORT_ROW {
+        let rows = short_block_rows(k);
+        let mut e = vec![T::zero(); rows * k];
+        for (xb, ob) in x.chunks(rows * k).zip(out.chunks_mut(rows)) {
+            for (row, o) in xb.chunks_exact(k).zip(ob.iter_mut()) {
+                *o = extremum_run::<T, true>(row);
+            }
+            let eb = &mut e[..xb.len()];
+            shifted_exps(xb, k, ob, eb);
+            for (o, er) in ob.iter_mut().zip(eb.chunks_exact(k)) {
+                if o.finite() {
+                    *o = *o + short_sum(er).ln();
+                }
+            }
+        }
+        return;
+    }
     if n == 1 {
         for (row, o) in x.chunks_exact(k).zip(out.iter_mut()) {
             let mx = extremum_run::<T, true>(row);
             // All -inf gives -inf, any +inf gives +inf, NaN stays NaN.
-            *o = if mx.is_finite_real() { mx + exp_sum(row, mx).ln() } else { mx };
+            *o = if mx.finite() { mx + exp_sum(row, mx).ln() } else { mx };
         }
         return;
     }
@@ -213,7 +306,7 @@ fn logsumexp_impl<T: Real>(x: &[T], k: usize, n: usize, out: &mut [T]) {
         }
         cols_impl(&Sum, &e, k, n, 0, &mut s);
         for (o, &s) in o.iter_mut().zip(&s) {
-            if o.is_finite_real() {
+            if o.finite() {
                 *o = *o + s.ln();
             }
         }
@@ -230,19 +323,6 @@ pub fn logsumexp_mkn<T: Real>(x: &[T], k: usize, n: usize, out: &mut [T]) {
     });
 }
 
-use super::par_slabs_weighted;
-
-/// Finite-ness for the generic kernels.
-pub trait FiniteReal {
-    fn is_finite_real(self) -> bool;
-}
-impl<T: Real> FiniteReal for T {
-    #[inline(always)]
-    fn is_finite_real(self) -> bool {
-        let d = self - self;
-        d == d
-    }
-}
 
 #[cfg(test)]
 mod tests {
@@ -295,6 +375,52 @@ mod tests {
                         assert!((b - w).abs() <= tol, "{level:?} col {i} {r}: {b} vs {w}");
                     }
                 }
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod timing {
+    use super::*;
+    use crate::cpu::reduce::simd::{with_level, Level};
+    use std::time::Instant;
+
+    fn best(mut f: impl FnMut()) -> f64 {
+        f();
+        (0..30)
+            .map(|_| {
+                let t = Instant::now();
+                f();
+                t.elapsed().as_secs_f64()
+            })
+            .fold(f64::MAX, f64::min)
+    }
+
+    #[test]
+    #[ignore]
+    fn timing_softmax() {
+        let x: Vec<f32> = (0..512 * 1000).map(|i| ((i * 7919) % 1000) as f32 * 0.01 - 5.0).collect();
+        let mut o = vec![0f32; x.len()];
+        let e: Vec<f32> = x.iter().map(|&v| v - 6.0).collect();
+        for level in [Level::Base, Level::Avx2, Level::Avx512] {
+            with_level(level, || {
+                let a = best(|| softmax_serial(&x, 1000, 1, false, &mut o));
+                let b = best(|| softmax_serial(&x, 1000, 1, true, &mut o));
+                crate::multiversion!(fn exps[](x: &[f32], o: &mut [f32]) => exps_impl);
+                #[inline(always)]
+                fn exps_impl(x: &[f32], o: &mut [f32]) {
+                    for (o, &v) in o.iter_mut().zip(x) {
+                        *o = v.fexp();
+                    }
+                }
+                let c = best(|| exps(&e, &mut o));
+                println!(
+                    "{level:?} (Gelem/s): softmax 512x1000 {:.2} | log_softmax {:.2} | exp alone {:.2}",
+                    x.len() as f64 / a / 1e9,
+                    x.len() as f64 / b / 1e9,
+                    x.len() as f64 / c / 1e9
+                );
             });
         }
     }

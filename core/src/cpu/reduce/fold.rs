@@ -5,16 +5,20 @@
 //! - columns (`n > 1`): whole rows of `n` are folded into a row of accumulators
 //!   (`Fold::first_row` / `Fold::next_row`), in blocks of `COL_BLOCK` rows combined pairwise,
 //!   so a float32 sum down a long axis stays accurate;
-//! - threads: above `PARALLEL_MIN_ELEMENTS` the outputs are split over the pool, or, when
+//! - threads: above `FOLD_PARALLEL_MIN` the outputs are split over the pool, or, when
 //!   there are too few outputs, the reduced axis is split and the partial results merged.
 //!
 //! `k >= 1` always: empty reductions are resolved by the op (identity or error).
 
 use rayon::prelude::*;
 
-use crate::cpu::parallel::PARALLEL_MIN_ELEMENTS;
 use crate::error::Result;
 use crate::storage::try_vec;
+
+/// Input size from which a fold uses the pool. Higher than the elementwise threshold: a fold
+/// does about one vector add per 16 elements, so below this the pool's wake-up costs more
+/// than the work it splits.
+pub const FOLD_PARALLEL_MIN: usize = 1 << 18;
 
 /// Rows per block of a column reduction: partial rows of this many are merged pairwise.
 pub const COL_BLOCK: usize = 16;
@@ -40,20 +44,23 @@ fn rows_impl<T: Copy, F: Fold<T>>(f: &F, x: &[T], k: usize, base: usize, out: &m
     }
 }
 
+/// Folds rows `lo..hi` (of `n` elements each) directly into `out`.
+#[inline(always)]
+fn fold_rows<T: Copy, F: Fold<T>>(f: &F, x: &[T], n: usize, lo: usize, hi: usize, base: usize, out: &mut [F::Acc]) {
+    f.first_row(&x[lo * n..(lo + 1) * n], base + lo, out);
+    for r in lo + 1..hi {
+        f.next_row(&x[r * n..(r + 1) * n], base + r, out);
+    }
+}
+
 /// Folds `k` rows of `n` elements (row-major in `x`) starting at reduced position `base`
 /// into `acc` (length `n`): blocks of `COL_BLOCK` rows fold directly, block results combine
 /// pairwise through a stack of partial rows (iterative, so it inlines into the
 /// multiversioned drivers).
 #[inline(always)]
 pub(crate) fn cols_impl<T: Copy, F: Fold<T>>(f: &F, x: &[T], k: usize, n: usize, base: usize, acc: &mut [F::Acc]) {
-    let block = |lo: usize, hi: usize, out: &mut [F::Acc]| {
-        f.first_row(&x[lo * n..(lo + 1) * n], base + lo, out);
-        for r in lo + 1..hi {
-            f.next_row(&x[r * n..(r + 1) * n], base + r, out);
-        }
-    };
     if k <= COL_BLOCK {
-        block(0, k, acc);
+        fold_rows(f, x, n, 0, k, base, acc);
         return;
     }
     let blocks = k.div_ceil(COL_BLOCK);
@@ -62,7 +69,7 @@ pub(crate) fn cols_impl<T: Copy, F: Fold<T>>(f: &F, x: &[T], k: usize, n: usize,
     let mut levels = vec![0u32; depth];
     let mut sp = 0usize;
     for b in 0..blocks {
-        block(b * COL_BLOCK, ((b + 1) * COL_BLOCK).min(k), &mut stack[sp * n..(sp + 1) * n]);
+        fold_rows(f, x, n, b * COL_BLOCK, ((b + 1) * COL_BLOCK).min(k), base, &mut stack[sp * n..(sp + 1) * n]);
         let mut lvl = 0u32;
         while sp > 0 && levels[sp - 1] == lvl {
             let (below, top) = stack.split_at_mut(sp * n);
@@ -107,7 +114,7 @@ pub fn fold_mkn<T: Copy + Sync, F: Fold<T>>(f: &F, x: &[T], m: usize, k: usize, 
     }
     let x = &x[..m * k * n];
     let threads = rayon::current_num_threads();
-    if x.len() < PARALLEL_MIN_ELEMENTS || threads < 2 {
+    if x.len() < FOLD_PARALLEL_MIN || threads < 2 {
         slabs(f, x, k, n, &mut out);
         return Ok(out);
     }
@@ -181,8 +188,21 @@ mod tests {
     }
 
     // Shapes covering rows, columns, lane tails, pairwise blocks, and the threaded paths.
-    const SHAPES: [(usize, usize, usize); 9] =
-        [(1, 1, 1), (3, 7, 1), (2, 33, 5), (1, 1000, 1), (4, 17, 300), (1, 70_000, 1), (70, 1000, 1), (1, 5000, 9), (3, 40, 700)];
+    // (the last three are above FOLD_PARALLEL_MIN: split outputs, split k rows, split k columns)
+    const SHAPES: [(usize, usize, usize); 12] = [
+        (1, 1, 1),
+        (3, 7, 1),
+        (2, 33, 5),
+        (1, 1000, 1),
+        (4, 17, 300),
+        (1, 70_000, 1),
+        (70, 1000, 1),
+        (1, 5000, 9),
+        (3, 40, 700),
+        (300, 1000, 1),
+        (2, 300_000, 1),
+        (1, 200_000, 3),
+    ];
 
     #[test]
     fn sum_matches_naive_on_every_level_and_shape() {
@@ -287,5 +307,82 @@ mod tests {
         }
         let (mu, var) = moments_mkn::<f32>(&[], 2, 0, 3).unwrap();
         assert!(mu.iter().chain(&var).all(|v| v.is_nan()) && mu.len() == 6);
+    }
+}
+
+#[cfg(test)]
+mod timing {
+    //! `cargo test --release -p lamina-core -- --ignored --nocapture timing` prints kernel
+    //! throughput per SIMD level (not a test of anything; numbers depend on the machine).
+    use super::*;
+    use crate::cpu::reduce::folds::{ArgExtremum, Extremum, Sum};
+    use crate::cpu::reduce::simd::{with_level, Level};
+    use std::time::Instant;
+
+    /// Best time of many runs of `f` (the minimum filters out a shared machine's noise).
+    fn best(f: impl Fn()) -> f64 {
+        f();
+        let mut best = f64::MAX;
+        for _ in 0..40 {
+            let t = Instant::now();
+            f();
+            best = best.min(t.elapsed().as_secs_f64());
+        }
+        best
+    }
+
+    #[test]
+    #[ignore]
+    fn timing_folds() {
+        let data: Vec<f32> = (0..1u64 << 20).map(|i| ((i * 2654435761) % 10007) as f32 * 0.01).collect();
+        let small = &data[..1 << 16];
+        let rate = |n: usize, t: f64| n as f64 / t / 1e9;
+        for level in [Level::Base, Level::Avx2, Level::Avx512] {
+            with_level(level, || {
+                let a = best(|| {
+                    std::hint::black_box(fold_mkn(&Sum, &data, 1, data.len(), 1).unwrap());
+                });
+                let b = best(|| {
+                    std::hint::black_box(fold_mkn(&Sum, small, 64, 1024, 1).unwrap());
+                });
+                let c = best(|| {
+                    std::hint::black_box(fold_mkn(&Extremum::<true>, small, 64, 1024, 1).unwrap());
+                });
+                let d = best(|| {
+                    std::hint::black_box(fold_mkn(&ArgExtremum::<true>, small, 64, 1024, 1).unwrap());
+                });
+                let e = best(|| {
+                    std::hint::black_box(fold_mkn(&Sum, small, 1, 256, 256).unwrap());
+                });
+                let f = best(|| {
+                    std::hint::black_box(fold_mkn(&Sum, small, 6553, 10, 1).unwrap());
+                });
+                let big = &data[..];
+                let g = best(|| {
+                    std::hint::black_box(fold_mkn(&Extremum::<true>, big, 1024, 1024, 1).unwrap());
+                });
+                let h = best(|| {
+                    std::hint::black_box(fold_mkn(&ArgExtremum::<true>, big, 1024, 1024, 1).unwrap());
+                });
+                let i = best(|| {
+                    std::hint::black_box(fold_mkn(&Sum, big, 1024, 1024, 1).unwrap());
+                });
+                println!(
+                    "  1024x1024 rows (4 MB): sum {:.1} max {:.1} argmax {:.1} Gelem/s",
+                    rate(big.len(), i),
+                    rate(big.len(), g),
+                    rate(big.len(), h)
+                );
+                println!(
+                    "{level:?} (Gelem/s): sum 1M {:.1} | sum rows 64x1024 {:.1} | max rows {:.1} | argmax rows {:.1} | sum cols 256x256 {:.1} | sum rows of 10 {:.1}",
+                    rate(data.len(), a),
+                    rate(small.len(), b),
+                    rate(small.len(), c),
+                    rate(small.len(), d),
+                    rate(small.len(), e),
+                    rate(65530, f)
+                );
+            });
+        }
     }
 }

@@ -4,20 +4,16 @@
 use rayon::prelude::*;
 
 use crate::cpu::num::Float;
-use crate::cpu::parallel::PARALLEL_MIN_ELEMENTS;
 use crate::error::Result;
 use crate::storage::try_vec;
 
-use super::fold::{fold_mkn, Fold};
-use super::folds::{pairwise_sum, sum_run, MaybeNan, Sum};
+use super::fold::{fold_mkn, Fold, FOLD_PARALLEL_MIN};
+use super::folds::{pairwise_sum, sum_run, MaybeNan, SquaredDev, Sum};
 
 /// Sum of squared deviations of a run from `c`, pairwise like `sum_run`.
 #[inline(always)]
 pub fn sq_dev_run<T: Float>(x: &[T], c: T) -> T {
-    pairwise_sum(x, |v| {
-        let d = v - c;
-        d * d
-    })
+    pairwise_sum(x, SquaredDev(c))
 }
 
 /// Squared deviations from a center per column (`center[j]`), or from `center[0]` for runs.
@@ -85,7 +81,7 @@ pub fn moments_mkn<T: Float + MaybeNan>(x: &[T], m: usize, k: usize, n: usize) -
     }
     let x = &x[..m * k * n];
     let threads = rayon::current_num_threads();
-    let big = x.len() >= PARALLEL_MIN_ELEMENTS && threads > 1;
+    let big = x.len() >= FOLD_PARALLEL_MIN / 2 && threads > 1;
     if n == 1 && !(big && m < threads) {
         if big {
             let per = m.div_ceil(threads * 4).max(1);

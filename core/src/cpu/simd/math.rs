@@ -47,30 +47,21 @@ fn reduce_exp<V: F32s>(x: V) -> (V, V) {
     (r2.mul_add(horner(r, &EXPM1_P), r), n)
 }
 
-/// 2^n as two factors, each a normal float, for integral n in [-150, 128].
-#[inline(always)]
-fn pow2_split<V: F32s>(n: V) -> (V, V) {
-    let n1 = n.mul(V::splat(0.5)).trunc();
-    (V::pow2i(n1), V::pow2i(n.sub(n1)))
-}
-
 #[inline(always)]
 pub fn exp<V: F32s>(x: V) -> V {
-    // Outside [-104, 89] the result is 0 or inf anyway; clamping keeps n representable.
+    // Outside [-104, 89] the result is 0 or inf anyway; clamping keeps n in ldexp's range.
     let (y, n) = reduce_exp(clamp(x, -104.0, 89.0));
-    let (s1, s2) = pow2_split(n);
-    y.add(V::splat(1.0)).mul(s1).mul(s2)
+    y.add(V::splat(1.0)).ldexp(n)
 }
 
 #[inline(always)]
 pub fn expm1<V: F32s>(x: V) -> V {
     let xc = clamp(x, -30.0, 89.0);
     let (y, n) = reduce_exp(xc);
-    let (s1, s2) = pow2_split(n);
-    // Large x: the "- 1" vanishes and 2^n may overflow, so scale (1 + y) step by step.
-    let big = y.add(V::splat(1.0)).mul(s1).mul(s2);
-    // Small x: 2^n y + (2^n - 1) keeps the digits that 2^n (1 + y) - 1 would cancel.
-    let t = s1.mul(s2);
+    // Large x: the "- 1" vanishes and 2^n may overflow, so scale (1 + y) directly.
+    let big = y.add(V::splat(1.0)).ldexp(n);
+    // Small x (n <= 29): 2^n y + (2^n - 1) keeps the digits that 2^n (1 + y) - 1 would cancel.
+    let t = V::pow2i(V::splat(29.0).min(n));
     let small = t.mul_add(y, t.sub(V::splat(1.0)));
     V::select(xc.gt(V::splat(20.0)), big, small)
 }
@@ -121,10 +112,18 @@ pub fn ln_1p<V: F32s>(x: V) -> V {
     V::select(x.eq(V::splat(-1.0)), V::splat(f32::NEG_INFINITY), r)
 }
 
+/// expm1 for x <= 0 (or NaN) only: 2^n stays a normal float, so one scale factor does.
+#[inline(always)]
+fn expm1_nonpositive<V: F32s>(x: V) -> V {
+    let (y, n) = reduce_exp(V::splat(-30.0).max(x));
+    let t = V::pow2i(n);
+    t.mul_add(y, t.sub(V::splat(1.0)))
+}
+
 #[inline(always)]
 pub fn tanh<V: F32s>(x: V) -> V {
     // tanh|x| = -expm1(-2|x|) / (2 + expm1(-2|x|)): no cancellation anywhere.
-    let t = expm1(x.abs().mul(V::splat(-2.0)));
+    let t = expm1_nonpositive(x.abs().mul(V::splat(-2.0)));
     let r = t.div(t.add(V::splat(2.0))).abs();
     r.or_bits(x.sign_bit())
 }
@@ -259,11 +258,14 @@ pub fn erfc_f64(x: f64) -> f64 {
     if x < 2.0 {
         // erf(x) = 2x/sqrt(pi) e^(-x^2) sum_n (2x^2)^n / (1*3*...*(2n+1)): every term positive.
         let x2 = x * x;
-        let (mut term, mut sum, mut n) = (1.0f64, 1.0f64, 0.0f64);
-        while term > sum * 1e-17 {
-            n += 1.0;
-            term *= 2.0 * x2 / (2.0 * n + 1.0);
+        let (mut term, mut sum) = (1.0f64, 1.0f64);
+        for n in 1..64 {
+            // multiply by 1/(2n+1) rather than divide: a dependent multiply is much cheaper
+            term *= 2.0 * x2 * ODD_RECIPROCALS[n];
             sum += term;
+            if term <= sum * 1e-17 {
+                break;
+            }
         }
         return 1.0 - 2.0 * x / std::f64::consts::PI.sqrt() * (-x2).exp() * sum;
     }
@@ -271,13 +273,25 @@ pub fn erfc_f64(x: f64) -> f64 {
         return 0.0;
     }
     // erfc(x) = e^(-x^2)/sqrt(pi) * 1/(x + (1/2)/(x + 1/(x + (3/2)/(x + 2/(x + ...))))),
-    // evaluated bottom-up with enough depth for x >= 2.
+    // evaluated bottom-up; about 120/x levels reach full double precision for x >= 2.
+    let depth = ((120.0 / x) as usize + 6).min(64);
     let mut f = x;
-    for k in (1..=60).rev() {
+    for k in (1..=depth).rev() {
         f = x + (k as f64 * 0.5) / f;
     }
     (-x * x).exp() / std::f64::consts::PI.sqrt() / f
 }
+
+/// 1 / (2n + 1) for n = 0..64.
+const ODD_RECIPROCALS: [f64; 64] = {
+    let mut t = [0.0; 64];
+    let mut n = 0;
+    while n < 64 {
+        t[n] = 1.0 / (2 * n + 1) as f64;
+        n += 1;
+    }
+    t
+};
 
 /// The standard normal CDF in f64.
 pub fn phi_f64(x: f64) -> f64 {

@@ -65,7 +65,7 @@ pub fn level() -> Level {
     }
 }
 
-/// The best level this machine supports, ignoring `LAMINA_SIMD` (for tests that compare paths).
+/// Every level this machine supports, ignoring `LAMINA_SIMD` (for tests that compare paths).
 pub fn hardware_levels() -> Vec<Level> {
     let mut v = vec![Level::Portable];
     #[cfg(target_arch = "x86_64")]
@@ -132,6 +132,13 @@ pub trait F32s: Copy {
 
     /// 2^n for lanes holding integers in [-126, 127].
     fn pow2i(n: Self) -> Self;
+    /// self * 2^n for integral n in [-150, 128], overflowing to inf and underflowing gradually.
+    #[inline(always)]
+    fn ldexp(self, n: Self) -> Self {
+        // two factors so that each is a normal float
+        let n1 = n.mul(Self::splat(0.5)).trunc();
+        self.mul(Self::pow2i(n1)).mul(Self::pow2i(n.sub(n1)))
+    }
     /// For finite positive normal lanes: (e, m) with x = m * 2^e, m in [1, 2), e an integer.
     fn split_exponent(self) -> (Self, Self);
 

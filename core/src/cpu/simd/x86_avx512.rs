@@ -120,6 +120,11 @@ impl F32s for F32x16 {
         }
     }
     #[inline(always)]
+    fn ldexp(self, n: Self) -> Self {
+        // one instruction, with IEEE overflow and gradual underflow
+        unsafe { F32x16(_mm512_scalef_ps(self.0, n.0)) }
+    }
+    #[inline(always)]
     fn split_exponent(self) -> (Self, Self) {
         unsafe {
             let b = _mm512_castps_si512(self.0);

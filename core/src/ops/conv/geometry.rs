@@ -117,6 +117,7 @@ pub(crate) fn window_output(in_len: usize, window: usize, stride: usize, padding
 
 /// Output size and padding of each spatial axis, or an error naming the shapes when a window is
 /// larger than the (padded) input.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn windows_output(
     op: &str,
     input_shape: &[usize],

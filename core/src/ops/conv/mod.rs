@@ -33,7 +33,8 @@ fn float_operands(a: &Tensor, b: &Tensor) -> Result<(Tensor, Tensor, DType)> {
     Ok((cast(a, dt)?, cast(b, dt)?, dt))
 }
 
-/// Checks that the kernel has the rank a `spatial`-D operation needs.
+/// Checks that the kernel has the rank a `spatial`-D operation needs and a window of at
+/// least one cell.
 fn check_kernel_rank(op: &str, inputs: &Tensor, kernel: &Tensor, spatial: usize, layout: &str) -> Result<()> {
     if kernel.rank() != spatial + 2 {
         return Err(shape_err!(
@@ -42,6 +43,9 @@ fn check_kernel_rank(op: &str, inputs: &Tensor, kernel: &Tensor, spatial: usize,
             kernel.shape(),
             inputs.shape()
         ));
+    }
+    if kernel.shape()[..spatial].contains(&0) {
+        return Err(shape_err!("{op}: the kernel's spatial size must be at least 1, got kernel shape {:?}", kernel.shape()));
     }
     Ok(())
 }
@@ -138,7 +142,7 @@ fn lift_1d_kernel(w: &Tensor, spatial: usize) -> Result<Tensor> {
 
 /// Groups of a convolution: the inputs' channels over the kernel's input channels.
 fn infer_groups(op: &str, channels: usize, kernel_in: usize, out_c: usize, inputs: &[usize], kernel: &[usize]) -> Result<usize> {
-    if kernel_in == 0 || channels % kernel_in != 0 {
+    if kernel_in == 0 || !channels.is_multiple_of(kernel_in) {
         if kernel_in == 0 && channels == 0 {
             return Ok(1);
         }
@@ -147,7 +151,7 @@ fn infer_groups(op: &str, channels: usize, kernel_in: usize, out_c: usize, input
         ));
     }
     let groups = channels / kernel_in;
-    if out_c % groups != 0 {
+    if !out_c.is_multiple_of(groups) {
         return Err(shape_err!(
             "{op}: the kernel's {out_c} output channels must be divisible by the {groups} groups ({channels} input channels / {kernel_in} per group); inputs shape {inputs:?}, kernel shape {kernel:?}"
         ));

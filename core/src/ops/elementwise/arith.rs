@@ -11,7 +11,7 @@ use crate::tensor::Tensor;
 
 use super::compare::{greater, greater_equal, less, less_equal, logical_and, logical_or};
 use super::math::log;
-use super::{arith_dtype, as_dtype, float_binary, float_unary, num_binary, num_unary, r#where, scalar_like, zeros_like};
+use super::{arith_dtype, as_dtype, float_binary, float_unary, num_binary, num_unary, r#where, scalar_like};
 
 /// The sum of `g` over the axes `shape` was broadcast along, or None when not needed.
 fn reduce_for(g: &Tensor, shape: &[usize], need: bool) -> Result<Option<Tensor>> {
@@ -113,7 +113,7 @@ pub fn floor_divide(a: &Tensor, b: &Tensor) -> Result<Tensor> {
     }
     let (sa, sb) = (a.detach(), b.detach());
     Ok(record1("floor_divide", &[a, b], out, move |_, need| {
-        Ok(vec![if need[0] { Some(zeros_like(&sa)?) } else { None }, if need[1] { Some(zeros_like(&sb)?) } else { None }])
+        Ok(vec![if need[0] { Some(Tensor::zeros_like(&sa)?) } else { None }, if need[1] { Some(Tensor::zeros_like(&sb)?) } else { None }])
     }))
 }
 
@@ -162,7 +162,7 @@ pub fn sign(x: &Tensor) -> Result<Tensor> {
         return Ok(out);
     }
     let xd = x.detach();
-    Ok(record1("sign", &[x], out, move |_, _| Ok(vec![Some(zeros_like(&xd)?)])))
+    Ok(record1("sign", &[x], out, move |_, _| Ok(vec![Some(Tensor::zeros_like(&xd)?)])))
 }
 
 /// `square(x)`: x * x.

@@ -13,7 +13,7 @@ use crate::layout::broadcast_shapes;
 use crate::ops::dispatch::sum_to_shape;
 use crate::storage::{try_with_capacity, BufferElement, CpuBuffer};
 use crate::tensor::Tensor;
-use crate::{dtype_err, value_err};
+use crate::dtype_err;
 
 use super::{as_dtype, cast_untracked, scalar_like, zip_tensors};
 
@@ -103,28 +103,29 @@ pub fn logical_not(x: &Tensor) -> Result<Tensor> {
 // ---------------------------------------------------------------------------------------------
 // NaN / Inf tests
 
-fn float_test(op: &str, x: &Tensor, f32_test: fn(f32) -> bool, f64_test: fn(f64) -> bool, int_answer: bool) -> Result<Tensor> {
+/// Integers and bools are never NaN or infinite: their answer is the constant `int_answer`.
+fn float_test(x: &Tensor, f32_test: fn(f32) -> bool, f64_test: fn(f64) -> bool, int_answer: bool) -> Result<Tensor> {
     let out = match x.cpu_buffer()? {
         CpuBuffer::F32(v) => map_layout(v, x.layout(), |s, o| each(s, o, &|p: f32| f32_test(p) as u8))?,
         CpuBuffer::F64(v) => map_layout(v, x.layout(), |s, o| each(s, o, &|p: f64| f64_test(p) as u8))?,
-        _ => return Tensor::full(x.shape(), int_answer as u8 as f64, DType::Bool).map_err(|e| value_err!("{op}: {e}")),
+        _ => return Tensor::full(x.shape(), int_answer as u8 as f64, DType::Bool),
     };
     Tensor::from_vec(out, x.shape())
 }
 
 /// `isnan(x)`: true where x is NaN (never for integers).
 pub fn isnan(x: &Tensor) -> Result<Tensor> {
-    float_test("isnan", x, f32::is_nan, f64::is_nan, false)
+    float_test(x, f32::is_nan, f64::is_nan, false)
 }
 
 /// `isinf(x)`: true where x is +inf or -inf (never for integers).
 pub fn isinf(x: &Tensor) -> Result<Tensor> {
-    float_test("isinf", x, f32::is_infinite, f64::is_infinite, false)
+    float_test(x, f32::is_infinite, f64::is_infinite, false)
 }
 
 /// `isfinite(x)`: true where x is neither NaN nor infinite (always for integers).
 pub fn isfinite(x: &Tensor) -> Result<Tensor> {
-    float_test("isfinite", x, f32::is_finite, f64::is_finite, true)
+    float_test(x, f32::is_finite, f64::is_finite, true)
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ use crate::tensor::Tensor;
 use crate::value_err;
 
 use super::arith::{divide, multiply};
-use super::{as_dtype, float_binary, float_unary, scalar_like, zeros_like};
+use super::{as_dtype, float_binary, float_unary, scalar_like};
 
 /// `exp(x)`: e^x.
 pub fn exp(x: &Tensor) -> Result<Tensor> {
@@ -107,7 +107,7 @@ fn flat(name: &'static str, x: &Tensor, out: Tensor) -> Tensor {
         return out;
     }
     let xd = x.detach();
-    record1(name, &[x], out, move |_, _| Ok(vec![Some(zeros_like(&xd)?)]))
+    record1(name, &[x], out, move |_, _| Ok(vec![Some(Tensor::zeros_like(&xd)?)]))
 }
 
 /// `floor(x)`: integers become float32 (as Keras), floats keep their dtype.

@@ -249,11 +249,6 @@ fn run_num_unary<K: NumUnary, T: Num>(k: &K, s: &[T], o: &mut [MaybeUninit<T>]) 
     }
 }
 
-/// A tensor of zeros shaped and typed like `x` (the gradient of piecewise-constant ops).
-pub(crate) fn zeros_like(x: &Tensor) -> Result<Tensor> {
-    Tensor::zeros(x.shape(), x.dtype())
-}
-
 /// A 0-d tensor holding `v` in `dtype`.
 pub(crate) fn scalar_like(v: f64, dtype: DType) -> Result<Tensor> {
     Tensor::full(&[], v, dtype)

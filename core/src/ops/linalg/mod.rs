@@ -272,7 +272,7 @@ fn diagonal_grad(g: &Tensor, in_shape: &[usize], a1: usize, a2: usize, i0: usize
         mask[(i0 + d) * n2 + j0 + d] = 1.0;
     }
     let to = |v: Vec<f64>, shape: &[usize]| cast_untracked(&Tensor::from_vec(v, shape)?, g.dtype());
-    let along_a1 = matmul(&g, &to(sel, &[len, n1])?)?; // (rest..., n1)
+    let along_a1 = matmul(g, &to(sel, &[len, n1])?)?; // (rest..., n1)
     let plane = multiply(&expand_dims(&along_a1, -1)?, &to(mask, &[n1, n2])?)?; // (rest..., n1, n2)
     // Move the plane's axes back to a1 and a2.
     let keep: Vec<usize> = (0..in_shape.len()).filter(|&i| i != a1 && i != a2).collect();
@@ -341,7 +341,7 @@ pub fn fused_linear(x: &Tensor, kernel: &Tensor, bias: Option<&Tensor>, activati
     let out = dispatch_numeric!(x2.cpu_buffer()?, T, xv => {
         let wv = <T as BufferElement>::slice(wbuf).ok_or_else(|| dtype_err!("fused_linear: operands of different dtypes"))?;
         let bv = match &bc { Some(b) => Some(b.as_slice::<T>()?), None => None };
-        let mut c = crate::cpu::matmul::zeroed_vec::<T>(rows * n)?;
+        let mut c = crate::cpu::matmul::zeroed_vec::<T>(crate::layout::checked_numel(&[rows, n])?)?;
         crate::cpu::gemm::gemm_strided(
             rows, n, k,
             crate::cpu::gemm::MatRef::new(xv, lx.offset(), lx.strides()[0], lx.strides()[1]),

@@ -32,13 +32,14 @@ pub(crate) trait MicroKernel {
     const NC: usize;
 
     /// tile = a_panel · b_panel over `k` steps; then `c[i*rsc + j] = act(tile + (load ? c : 0)
-    /// + bias[j])`, with `bias` possibly null and act relu when `relu`.
+    /// + bias[j])`, with `bias` possibly null and act relu when `relu`. Step p of the B panel
+    /// is the NR values at `b + p*ldb` (ldb = NR when packed; B's row stride when read in place).
     ///
     /// # Safety
-    /// `a` holds k*MR and `b` k*NR elements; the MR x NR tile of `c` (row stride `rsc`, columns
-    /// contiguous) and, when not null, NR bias values are valid.
+    /// `a` holds k*MR elements, `b + p*ldb` NR elements for each p < k; the MR x NR tile of `c`
+    /// (row stride `rsc`, columns contiguous) and, when not null, NR bias values are valid.
     #[allow(clippy::too_many_arguments)]
-    unsafe fn tile(k: usize, a: *const Self::T, b: *const Self::T, c: *mut Self::T, rsc: isize, load: bool, bias: *const Self::T, relu: bool);
+    unsafe fn tile(k: usize, a: *const Self::T, b: *const Self::T, ldb: isize, c: *mut Self::T, rsc: isize, load: bool, bias: *const Self::T, relu: bool);
 
     /// `pack_panels` with W = MR (rows of A).
     ///

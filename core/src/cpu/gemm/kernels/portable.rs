@@ -29,11 +29,11 @@ impl<T: GemmScalar> MicroKernel for Portable<T> {
         pack_panels::<T, NR>(rows, kc, src, rs, cs, dst)
     }
 
-    unsafe fn tile(k: usize, a: *const T, b: *const T, c: *mut T, rsc: isize, load: bool, bias: *const T, relu: bool) {
+    unsafe fn tile(k: usize, a: *const T, b: *const T, ldb: isize, c: *mut T, rsc: isize, load: bool, bias: *const T, relu: bool) {
         let mut acc = [[T::default(); NR]; MR];
         for p in 0..k {
             let ap = a.add(p * MR);
-            let bp = b.add(p * NR);
+            let bp = b.offset(p as isize * ldb);
             let bv: [T; NR] = std::array::from_fn(|j| *bp.add(j));
             for (i, row) in acc.iter_mut().enumerate() {
                 let ai = *ap.add(i);

@@ -29,8 +29,8 @@ macro_rules! x86_kernel {
             const NC: usize = $nc;
 
             #[inline]
-            unsafe fn tile(k: usize, a: *const $t, b: *const $t, c: *mut $t, rsc: isize, load: bool, bias: *const $t, relu: bool) {
-                $kernel::run(k, a, b, c, rsc, load, bias, relu)
+            unsafe fn tile(k: usize, a: *const $t, b: *const $t, ldb: isize, c: *mut $t, rsc: isize, load: bool, bias: *const $t, relu: bool) {
+                $kernel::run(k, a, b, ldb, c, rsc, load, bias, relu)
             }
 
             unsafe fn pack_a(rows: usize, kc: usize, src: *const $t, rs: isize, cs: isize, dst: *mut $t) {
@@ -61,7 +61,14 @@ macro_rules! x86_kernel {
 
             #[target_feature(enable = $feature)]
             #[allow(clippy::too_many_arguments)]
-            unsafe fn run(k: usize, mut a: *const $t, mut b: *const $t, c: *mut $t, rsc: isize, load: bool, bias: *const $t, relu: bool) {
+            unsafe fn run(k: usize, mut a: *const $t, mut b: *const $t, ldb: isize, c: *mut $t, rsc: isize, load: bool, bias: *const $t, relu: bool) {
+                // Fetch C's tile now: its rows are far apart (a row of a large C is kilobytes), so
+                // it is rarely in L1, and the loop below is long enough to hide the misses.
+                for i in 0..$mr {
+                    let row = c.offset(i as isize * rsc) as *const i8;
+                    _mm_prefetch::<_MM_HINT_T0>(row);
+                    _mm_prefetch::<_MM_HINT_T0>(row.add($nv * $lanes * std::mem::size_of::<$t>() - 1));
+                }
                 let mut acc = [[$zero(); $nv]; $mr];
                 for _ in 0..k {
                     let mut bv = [$zero(); $nv];
@@ -75,7 +82,7 @@ macro_rules! x86_kernel {
                         }
                     }
                     a = a.add($mr);
-                    b = b.add($nv * $lanes);
+                    b = b.offset(ldb);
                 }
                 let zero = $zero();
                 for i in 0..$mr {
@@ -101,7 +108,7 @@ macro_rules! x86_kernel {
     };
 }
 
-x86_kernel!(Avx512F32, "avx512f", f32, lanes = 16, mr = 12, nv = 2, mc = 192, kc = 256, nc = 2048,
+x86_kernel!(Avx512F32, "avx512f", f32, lanes = 16, mr = 12, nv = 2, mc = 96, kc = 384, nc = 1024,
     zero = _mm512_setzero_ps, load = _mm512_loadu_ps, store = _mm512_storeu_ps, splat = _mm512_set1_ps,
     fma = _mm512_fmadd_ps, add = _mm512_add_ps, max = _mm512_max_ps, pack_rows = pack_rows_f32);
 x86_kernel!(Avx512F64, "avx512f", f64, lanes = 8, mr = 12, nv = 2, mc = 192, kc = 256, nc = 1024,
