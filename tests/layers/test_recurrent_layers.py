@@ -395,6 +395,12 @@ def test_time_distributed_folds_time_into_batch(rng):
     assert td.compute_output_shape((None, 5, 3)) == (None, 5, 4)
     with pytest.raises(ValueError, match="at least 3 dimensions"):
         layers.TimeDistributed(layers.Dense(2))(np.zeros((2, 3), "float32"))
+    with pytest.raises(ValueError, match=r"should be passed a `mask` of shape \(2, 5, ...\)"):
+        td(x, mask=np.ones((2, 4), bool))
+    # A masked sequence keeps its mask through TimeDistributed (into a following LSTM).
+    xt = lm.tensor(x)
+    xt._keras_mask = lm.tensor(np.array([[1, 1, 1, 0, 0], [1, 1, 1, 1, 1]], bool))
+    assert np.asarray(td(xt)._keras_mask).tolist() == np.asarray(xt._keras_mask).tolist()
 
 
 def test_lstm_model_trains_on_a_sequence_task(rng):

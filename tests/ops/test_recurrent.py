@@ -278,3 +278,25 @@ def test_no_recording_without_tape(rng):
     assert g1 is not None and np.asarray(g1).shape == x.shape
     y2 = ops.lstm(xt, *states, kernel, rk, b)[0]  # outside the tape: no backward kept
     np.testing.assert_allclose(np.asarray(y2), np.asarray(y))
+
+
+@pytest.mark.parametrize("kind,reset_after", KINDS)
+def test_large_batch_split_over_threads(kind, reset_after, rng):
+    # Big enough for the engine to run the batch in chunks on several threads (when it has
+    # them): same values and gradients as the reference, with masks and per-gate dropout.
+    batch, steps, features, units = 32, 20, 8, 32
+    g = GATES[kind]
+    x, states, kernel, rk, b = make(kind, rng, batch=batch, steps=steps, features=features, units=units,
+                                    reset_after=reset_after, scale=0.3)
+    mask = rng.random((batch, steps)) > 0.2
+    lead = (g,) if g > 1 else ()
+    dm = (rng.random(lead + (batch, features)) > 0.3) / 0.7
+    rm = (rng.random(lead + (batch, units)) > 0.3) / 0.7
+    kw = dict(mask=mask, go_backwards=True, dropout_mask=dm, recurrent_dropout_mask=rm)
+    if kind == "gru":
+        kw["reset_after"] = reset_after
+    got = call(kind, x, states, kernel, rk, b, **kw)
+    want = rnn_reference(kind, x, states, kernel, rk, b, **kw)
+    for gv, wv in zip(got, want):
+        np.testing.assert_allclose(np.asarray(gv), wv, rtol=1e-9, atol=1e-10)
+    check_gradient(lambda bb: call(kind, x, states, kernel, rk, bb, **kw), b, noncontiguous=False)

@@ -305,7 +305,7 @@ impl Context {
         };
         fn masks<T: RnnFloat>(m: &Option<Tensor>, rows: usize, width: usize) -> Result<Option<GateMasks<'_, T>>> {
             m.as_ref()
-                .map(|m| Ok(GateMasks { data: slice_of::<T>(m)?, groups: if m.rank() == 3 { m.shape()[0] } else { 1 }, rows, width }))
+                .map(|m| Ok(GateMasks::new(slice_of::<T>(m)?, if m.rank() == 3 { m.shape()[0] } else { 1 }, rows, width)))
                 .transpose()
         }
         Ok(SeqInputs {

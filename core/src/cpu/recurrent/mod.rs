@@ -17,6 +17,10 @@ pub mod cells;
 pub mod pool;
 pub mod simd;
 
+use std::ops::Range;
+
+use rayon::prelude::*;
+
 use crate::cpu::matmul::{gemm, gemm_acc};
 use crate::error::Result;
 use crate::storage::try_vec;
@@ -34,19 +38,33 @@ pub struct Dims {
 
 /// Dropout masks of shape [groups, rows, width] where groups is 1 (one mask shared by every
 /// gate block) or the number of gate blocks (Keras' `implementation=1`, one mask per gate).
+/// Group g starts at `g * group_stride` (rows * width for a whole tensor; more for a view of
+/// some of its rows).
 #[derive(Clone, Copy)]
 pub struct GateMasks<'a, T> {
     pub data: &'a [T],
     pub groups: usize,
     pub rows: usize,
     pub width: usize,
+    pub group_stride: usize,
 }
 
 impl<'a, T> GateMasks<'a, T> {
+    /// Masks of shape [groups, rows, width] stored contiguously.
+    pub fn new(data: &'a [T], groups: usize, rows: usize, width: usize) -> Self {
+        GateMasks { data, groups, rows, width, group_stride: rows * width }
+    }
+
     /// The mask used for gate block `g`.
     pub fn group(&self, g: usize) -> &'a [T] {
         let g = if self.groups == 1 { 0 } else { g };
-        &self.data[g * self.rows * self.width..(g + 1) * self.rows * self.width]
+        &self.data[g * self.group_stride..g * self.group_stride + self.rows * self.width]
+    }
+
+    /// The masks of rows `r`.
+    fn rows(&self, r: &Range<usize>) -> GateMasks<'a, T> {
+        let data = if self.rows * self.width == 0 { self.data } else { &self.data[r.start * self.width..] };
+        GateMasks { data, groups: self.groups, rows: r.len(), width: self.width, group_stride: self.group_stride }
     }
 }
 
@@ -80,7 +98,28 @@ pub struct SeqInputs<'a, T> {
     pub recurrent_dropout: Option<GateMasks<'a, T>>,
 }
 
-impl<T> SeqInputs<'_, T> {
+impl<'a, T> SeqInputs<'a, T> {
+    /// The same problem restricted to the samples `r` of the batch.
+    fn batch_rows(&self, r: &Range<usize>) -> SeqInputs<'a, T> {
+        let Dims { steps: ns, features: nf, units: u, .. } = self.dims;
+        SeqInputs {
+            dims: Dims { batch: r.len(), ..self.dims },
+            x: &self.x[r.start * ns * nf..r.end * ns * nf],
+            kernel: self.kernel,
+            recurrent_kernel: self.recurrent_kernel,
+            input_bias: self.input_bias,
+            recurrent_bias: self.recurrent_bias,
+            h0: &self.h0[r.start * u..r.end * u],
+            c0: self.c0.map(|c| &c[r.start * u..r.end * u]),
+            mask: self.mask.map(|m| &m[r.start * ns..r.end * ns]),
+            go_backwards: self.go_backwards,
+            return_sequences: self.return_sequences,
+            zero_output_for_mask: self.zero_output_for_mask,
+            dropout: self.dropout.as_ref().map(|m| m.rows(r)),
+            recurrent_dropout: self.recurrent_dropout.as_ref().map(|m| m.rows(r)),
+        }
+    }
+
     /// The time index processed at loop step `s`.
     #[inline]
     fn time_of(&self, s: usize) -> usize {
@@ -97,8 +136,13 @@ impl<T> SeqInputs<'_, T> {
     }
 }
 
-/// What the backward pass needs from the forward pass.
+/// What the backward pass needs from the forward pass: one part per batch chunk.
 pub struct Saved<T: RnnFloat> {
+    parts: Vec<(Range<usize>, SavedChunk<T>)>,
+}
+
+/// What the backward pass of one batch chunk needs.
+pub struct SavedChunk<T: RnnFloat> {
     /// [S, B, F]: the inputs in processing order.
     xt: Vec<T>,
     /// [S, B, act_width]: the cell's activated gates at each step.
@@ -109,7 +153,7 @@ pub struct Saved<T: RnnFloat> {
     cs: Vec<T>,
 }
 
-impl<T: RnnFloat> Drop for Saved<T> {
+impl<T: RnnFloat> Drop for SavedChunk<T> {
     fn drop(&mut self) {
         for v in [&mut self.xt, &mut self.acts, &mut self.hs, &mut self.cs] {
             T::pool().give(std::mem::take(v));
@@ -133,6 +177,14 @@ pub struct SeqForward<T: RnnFloat> {
     pub h: Vec<T>,
     pub c: Option<Vec<T>>,
     pub saved: Option<Saved<T>>,
+}
+
+/// One batch chunk's forward results.
+struct ChunkForward<T: RnnFloat> {
+    outputs: Vec<T>,
+    h: Vec<T>,
+    c: Option<Vec<T>>,
+    saved: Option<SavedChunk<T>>,
 }
 
 pub struct SeqGrads<T> {
@@ -420,8 +472,55 @@ fn time_major<T: RnnFloat>(inp: &SeqInputs<'_, T>) -> Result<Vec<T>> {
     Ok(xt)
 }
 
+/// Samples per chunk below which splitting the batch over threads does not pay.
+const MIN_CHUNK_BATCH: usize = 8;
+/// Multiply-adds of the recurrent GEMMs (steps * batch * units * gates * units) from which the
+/// batch is split over threads.
+const PARALLEL_MIN_RECURRENT_MACS: usize = 1 << 21;
+
+/// The batch chunks the sequence runs in: the samples' recurrences are independent, so each
+/// thread runs the whole time loop for its own samples, with no synchronization per step.
+fn batch_chunks<C: Cell<T>, T: RnnFloat>(cell: &C, dims: Dims) -> Vec<Range<usize>> {
+    let Dims { batch: nb, steps: ns, units: u, .. } = dims;
+    let work = ns.saturating_mul(nb).saturating_mul(u).saturating_mul(cell.gates() * u);
+    let threads = rayon::current_num_threads().max(1);
+    let parts = if work >= PARALLEL_MIN_RECURRENT_MACS { threads.min(nb / MIN_CHUNK_BATCH).max(1) } else { 1 };
+    #[cfg(test)]
+    let parts = match tests::FORCE_CHUNKS.with(|f| f.get()) {
+        0 => parts,
+        forced => forced.min(nb.max(1)),
+    };
+    (0..parts).map(|p| nb * p / parts..nb * (p + 1) / parts).collect()
+}
+
 /// Runs the sequence forward. With `save`, keeps what `backward` needs.
 pub fn forward<T: RnnFloat, C: Cell<T>>(cell: &C, inp: &SeqInputs<'_, T>, save: bool) -> Result<SeqForward<T>> {
+    let chunks = batch_chunks(cell, inp.dims);
+    if chunks.len() == 1 {
+        let f = forward_chunk(cell, inp, save)?;
+        let saved = f.saved.map(|s| Saved { parts: vec![(0..inp.dims.batch, s)] });
+        return Ok(SeqForward { outputs: f.outputs, h: f.h, c: f.c, saved });
+    }
+    let parts: Vec<ChunkForward<T>> = chunks.par_iter().map(|r| forward_chunk(cell, &inp.batch_rows(r), save)).collect::<Result<_>>()?;
+    // Chunks are runs of whole samples: their outputs and states concatenate.
+    let mut outputs = Vec::new();
+    let mut h = Vec::new();
+    let mut c = cell.has_carry().then(Vec::new);
+    let mut saved = Vec::new();
+    for (r, p) in chunks.into_iter().zip(parts) {
+        outputs.extend_from_slice(&p.outputs);
+        h.extend_from_slice(&p.h);
+        if let (Some(c), Some(pc)) = (c.as_mut(), p.c.as_ref()) {
+            c.extend_from_slice(pc);
+        }
+        if let Some(s) = p.saved {
+            saved.push((r, s));
+        }
+    }
+    Ok(SeqForward { outputs, h, c, saved: save.then_some(Saved { parts: saved }) })
+}
+
+fn forward_chunk<T: RnnFloat, C: Cell<T>>(cell: &C, inp: &SeqInputs<'_, T>, save: bool) -> Result<ChunkForward<T>> {
     let Dims { batch: nb, steps: ns, features: nf, units: u } = inp.dims;
     let n = cell.gates() * u;
     let nr = cell.rec_blocks() * u;
@@ -518,13 +617,13 @@ pub fn forward<T: RnnFloat, C: Cell<T>>(cell: &C, inp: &SeqInputs<'_, T>, save: 
         if carry {
             cs[ns * nb * u..].copy_from_slice(&c);
         }
-        Some(Saved { xt, acts, hs, cs })
+        Some(SavedChunk { xt, acts, hs, cs })
     } else {
         T::pool().give(xt);
         T::pool().give(acts);
         None
     };
-    Ok(SeqForward { outputs, h, c: carry.then_some(c), saved })
+    Ok(ChunkForward { outputs, h, c: carry.then_some(c), saved })
 }
 
 /// Which gradients the caller wants (the others are not computed).
@@ -540,6 +639,58 @@ pub fn backward<T: RnnFloat, C: Cell<T>>(
     cell: &C,
     inp: &SeqInputs<'_, T>,
     saved: &Saved<T>,
+    d_outputs: &[T],
+    d_h: &[T],
+    d_c: Option<&[T]>,
+    needs: Needs,
+) -> Result<SeqGrads<T>> {
+    let Dims { steps: ns, units: u, .. } = inp.dims;
+    let per_sample = if inp.return_sequences { ns * u } else { u };
+    let run = |(r, part): &(Range<usize>, SavedChunk<T>)| {
+        let dc = d_c.map(|d| &d[r.start * u..r.end * u]);
+        let dy = &d_outputs[r.start * per_sample..r.end * per_sample];
+        backward_chunk(cell, &inp.batch_rows(r), part, dy, &d_h[r.start * u..r.end * u], dc, needs)
+    };
+    if let [one] = saved.parts.as_slice() {
+        return run(one);
+    }
+    let parts: Vec<SeqGrads<T>> = saved.parts.par_iter().map(run).collect::<Result<_>>()?;
+    // Per-sample gradients concatenate; the weights' gradients add up.
+    let mut it = parts.into_iter();
+    let Some(mut total) = it.next() else { return backward_chunk_empty(cell, inp, needs) };
+    for p in it {
+        total.dx.extend_from_slice(&p.dx);
+        total.dh0.extend_from_slice(&p.dh0);
+        if let (Some(a), Some(b)) = (total.dc0.as_mut(), p.dc0.as_ref()) {
+            a.extend_from_slice(b);
+        }
+        for (a, b) in [(&mut total.dkernel, &p.dkernel), (&mut total.drecurrent_kernel, &p.drecurrent_kernel), (&mut total.dinput_bias, &p.dinput_bias), (&mut total.drecurrent_bias, &p.drecurrent_bias)] {
+            a.iter_mut().zip(b).for_each(|(x, &y)| *x = *x + y);
+        }
+    }
+    Ok(total)
+}
+
+/// Gradients of a problem with no batch chunks at all (cannot happen; kept total).
+fn backward_chunk_empty<T: RnnFloat, C: Cell<T>>(cell: &C, inp: &SeqInputs<'_, T>, needs: Needs) -> Result<SeqGrads<T>> {
+    let Dims { features: nf, units: u, .. } = inp.dims;
+    let n = cell.gates() * u;
+    let w = |len: usize| if needs.weights { try_vec(len, T::zero()) } else { Ok(Vec::new()) };
+    Ok(SeqGrads {
+        dx: Vec::new(),
+        dh0: Vec::new(),
+        dc0: cell.has_carry().then(Vec::new),
+        dkernel: w(nf * n)?,
+        drecurrent_kernel: w(u * n)?,
+        dinput_bias: w(n)?,
+        drecurrent_bias: w(if cell.rec_grad_is_input_grad() { 0 } else { cell.rec_blocks() * u })?,
+    })
+}
+
+fn backward_chunk<T: RnnFloat, C: Cell<T>>(
+    cell: &C,
+    inp: &SeqInputs<'_, T>,
+    saved: &SavedChunk<T>,
     d_outputs: &[T],
     d_h: &[T],
     d_c: Option<&[T]>,
@@ -788,15 +939,25 @@ mod tests {
         }
     }
 
+    thread_local! {
+        /// Batch chunks to split into regardless of size (0: the automatic choice).
+        pub(super) static FORCE_CHUNKS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+    }
+
     #[test]
     fn bptt_matches_finite_differences() {
         let (t, s) = (RnnActivation::Tanh, RnnActivation::Sigmoid);
-        for go_backwards in [false, true] {
-            check(&SimpleRnnCell { activation: t }, 1, false, go_backwards);
-            check(&LstmCell { activation: t, recurrent_activation: s }, 4, false, go_backwards);
-            check(&GruCell { activation: t, recurrent_activation: s, reset_after: true }, 3, true, go_backwards);
-            check(&GruCell { activation: t, recurrent_activation: s, reset_after: false }, 3, false, go_backwards);
+        // One chunk, then the batch split over two chunks (one sample each).
+        for chunks in [1, 2] {
+            FORCE_CHUNKS.with(|f| f.set(chunks));
+            for go_backwards in [false, true] {
+                check(&SimpleRnnCell { activation: t }, 1, false, go_backwards);
+                check(&LstmCell { activation: t, recurrent_activation: s }, 4, false, go_backwards);
+                check(&GruCell { activation: t, recurrent_activation: s, reset_after: true }, 3, true, go_backwards);
+                check(&GruCell { activation: t, recurrent_activation: s, reset_after: false }, 3, false, go_backwards);
+            }
         }
+        FORCE_CHUNKS.with(|f| f.set(0));
     }
 
     #[test]

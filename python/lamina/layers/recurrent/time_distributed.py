@@ -47,6 +47,11 @@ class TimeDistributed(Layer):
         shape = tuple(inputs.shape)
         self._child_shape(shape)
         batch, steps = shape[0], shape[1]
+        if mask is not None and tuple(mask.shape[:2]) != (batch, steps):
+            raise ValueError(
+                f"`TimeDistributed` Layer should be passed a `mask` of shape ({batch}, {steps}, ...), "
+                f"received: mask.shape={tuple(mask.shape)}"
+            )
         folded = ops.reshape(inputs, (batch * steps,) + shape[2:])
         kwargs = {}
         if self.layer._call_has_training:
