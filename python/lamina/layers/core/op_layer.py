@@ -1,11 +1,10 @@
-"""Ops applied to symbolic tensors inside a functional model (`x + 1`, `x[:, 0]`,
-`lamina.ops.concatenate([a, b])` on Input tensors) become nodes of a small layer that
-replays the op on real tensors."""
+"""Python operators and indexing on symbolic tensors inside a functional model (`x + 1`,
+`x[:, 0]`) become nodes of a small layer that replays the op on real tensors. (`lamina.ops`
+functions themselves take real tensors only; use layers, or a Lambda, on symbolic ones.)"""
 
 from __future__ import annotations
 
 from lamina.layers.layer import Layer
-from lamina.layers.symbolic import KerasTensor, map_structure
 
 
 def _op(name):
@@ -23,8 +22,7 @@ def _op(name):
 class OpLayer(Layer):
     """A layer that applies one `lamina.ops` function (by name) to its arguments."""
 
-    def __init__(self, op_name, constants=None, **kwargs):
-        kwargs.setdefault("name", None)
+    def __init__(self, op_name, **kwargs):
         super().__init__(**kwargs)
         self.op_name = op_name
         self._fn = _op(op_name)
@@ -42,8 +40,3 @@ def symbolic_op(name, *args, **kwargs):
     # Constants stay in the node's arguments; only KerasTensors are graph inputs.
     return layer(*args, **kwargs)
 
-
-def is_symbolic(*values) -> bool:
-    found = []
-    map_structure(lambda v: found.append(isinstance(v, KerasTensor)), list(values))
-    return any(found)
