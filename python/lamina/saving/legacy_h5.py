@@ -66,6 +66,22 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     return _with_h5(filepath, "r", read)
 
 
+# Keras 3.15's legacy loader cannot resolve loss abbreviations (it fails on its own files
+# compiled with loss="mse"); the full names mean the same to every Keras.
+_LOSS_NAMES = {"mse": "mean_squared_error", "mae": "mean_absolute_error", "mape": "mean_absolute_percentage_error",
+               "msle": "mean_squared_logarithmic_error", "kld": "kl_divergence", "logcosh": "log_cosh"}
+
+
+def _full_loss_names(value):
+    if isinstance(value, str):
+        return _LOSS_NAMES.get(value, value)
+    if isinstance(value, list):
+        return [_full_loss_names(v) for v in value]
+    if isinstance(value, dict) and "class_name" not in value:
+        return {k: _full_loss_names(v) for k, v in value.items()}
+    return value
+
+
 def _training_config(model) -> dict | None:
     from lamina.saving.serialization import serialize_keras_object
 
@@ -74,7 +90,7 @@ def _training_config(model) -> dict | None:
         return None
     opt = model.optimizer
     return {
-        "loss": serialize_keras_object(cc.get("loss")),
+        "loss": _full_loss_names(serialize_keras_object(cc.get("loss"))),
         "loss_weights": cc.get("loss_weights"),
         "metrics": serialize_keras_object(cc.get("metrics")),
         "weighted_metrics": serialize_keras_object(cc.get("weighted_metrics")),
