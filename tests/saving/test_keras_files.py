@@ -1,0 +1,186 @@
+"""Files written by real Keras 2 (tf.keras 2.15) and Keras 3 (3.15) load in lamina and give
+Keras' predictions: full models (.h5, .keras), weights (legacy .h5, .weights.h5), compile state."""
+
+import json
+import shutil
+import warnings
+
+import h5py
+import numpy as np
+import pytest
+
+import lamina as lm
+from keras_architectures import ARCHITECTURES as BUILDERS
+from keras_fixtures import ARCHITECTURES, TOLERANCE, batch, files, max_error, path
+
+FULL_MODELS = [f"{a}.{tag}.h5" for a in ARCHITECTURES for tag in ("k2", "k3")] + [f"{a}.k3.keras" for a in ARCHITECTURES]
+FULL_MODELS += files("*.k2.keras") + ["many_layers.k2.h5"]
+
+
+def test_every_architecture_has_keras2_and_keras3_files():
+    assert set(files("*.h5")) >= {f"{a}.{tag}.h5" for a in ARCHITECTURES for tag in ("k2", "k3")}
+    versions = json.load(open(path("VERSIONS.json")))
+    assert versions["k2"]["keras"].startswith("2.") and versions["k3"]["keras"].startswith("3.")
+
+
+@pytest.mark.parametrize("name", FULL_MODELS)
+def test_load_model_reproduces_keras_predictions(name):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a clean file loads without complaint
+        model = lm.models.load_model(path(name))
+    xs, ys = batch(name)
+    assert max_error(model, xs, ys) <= TOLERANCE
+
+
+def test_split_layer_names_are_read():
+    with h5py.File(path("many_layers.k2.h5"), "r") as f:
+        attrs = f["model_weights"].attrs
+        assert "layer_names" not in attrs and "layer_names0" in attrs and "layer_names1" in attrs
+        assert attrs["layer_names0"].dtype.kind == "S"  # Keras 2 writes fixed-width bytes
+    model = lm.models.load_model(path("many_layers.k2.h5"))
+    assert len(model.layers) == 22 and model.layers[0].name.startswith("long_x")
+
+
+def _as_old_h5py(src, dst):
+    """A copy with every text attribute stored as bytes, as h5py 2 wrote them."""
+    shutil.copy(src, dst)
+
+    def convert(obj):
+        for key, value in list(obj.attrs.items()):
+            if isinstance(value, str):
+                obj.attrs[key] = np.bytes_(value.encode("utf8"))
+            elif isinstance(value, np.ndarray) and value.dtype.kind in "OU":
+                obj.attrs[key] = np.array([str(v).encode("utf8") for v in value], dtype="S")
+
+    with h5py.File(dst, "a") as f:
+        convert(f)
+        f.visititems(lambda _, obj: convert(obj))
+
+
+@pytest.mark.parametrize("name", ["mlp.k2.h5", "nested.k2.h5", "multi_io.k3.h5"])
+def test_names_stored_as_bytes_by_old_h5py(tmp_path, name):
+    old = str(tmp_path / name)
+    _as_old_h5py(path(name), old)
+    with h5py.File(old, "r") as f:
+        assert isinstance(f.attrs["model_config"], bytes)
+    model = lm.models.load_model(old)
+    xs, ys = batch(name)
+    assert max_error(model, xs, ys) <= TOLERANCE
+
+
+# ------------------------------------------------------------------------------------------------
+# compile state
+
+@pytest.mark.parametrize("name", ["conv1d.k2.h5", "conv1d.k3.h5", "conv1d.k3.keras"])
+def test_compile_restores_loss_metrics_optimizer_and_its_state(name):
+    model = lm.models.load_model(path(name))
+    opt = model.optimizer
+    assert type(opt).__name__ == "Adam" and opt.learning_rate == pytest.approx(1e-3)
+    assert model._compile_config["loss"] == "mse" and model._compile_config["metrics"] == ["mae"]
+    assert int(opt.iterations.numpy()) == 1  # the one training step Keras took
+    momentum = [np.asarray(v) for v in opt.variables[1::2]]
+    assert all(np.any(m != 0) for m in momentum)  # restored, not fresh zeros
+    xs, _ = batch(name)
+    loss = model.evaluate(xs[0], np.zeros((len(xs[0]), 2), "float32"), verbose=0)
+    assert np.isfinite(loss).all()
+
+
+def test_compile_restores_the_exact_slot_values_of_a_keras3_file():
+    model = lm.models.load_model(path("conv1d.k3.h5"))
+    with h5py.File(path("conv1d.k3.h5"), "r") as f:
+        group = f["optimizer_weights"]
+        names = [n.decode() if isinstance(n, bytes) else n for n in group.attrs["weight_names"]]
+        stored = [np.asarray(group[n]) for n in names]
+    assert names[1].endswith("learning_rate")
+    lamina_slots = [np.asarray(v) for v in model.optimizer.variables[1:]]
+    assert len(lamina_slots) == len(stored) - 2
+    for mine, theirs in zip(lamina_slots, stored[2:]):
+        np.testing.assert_array_equal(mine, theirs)
+
+
+def test_keras2_per_output_metrics_of_a_multi_output_model():
+    model = lm.models.load_model(path("multi_io.k2.h5"))
+    assert model._compile_config["loss"] == ["sparse_categorical_crossentropy", "mse"]
+    # Keras 2 wrote MeanMetricWrapper(name="cls_accuracy", fn="categorical_accuracy"): the name asked for wins.
+    assert model._compile_config["metrics"] == [["accuracy"], ["mae"]]
+
+
+def test_compile_false_leaves_the_model_uncompiled():
+    model = lm.models.load_model(path("conv1d.k2.h5"), compile=False)
+    assert model.optimizer is None and not model.compiled
+
+
+def test_optimizer_state_that_does_not_fit_starts_fresh_with_a_warning(tmp_path):
+    bad = str(tmp_path / "conv1d.h5")
+    shutil.copy(path("conv1d.k3.h5"), bad)
+    with h5py.File(bad, "a") as f:
+        group = f["optimizer_weights"]
+        names = list(group.attrs["weight_names"])[:-1]  # one slot variable short
+        group.attrs["weight_names"] = np.array([str(n).encode() for n in names])
+    with pytest.warns(UserWarning, match=r"conv1d.h5.*starts fresh"):
+        model = lm.models.load_model(bad)
+    assert int(model.optimizer.iterations.numpy()) == 0
+    xs, ys = batch("conv1d.k3.h5")
+    assert max_error(model, xs, ys) <= TOLERANCE  # the weights are loaded all the same
+
+
+# ------------------------------------------------------------------------------------------------
+# weights files into models built in lamina
+
+def _lamina_model(arch):
+    model, *_ = BUILDERS[[b.__name__ for b in BUILDERS].index(arch)](lm, np.random.default_rng(1))
+    return model
+
+
+WEIGHT_FILES = files("*.k2.legacy_weights.h5") + files("*.k3.weights.h5")
+
+
+@pytest.mark.parametrize("name", WEIGHT_FILES)
+def test_load_weights_into_a_lamina_built_model(name):
+    model = _lamina_model(name.split(".")[0])
+    xs, ys = batch(name)
+    assert max_error(model, xs, ys) > 1e-3  # different weights before loading
+    model.load_weights(path(name))
+    assert max_error(model, xs, ys) <= TOLERANCE
+
+
+@pytest.mark.parametrize("name", ["multi_io.k2.legacy_weights.h5", "nested.k2.legacy_weights.h5"])
+def test_load_weights_by_name(name):
+    model = _lamina_model(name.split(".")[0])
+    model.load_weights(path(name), by_name=True)
+    xs, ys = batch(name)
+    assert max_error(model, xs, ys) <= TOLERANCE
+
+
+def test_full_model_h5_serves_as_a_weights_file():
+    model = _lamina_model("gru_stack")
+    model.load_weights(path("gru_stack.k3.h5"))  # weights under /model_weights
+    xs, ys = batch("gru_stack.k3.h5")
+    assert max_error(model, xs, ys) <= TOLERANCE
+
+
+def test_nested_model_weights_are_matched_by_layer_name_not_position():
+    # In the file inner_d1 is frozen, so Keras listed inner_seq's weights as inner_d2's, then
+    # inner_d1's. Here nothing is frozen: position alone would put inner_d2's kernel into inner_d1.
+    model = _lamina_model("nested")
+    inner = model.get_layer("inner_seq")
+    inner.get_layer("inner_d1").trainable = True
+    with h5py.File(path("nested.k2.legacy_weights.h5"), "r") as f:
+        assert [n.decode() if isinstance(n, bytes) else n for n in f["inner_seq"].attrs["weight_names"]][0] == "inner_d2/kernel:0"
+    model.load_weights(path("nested.k2.legacy_weights.h5"))
+    xs, ys = batch("nested.k2.h5")
+    assert max_error(model, xs, ys) <= TOLERANCE
+    with h5py.File(path("nested.k2.legacy_weights.h5"), "r") as f:
+        np.testing.assert_array_equal(np.asarray(inner.get_layer("inner_d1").kernel), f["inner_seq/inner_d1/kernel:0"][()])
+
+
+def test_keras_archive_serves_as_a_weights_file():
+    model = _lamina_model("multi_io")
+    model.load_weights(path("multi_io.k2.keras"))
+    xs, ys = batch("multi_io.k2.keras")
+    assert max_error(model, xs, ys) <= TOLERANCE
+
+
+def test_by_name_is_refused_for_native_weights_files():
+    with pytest.raises(ValueError, match="by_name"):
+        _lamina_model("mlp").load_weights(path("mlp.k3.weights.h5"), by_name=True)
