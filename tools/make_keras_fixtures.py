@@ -39,25 +39,13 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "saving"))
-from keras_architectures import ARCHITECTURES  # noqa: E402
+from keras_architectures import ARCHITECTURES, compile_arguments, set_small_weights  # noqa: E402
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "fixtures", "keras")
 K3 = int(keras.__version__.split(".")[0]) >= 3
 TAG = "k3" if K3 else "k2"
 L = keras.layers
 
-
-
-def set_small_weights(model, rng) -> None:
-    values = []
-    for w in model.weights:
-        name = w.name if K3 else w.name.split(":")[0]
-        shape = tuple(w.shape)
-        if "moving_variance" in name:
-            values.append(rng.uniform(0.5, 1.5, size=shape))
-        else:
-            values.append(rng.normal(0.0, 0.3, size=shape))
-    model.set_weights([v.astype("float32") for v in values])
 
 
 def predictions(model, xs) -> list:
@@ -78,9 +66,7 @@ def write(arch) -> None:
     rng = np.random.default_rng(sum(map(ord, name)))
     model, xs, ys, loss = arch(keras, rng)
     set_small_weights(model, rng)
-    metric = {"sparse_categorical_crossentropy": "accuracy", "mse": "mae"}
-    metrics = [[metric[l]] for l in loss] if isinstance(loss, list) else [metric[loss]]
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate=1e-3), loss=loss, metrics=metrics)
+    model.compile(**compile_arguments(keras, loss))
     if name in TRAINED:
         model.fit(xs if len(xs) > 1 else xs[0], ys if len(ys) > 1 else ys[0], batch_size=len(xs[0]), epochs=1, verbose=0)
     base = os.path.join(OUT, f"{name}.{TAG}")

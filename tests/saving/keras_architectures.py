@@ -138,3 +138,22 @@ def convs_td(keras, rng):
 
 
 ARCHITECTURES = [mlp, cnn, conv1d, embedding_lstm, gru_stack, multi_io, nested, convs_td]
+
+
+def set_small_weights(model, rng) -> None:
+    """Small seeded random weights; BatchNormalization's moving variances stay positive."""
+    values = []
+    for w in model.weights:
+        shape = tuple(w.shape)
+        if "moving_variance" in w.name.split(":")[0]:
+            values.append(rng.uniform(0.5, 1.5, size=shape))
+        else:
+            values.append(rng.normal(0.0, 0.3, size=shape))
+    model.set_weights([v.astype("float32") for v in values])
+
+
+def compile_arguments(keras, loss) -> dict:
+    """Adam and one metric per output, as the fixtures were compiled."""
+    metric = {"sparse_categorical_crossentropy": "accuracy", "mse": "mae"}
+    metrics = [[metric[l]] for l in loss] if isinstance(loss, list) else [metric[loss]]
+    return {"optimizer": keras.optimizers.Adam(learning_rate=1e-3), "loss": loss, "metrics": metrics}
