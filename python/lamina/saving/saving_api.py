@@ -1,9 +1,11 @@
-"""Saving and loading in Keras 3's native formats.
+"""Saving and loading models: the entry points for every format, and Keras 3's native ones.
 
 - `.keras`: a zip (stored) of config.json, metadata.json and model.weights.h5.
 - `.weights.h5`: HDF5 with each object's variables at `<path>/vars/<i>`: the model's layers at
   `layers/<snake_case class name>[_n]`, their sublayers under the attribute that holds them
-  (e.g. `layers/lstm/cell/vars`), the optimizer at `optimizer/vars`.
+  (e.g. `layers/lstm/cell/vars`), the optimizer at `optimizer/vars` (see optimizer_state).
+- legacy `.h5` / `.hdf5` (Keras 2, and Keras 3's `model.save("m.h5")`): legacy_h5 and
+  legacy_h5_weights. Loading tells the formats apart by the file's first bytes.
 
 Weights are checked against the file first and assigned only when all of them fit, so a
 failed load never leaves a model half-overwritten.
@@ -267,12 +269,12 @@ def save_model(model, filepath, overwrite: bool = True, include_optimizer: bool 
     from lamina.saving.serialization import serialize_keras_object
 
     filepath = str(filepath)
-    if filepath.endswith(".h5") and not filepath.endswith(".weights.h5"):
+    if filepath.endswith((".h5", ".hdf5")) and not filepath.endswith(".weights.h5"):
         from lamina.saving import legacy_h5
 
         return legacy_h5.save_model(model, filepath, overwrite=overwrite, include_optimizer=include_optimizer)
     if not filepath.endswith(".keras"):
-        raise ValueError(f"Invalid filepath extension for saving {filepath!r}: use `.keras` (or `.h5` for the legacy format)")
+        raise ValueError(f"Invalid filepath extension for saving {filepath!r}: use `.keras` (or `.h5` for the legacy format; `save_weights` for `.weights.h5`)")
     if not overwrite and os.path.exists(filepath):
         raise FileExistsError(filepath)
     config = serialize_keras_object(model)
