@@ -122,6 +122,18 @@ def nested(keras, rng):
     return model, xs, [rng.normal(size=(3, 3)).astype("float32")], "mse"
 
 
+def encoder_decoder(keras, rng):
+    L = keras.layers
+    source = keras.Input(shape=(5, 3), name="source")
+    target = keras.Input(shape=(4, 2), name="target")
+    _, h, c = L.LSTM(4, return_state=True, name="encoder")(source)
+    # Keras 2 saves this call as one on [target, h, c]; Keras 3 as initial_state in kwargs.
+    decoded = L.LSTM(4, return_sequences=True, name="decoder")(target, initial_state=[h, c])
+    model = keras.Model([source, target], L.Dense(2, name="head")(decoded), name="encoder_decoder")
+    xs = [rng.normal(size=(2, 5, 3)).astype("float32"), rng.normal(size=(2, 4, 2)).astype("float32")]
+    return model, xs, [rng.normal(size=(2, 4, 2)).astype("float32")], "mse"
+
+
 def convs_td(keras, rng):
     L = keras.layers
     model = keras.Sequential([
@@ -137,7 +149,7 @@ def convs_td(keras, rng):
     return model, [x], [rng.normal(size=(2, 16, 3)).astype("float32")], "mse"
 
 
-ARCHITECTURES = [mlp, cnn, conv1d, embedding_lstm, gru_stack, multi_io, nested, convs_td]
+ARCHITECTURES = [mlp, cnn, conv1d, embedding_lstm, gru_stack, multi_io, nested, encoder_decoder, convs_td]
 
 
 def set_small_weights(model, rng) -> None:

@@ -7,7 +7,8 @@ import os
 import numpy as np
 
 FIXTURES = os.path.normpath(os.path.join(os.path.dirname(__file__), "..", "fixtures", "keras"))
-ARCHITECTURES = ["mlp", "cnn", "conv1d", "embedding_lstm", "gru_stack", "multi_io", "nested", "convs_td"]
+ARCHITECTURES = ["mlp", "cnn", "conv1d", "embedding_lstm", "gru_stack", "multi_io", "nested", "encoder_decoder",
+                 "convs_td"]
 TOLERANCE = 1e-5
 
 

@@ -327,6 +327,9 @@ def functional_from_config(cls, config: dict, custom_objects=None):
     layers, offset, produced, queue, order = {}, {}, {}, {}, []
     for lc in layer_configs:
         name = lc.get("name") or lc.get("config", {}).get("name")
+        # Replaying the calls builds each layer; a saved build_config adds nothing and, from
+        # Keras 2, can list all of a call's inputs (an RNN's states too) as if they were one.
+        lc = {k: v for k, v in lc.items() if k != "build_config"}
         layer = deserialize_keras_object(lc, custom_objects=custom_objects, category="layers")
         layers[name] = layer
         order.append(name)
@@ -374,6 +377,9 @@ def functional_from_config(cls, config: dict, custom_objects=None):
                     break
                 if len(args) == 1 and isinstance(args[0], list) and len(args[0]) == 1 and _is_tensor(args[0][0]):
                     args = [args[0][0]]
+                if keras2 and _is_recurrent(layers[name]) and isinstance(args[0], list) and len(args[0]) > 1:
+                    # Keras 2 saves `rnn(x, initial_state=[h, c])` as a call on [x, h, c].
+                    args, kwargs = [args[0][0]], dict(kwargs, initial_state=args[0][1:])
                 out = layers[name](*args, **kwargs)
                 produced[name].append(flatten(out))
                 queue[name].pop(0)
@@ -434,6 +440,12 @@ def _keras2_kwargs_refs(node: dict, layer_names: set) -> dict:
         return v
 
     return {"args": node["args"], "kwargs": convert(node["kwargs"])}
+
+
+def _is_recurrent(layer) -> bool:
+    from lamina.layers.recurrent import RNN, Bidirectional
+
+    return isinstance(layer, (RNN, Bidirectional))
 
 
 def _is_tensor(v) -> bool:
