@@ -19,9 +19,10 @@ with Adam (a training_config in the files); TRAINED ones also take one training 
     <arch>.k2.npz / <arch>.k3.npz  the input batch (x_0, x_1, ...) and that version's model's
                                    predictions (y_0, y_1, ...)
 
-plus `many_layers.k2.h5`, a model whose layer_names attribute Keras 2 had to split into
-layer_names0, layer_names1, ... (over HDF5's 64 KiB attribute limit), and VERSIONS.json with
-the Keras/TensorFlow/h5py/numpy versions each run used.
+plus, from Keras 2, `many_layers.k2.h5`, a model whose layer_names attribute Keras 2 had to
+split into layer_names0, layer_names1, ... (over HDF5's 64 KiB attribute limit), and
+`conv1d_legacy_adam.k2.h5`, trained with the pre-2.11 optimizer (its own slot layout); and
+VERSIONS.json with the Keras/TensorFlow/h5py/numpy versions each run used.
 """
 
 from __future__ import annotations
@@ -97,6 +98,21 @@ def write_many_layers() -> None:
         assert "layer_names0" in f["model_weights"].attrs, "the name list was expected to be split"
 
 
+def write_legacy_optimizer() -> None:
+    """tf.keras before 2.11 (and keras.optimizers.legacy after) saved slots one kind at a time
+    (every m, then every v) under names like Adam/k3/kernel/m:0."""
+    from keras_architectures import conv1d
+
+    rng = np.random.default_rng(11)
+    model, xs, ys, loss = conv1d(keras, rng)
+    set_small_weights(model, rng)
+    model.compile(optimizer=keras.optimizers.legacy.Adam(learning_rate=1e-3), loss=loss)
+    model.fit(xs[0], ys[0], batch_size=len(xs[0]), epochs=2, verbose=0)
+    base = os.path.join(OUT, f"conv1d_legacy_adam.{TAG}")
+    model.save(base + ".h5")
+    np.savez(base + ".npz", x_0=xs[0], y_0=model.predict(xs[0], verbose=0))
+
+
 def record_versions() -> None:
     path = os.path.join(OUT, "VERSIONS.json")
     versions = {}
@@ -117,6 +133,7 @@ def main() -> None:
         write(arch)
     if not K3:
         write_many_layers()
+        write_legacy_optimizer()
     record_versions()
     print(f"wrote fixtures for Keras {keras.__version__} into {os.path.normpath(OUT)}", file=sys.stderr)
 

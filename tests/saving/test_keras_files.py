@@ -14,7 +14,7 @@ from keras_architectures import ARCHITECTURES as BUILDERS
 from keras_fixtures import ARCHITECTURES, TOLERANCE, batch, files, max_error, path
 
 FULL_MODELS = [f"{a}.{tag}.h5" for a in ARCHITECTURES for tag in ("k2", "k3")] + [f"{a}.k3.keras" for a in ARCHITECTURES]
-FULL_MODELS += files("*.k2.keras") + ["many_layers.k2.h5"]
+FULL_MODELS += files("*.k2.keras") + ["many_layers.k2.h5", "conv1d_legacy_adam.k2.h5"]
 
 
 def test_every_architecture_has_keras2_and_keras3_files():
@@ -96,6 +96,18 @@ def test_compile_restores_the_exact_slot_values_of_a_keras3_file():
     assert len(lamina_slots) == len(stored) - 2
     for mine, theirs in zip(lamina_slots, stored[2:]):
         np.testing.assert_array_equal(mine, theirs)
+
+
+def test_state_of_tf_keras_pre_2_11_optimizers_whose_slots_come_one_kind_at_a_time():
+    model = lm.models.load_model(path("conv1d_legacy_adam.k2.h5"))
+    opt = model.optimizer
+    assert int(opt.iterations.numpy()) == 2
+    with h5py.File(path("conv1d_legacy_adam.k2.h5"), "r") as f:
+        group = f["optimizer_weights"]
+        for param, layer in zip(model.trainable_weights, ["k3", "k3", "k2_dilated", "k2_dilated"]):
+            momentum, velocity = opt._slots[id(param)]
+            np.testing.assert_array_equal(np.asarray(momentum), group[f"Adam/{layer}/{param.name}/m:0"][()])
+            np.testing.assert_array_equal(np.asarray(velocity), group[f"Adam/{layer}/{param.name}/v:0"][()])
 
 
 def test_keras2_per_output_metrics_of_a_multi_output_model():

@@ -60,7 +60,7 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
                 missing = [n for n in names if n not in weights]
                 if missing:
                     raise ValueError(f"{filepath}: optimizer_weights lists '{missing[0]}', which the file lacks (corrupt file?)")
-                optimizer_state.restore(model.optimizer, model, [np.asarray(weights[n]) for n in names], filepath)
+                optimizer_state.restore(model.optimizer, model, [np.asarray(weights[n]) for n in names], filepath, names)
         return model
 
     return _with_h5(filepath, "r", read)

@@ -8,12 +8,16 @@ and velocity per parameter, then velocity_hat per parameter when amsgrad is on),
 only the slots in use (RMSprop's momentum only when momentum > 0). lamina keeps every slot of a
 parameter together, so this module reorders between the two.
 
+tf.keras before 2.11 (and `keras.optimizers.legacy`) looped once per slot kind (every m, then
+every v) and named slots `Adam/dense/kernel/m:0`; files with such names are read in that order.
+
 Keras restores optimizer state by position and starts fresh, with a warning, when the lists
 do not match; lamina does the same.
 """
 
 from __future__ import annotations
 
+import re
 import warnings
 
 import numpy as np
@@ -37,13 +41,17 @@ def _slot_loops(opt) -> list:
     return [tuple(opt.slot_names)] if opt.slot_names else []
 
 
-def _slot_variables(opt, params: list) -> list:
-    """(parameter, slot name, lamina variable) in Keras' order; None if the optimizer has not
-    created slots for every parameter yet."""
+def _slot_variables(opt, params: list, loop_per_slot: bool = False) -> list:
+    """(parameter, slot name, lamina variable) in Keras' order (`loop_per_slot`: the order of
+    tf.keras's pre-2.11 optimizers, which looped once per slot kind); None if the optimizer has
+    not created slots for every parameter yet."""
     if any(id(p) not in opt._slots for p in params):
         return None
+    loops = _slot_loops(opt)
+    if loop_per_slot:
+        loops = [(slot,) for loop in loops for slot in loop]
     out = []
-    for loop in _slot_loops(opt):
+    for loop in loops:
         for p in params:
             for slot in loop:
                 out.append((p, slot, opt._slots[id(p)][opt.slot_names.index(slot)]))
@@ -75,8 +83,13 @@ def keras_variables(opt, model) -> list:
     return out
 
 
-def restore(opt, model, stored: list, source: str) -> None:
-    """Sets the optimizer's state from the arrays a Keras or lamina file saved, in file order.
+# How tf.keras's pre-2.11 optimizers named slots: Adam/dense/kernel/m:0 (2.11+: Adam/m/dense/kernel:0).
+_PRE_2_11_SLOT_NAME = re.compile(r"/(m|v|vhat|momentum|rms|mg|accumulator|accum_grad|accum_var|linear):\d+$")
+
+
+def restore(opt, model, stored: list, source: str, names: list | None = None) -> None:
+    """Sets the optimizer's state from the arrays a Keras or lamina file saved, in file order
+    (`names`, the file's variable names where it has them, tell tf.keras's pre-2.11 layout).
 
     The layouts tried: Keras 3 (step, learning rate, slots[, u_product]), Keras 2 and lamina
     before this format (step, slots), and a never-stepped optimizer (step[, learning rate]).
@@ -89,7 +102,8 @@ def restore(opt, model, stored: list, source: str) -> None:
     params = model.trainable_weights
     if not opt._tracked and params:
         opt.build(params)
-    slots = _slot_variables(opt, params) or []
+    pre_2_11 = bool(names) and any(_PRE_2_11_SLOT_NAME.search(n) for n in names[1:])
+    slots = _slot_variables(opt, params, loop_per_slot=pre_2_11) or []
     slot_shapes = [tuple(v.shape) for _, _, v in slots]
     scalar = ()
     layouts = [
