@@ -117,6 +117,38 @@ def test_keras2_per_output_metrics_of_a_multi_output_model():
     assert model._compile_config["metrics"] == [["accuracy"], ["mae"]]
 
 
+def test_keras2_loss_and_metric_objects_in_training_config(tmp_path):
+    # As tf.keras 2.15 writes them: the loss with its wrapped `fn` and reduction "auto", a metric
+    # object and a MeanMetricWrapper, the optimizer registered as "Custom>SGD".
+    target = str(tmp_path / "objects.h5")
+    shutil.copy(path("mlp.k2.h5"), target)
+    training = {
+        "loss": {"class_name": "SparseCategoricalCrossentropy", "config": {
+            "reduction": "auto", "name": "sparse_categorical_crossentropy", "from_logits": True, "ignore_class": None,
+            "fn": "sparse_categorical_crossentropy"}},
+        "metrics": [[{"class_name": "SparseCategoricalAccuracy", "config": {"name": "sparse_categorical_accuracy", "dtype": "float32"}},
+                     {"class_name": "MeanMetricWrapper", "config": {"name": "sparse_top_k_categorical_accuracy", "dtype": "float32",
+                                                                    "fn": "sparse_top_k_categorical_accuracy"}}]],
+        "weighted_metrics": None, "loss_weights": None,
+        "optimizer_config": {"class_name": "Custom>SGD", "config": {
+            "name": "SGD", "weight_decay": None, "clipnorm": None, "global_clipnorm": None, "clipvalue": None, "use_ema": False,
+            "ema_momentum": 0.99, "ema_overwrite_frequency": None, "jit_compile": False, "is_legacy_optimizer": False,
+            "learning_rate": 0.1, "momentum": 0.9, "nesterov": False}}}
+    with h5py.File(target, "a") as f:
+        f.attrs["training_config"] = json.dumps(training)
+        del f["optimizer_weights"]
+    model = lm.models.load_model(target)
+    loss = model._compile_config["loss"]
+    assert type(loss).__name__ == "SparseCategoricalCrossentropy" and loss.get_config()["from_logits"] is True
+    assert loss.reduction == "sum_over_batch_size"
+    assert type(model.optimizer).__name__ == "SGD" and model.optimizer.momentum == 0.9
+    metrics = model._compile_config["metrics"]
+    assert type(metrics[0]).__name__ == "SparseCategoricalAccuracy" and metrics[1] == "sparse_top_k_categorical_accuracy"
+    xs, _ = batch("mlp.k2.h5")
+    logs = model.evaluate(xs[0], np.array([0, 1, 2, 3, 0]), verbose=0, return_dict=True)
+    assert set(logs) == {"loss", "sparse_categorical_accuracy", "sparse_top_k_categorical_accuracy"}
+
+
 def test_compile_false_leaves_the_model_uncompiled():
     model = lm.models.load_model(path("conv1d.k2.h5"), compile=False)
     assert model.optimizer is None and not model.compiled
@@ -134,6 +166,36 @@ def test_optimizer_state_that_does_not_fit_starts_fresh_with_a_warning(tmp_path)
     assert int(model.optimizer.iterations.numpy()) == 0
     xs, ys = batch("conv1d.k3.h5")
     assert max_error(model, xs, ys) <= TOLERANCE  # the weights are loaded all the same
+
+
+def test_state_of_another_optimizer_is_not_poured_into_the_default_one(tmp_path):
+    # Keras 3.15 drops the optimizer from a model's compile config once it has saved a legacy
+    # .h5, so a .keras saved after that compiles with the default RMSprop. Here the file holds
+    # SGD-with-momentum state (step, learning rate, one momentum per parameter), which fits
+    # RMSprop's velocities by shape: only the optimizer's name tells them apart.
+    import io
+    import zipfile
+
+    bad = str(tmp_path / "no_optimizer.keras")
+    with zipfile.ZipFile(path("conv1d.k3.keras")) as src, zipfile.ZipFile(bad, "w") as dst:
+        config = json.loads(src.read("config.json"))
+        del config["compile_config"]["optimizer"]
+        dst.writestr("config.json", json.dumps(config))
+        dst.writestr("metadata.json", src.read("metadata.json"))
+        weights = io.BytesIO(src.read("model.weights.h5"))
+        with h5py.File(weights, "a") as f:
+            adam = f["optimizer/vars"]
+            momentum = [adam[str(i)][()] for i in range(2, len(adam), 2)]
+            del f["optimizer"]
+            sgd = f.create_group("optimizer/vars")
+            sgd.attrs["name"] = "sgd"
+            for i, value in enumerate([np.int64(1), np.float32(0.01)] + momentum):
+                sgd[str(i)] = value
+        dst.writestr("model.weights.h5", weights.getvalue())
+    with pytest.warns(UserWarning, match=r"no_optimizer\.keras: the saved optimizer state belongs to optimizer 'sgd'.*'rmsprop'"):
+        model = lm.models.load_model(bad)
+    assert type(model.optimizer).__name__ == "RMSprop" and int(model.optimizer.iterations.numpy()) == 0
+    assert all(not np.any(np.asarray(v)) for v in model.optimizer.variables[1:])
 
 
 # ------------------------------------------------------------------------------------------------

@@ -2,7 +2,8 @@
 
 Keras 2 and newer Keras 3 releases write config keys lamina's constructors do not have:
 `time_major` on recurrent layers, `groups` on DepthwiseConv2D, `input_length` on Embedding,
-`quantization_config` and initializers' `input_axes` in Keras 3.15, ... A key lamina lacks is
+`quantization_config` and initializers' `input_axes` in Keras 3.15, `fn` on Keras 2's built-in
+losses, ... A key lamina lacks is
 dropped when its value means "feature off" (listed below, or None/False: a switch that is off),
 and refused, naming the layer, when it asks for something lamina does not do. Keras 3 itself
 refuses several of these Keras 2 files; lamina reads them.
@@ -27,6 +28,12 @@ _IGNORABLE = {
     "kernel_constraint": _ANY,
     "jit_compile": _ANY,           # Keras 2 optimizers: a compilation switch
     "is_legacy_optimizer": _ANY,
+    "fn": _ANY,                    # Keras 2 built-in losses: the function the class itself wraps
+}
+
+# Values Keras 2 wrote that mean what another value means to lamina.
+_RENAMED_VALUES = {
+    "reduction": {"auto": "sum_over_batch_size"},  # Keras 2 losses: "auto" is the per-batch mean in fit
 }
 
 # Arguments lamina's constructors take through **kwargs rather than by name.
@@ -58,7 +65,8 @@ def clean_config(cls, class_name: str, config: dict) -> dict:
     out = {}
     for key, value in config.items():
         if key in accepted:
-            out[key] = value
+            renamed = _RENAMED_VALUES.get(key, {})
+            out[key] = renamed.get(value, value) if isinstance(value, str) else value
             continue
         allowed = _IGNORABLE.get(key)
         if allowed is _ANY or (allowed is not None and value in allowed) or (allowed is None and value in (None, False)):

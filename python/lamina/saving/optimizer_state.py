@@ -87,17 +87,31 @@ def keras_variables(opt, model) -> list:
 _PRE_2_11_SLOT_NAME = re.compile(r"/(m|v|vhat|momentum|rms|mg|accumulator|accum_grad|accum_var|linear):\d+$")
 
 
-def restore(opt, model, stored: list, source: str, names: list | None = None) -> None:
+def _comparable(name: str) -> str:
+    # "adam_2", "Adam" and "adam" are one optimizer; Keras 3 paths spell RMSprop "rm_sprop".
+    return re.sub(r"_\d+$", "", name).replace("_", "").lower()
+
+
+def restore(opt, model, stored: list, source: str, names: list | None = None, saved_name: str | None = None) -> None:
     """Sets the optimizer's state from the arrays a Keras or lamina file saved, in file order
-    (`names`, the file's variable names where it has them, tell tf.keras's pre-2.11 layout).
+    (`names`, the file's variable names where it has them, tell tf.keras's pre-2.11 layout and
+    the optimizer's name; `saved_name` gives that name where the file stores it apart).
 
     The layouts tried: Keras 3 (step, learning rate, slots[, u_product]), Keras 2 and lamina
     before this format (step, slots), and a never-stepped optimizer (step[, learning rate]).
-    When none fits, the optimizer starts fresh with a warning naming `source`.
+    When none fits, or the state belongs to a differently named optimizer (e.g. the file's
+    compile config lost its optimizer and the model was compiled with the default), the
+    optimizer starts fresh with a warning naming `source`.
     """
     from lamina.optimizers import Nadam
 
     if not stored:
+        return
+    if saved_name is None and names and "/" in names[0]:
+        saved_name = names[0].split("/")[0]
+    if saved_name and _comparable(saved_name) != _comparable(opt.name):
+        warnings.warn(f"{source}: the saved optimizer state belongs to optimizer '{saved_name}', but the model was "
+                      f"compiled with '{opt.name}' ({type(opt).__name__}); the optimizer starts fresh.", stacklevel=3)
         return
     params = model.trainable_weights
     if not opt._tracked and params:

@@ -158,7 +158,9 @@ def _read_weights(model, f, filepath: str, skip_mismatch: bool = False) -> None:
     if opt is not None and "optimizer/vars" in f:
         group = f["optimizer/vars"]
         stored = [group[str(i)][()] for i in range(len(group)) if str(i) in group]
-        optimizer_state.restore(opt, model, stored, filepath)
+        saved_name = group.attrs.get("name")
+        saved_name = saved_name.decode() if isinstance(saved_name, bytes) else saved_name
+        optimizer_state.restore(opt, model, stored, filepath, saved_name=saved_name or None)
 
 
 def save_weights(model, filepath, overwrite: bool = True) -> None:
