@@ -149,6 +149,22 @@ def test_keras2_loss_and_metric_objects_in_training_config(tmp_path):
     assert set(logs) == {"loss", "sparse_categorical_accuracy", "sparse_top_k_categorical_accuracy"}
 
 
+def test_a_loss_lamina_lacks_leaves_the_model_loaded_but_uncompiled(tmp_path):
+    target = str(tmp_path / "custom_loss.h5")
+    shutil.copy(path("conv1d.k2.h5"), target)
+    with h5py.File(target, "a") as f:
+        training = json.loads(f.attrs["training_config"])
+        training["loss"] = "my_focal_loss"
+        f.attrs["training_config"] = json.dumps(training)
+    with pytest.warns(UserWarning, match=r"custom_loss\.h5: the model was loaded but not compiled.*my_focal_loss"):
+        model = lm.models.load_model(target)
+    assert not model.compiled and model.optimizer is None
+    xs, ys = batch("conv1d.k2.h5")
+    assert max_error(model, xs, ys) <= TOLERANCE
+    model = lm.models.load_model(target, custom_objects={"my_focal_loss": lm.losses.mean_squared_error})
+    assert model.compiled and int(model.optimizer.iterations.numpy()) == 1
+
+
 def test_compile_false_leaves_the_model_uncompiled():
     model = lm.models.load_model(path("conv1d.k2.h5"), compile=False)
     assert model.optimizer is None and not model.compiled

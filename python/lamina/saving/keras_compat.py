@@ -108,20 +108,22 @@ def lambda_holds_code(config: dict) -> bool:
 # ------------------------------------------------------------------------------------------------
 # training_config (legacy HDF5) -> compile arguments
 
-def _metric_from_legacy(value):
+def _metric_from_legacy(value, custom_objects=None):
     """Keras 2 writes compiled metrics as MeanMetricWrapper configs (`{"name": "cls_accuracy",
     "fn": "categorical_accuracy"}`); the name, less an output prefix, is what was asked for."""
     from lamina import metrics as metrics_module
 
     if isinstance(value, list):
-        return [_metric_from_legacy(v) for v in value]
+        return [_metric_from_legacy(v, custom_objects) for v in value]
     if isinstance(value, dict) and "class_name" not in value:
-        return {k: _metric_from_legacy(v) for k, v in value.items()}
+        return {k: _metric_from_legacy(v, custom_objects) for k, v in value.items()}
     if isinstance(value, dict) and value.get("class_name") == "MeanMetricWrapper":
         cfg = value.get("config", {})
         name, fn = cfg.get("name") or "", cfg.get("fn")
         candidates = [name] + [name.split("_", k)[-1] for k in range(1, name.count("_") + 1)] + [fn]
         for c in candidates:
+            if c in (custom_objects or {}):
+                return custom_objects[c]
             if isinstance(c, str) and c:
                 try:
                     metrics_module.get(c)
@@ -150,7 +152,11 @@ def compile_args(training_config: dict, custom_objects=None) -> dict:
     """`compile` arguments from a legacy HDF5 `training_config` (Keras 2 or 3)."""
     from lamina.saving.serialization import deserialize_keras_object
 
+    custom_objects = custom_objects or {}
+
     def loss(value):
+        if isinstance(value, str) and value in custom_objects:
+            return custom_objects[value]
         if isinstance(value, dict) and "class_name" in value:
             return deserialize_keras_object(value, custom_objects=custom_objects, category="losses")
         if isinstance(value, list):
@@ -160,7 +166,9 @@ def compile_args(training_config: dict, custom_objects=None) -> dict:
         return value
 
     def metrics(value):
-        value = _metric_from_legacy(value)
+        if isinstance(value, str) and value in custom_objects:
+            return custom_objects[value]
+        value = _metric_from_legacy(value, custom_objects)
         if isinstance(value, dict) and "class_name" in value:
             return deserialize_keras_object(value, custom_objects=custom_objects, category="metrics")
         if isinstance(value, list):

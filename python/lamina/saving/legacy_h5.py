@@ -37,7 +37,7 @@ def _json_attr(attrs, name: str, filepath: str):
 
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     from lamina.saving import keras_compat, optimizer_state
-    from lamina.saving.saving_api import _with_h5
+    from lamina.saving.saving_api import _with_h5, compile_saved
     from lamina.saving.serialization import deserialize_keras_object
 
     filepath = str(filepath)
@@ -52,8 +52,7 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
         staged = legacy_h5_weights.stage_model_weights(group, model, filepath)
         legacy_h5_weights.assign(staged)
         training = _json_attr(f.attrs, "training_config", filepath) if compile else None
-        if training:
-            model.compile(**keras_compat.compile_args(training, custom_objects))
+        if training and compile_saved(model, filepath, lambda: model.compile(**keras_compat.compile_args(training, custom_objects))):
             if "optimizer_weights" in f:
                 weights = f["optimizer_weights"]
                 names = legacy_h5_weights.read_name_list(weights.attrs, "weight_names")

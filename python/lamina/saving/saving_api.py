@@ -333,15 +333,33 @@ def load_model(filepath, custom_objects=None, compile: bool = True, safe_mode: b
         weights = _archive_member(z, filepath, "model.weights.h5")
     model = deserialize_keras_object(config, custom_objects=custom_objects, category="models", safe_mode=safe_mode)
     if compile and config.get("compile_config"):
-        _compile_from_config(model, config["compile_config"], custom_objects)
+        compile_saved(model, filepath, lambda: _compile_from_config(model, config["compile_config"], custom_objects))
     _with_h5(weights, "r", lambda f: _read_weights(model, f, filepath), f"{filepath} (model.weights.h5)")
     return model
+
+
+def compile_saved(model, filepath: str, compile_model) -> bool:
+    """Compiles as the file says; when it names a loss, metric or optimizer lamina does not have
+    (and custom_objects does not give), the model stays uncompiled, with a warning."""
+    import warnings
+
+    try:
+        compile_model()
+        return True
+    except ValueError as e:
+        model.optimizer, model.compiled = None, False
+        warnings.warn(f"{filepath}: the model was loaded but not compiled, because its compile settings name "
+                      f"something lamina lacks ({e}); compile it yourself, or pass the object in custom_objects.",
+                      stacklevel=3)
+        return False
 
 
 def _compile_from_config(model, cc: dict, custom_objects) -> None:
     from lamina.saving.serialization import deserialize_keras_object
 
     def de(v, category):
+        if isinstance(v, str) and v in (custom_objects or {}):
+            return custom_objects[v]
         if isinstance(v, dict) and "class_name" in v:
             return deserialize_keras_object(v, custom_objects=custom_objects, category=category)
         if isinstance(v, list):
