@@ -58,6 +58,12 @@ def test_file_that_is_neither_hdf5_nor_zip(tmp_path, suffix):
         _lamina_model("mlp").load_weights(str(bad))
 
 
+def test_savedmodel_directory(tmp_path):
+    (tmp_path / "saved_model.pb").write_bytes(b"")
+    with pytest.raises(ValueError, match="is a directory.*SavedModel"):
+        lm.models.load_model(str(tmp_path))
+
+
 def test_corrupt_model_config(tmp_path):
     bad = _copy(tmp_path, "mlp.k2.h5")
     with h5py.File(bad, "a") as f:

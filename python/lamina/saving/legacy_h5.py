@@ -36,8 +36,7 @@ def _json_attr(attrs, name: str, filepath: str):
 
 
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
-    from lamina.saving import keras_compat, optimizer_state
-    from lamina.saving.saving_api import _with_h5, compile_saved
+    from lamina.saving.saving_api import _with_h5
     from lamina.saving.serialization import deserialize_keras_object
 
     filepath = str(filepath)
@@ -49,20 +48,30 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
                              "build the model and call model.load_weights() instead")
         model = deserialize_keras_object(config, custom_objects=custom_objects, category="models", safe_mode=safe_mode)
         group = f["model_weights"] if "model_weights" in f else f
-        staged = legacy_h5_weights.stage_model_weights(group, model, filepath)
-        legacy_h5_weights.assign(staged)
-        training = _json_attr(f.attrs, "training_config", filepath) if compile else None
-        if training and compile_saved(model, filepath, lambda: model.compile(**keras_compat.compile_args(training, custom_objects))):
-            if "optimizer_weights" in f:
-                weights = f["optimizer_weights"]
-                names = legacy_h5_weights.read_name_list(weights.attrs, "weight_names")
-                missing = [n for n in names if n not in weights]
-                if missing:
-                    raise ValueError(f"{filepath}: optimizer_weights lists '{missing[0]}', which the file lacks (corrupt file?)")
-                optimizer_state.restore(model.optimizer, model, [np.asarray(weights[n]) for n in names], filepath, names)
+        legacy_h5_weights.assign(legacy_h5_weights.stage_model_weights(group, model, filepath))
+        if compile:
+            _compile_as_saved(f, model, filepath, custom_objects)
         return model
 
     return _with_h5(filepath, "r", read)
+
+
+def _compile_as_saved(f, model, filepath: str, custom_objects) -> None:
+    from lamina.saving import keras_compat, optimizer_state
+    from lamina.saving.saving_api import compile_saved
+
+    training = _json_attr(f.attrs, "training_config", filepath)
+    if not training:
+        return
+    if not compile_saved(model, filepath, lambda: model.compile(**keras_compat.compile_args(training, custom_objects))):
+        return
+    if "optimizer_weights" in f:
+        weights = f["optimizer_weights"]
+        names = legacy_h5_weights.read_name_list(weights.attrs, "weight_names")
+        missing = [n for n in names if n not in weights]
+        if missing:
+            raise ValueError(f"{filepath}: optimizer_weights lists '{missing[0]}', which the file lacks (corrupt file?)")
+        optimizer_state.restore(model.optimizer, model, [np.asarray(weights[n]) for n in names], filepath, names)
 
 
 # Keras 3.15's legacy loader cannot resolve loss abbreviations (it fails on its own files

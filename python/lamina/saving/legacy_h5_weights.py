@@ -165,9 +165,8 @@ def _shapes(arrays) -> list:
     return [tuple(np.shape(a)) for a in arrays]
 
 
-def _stage_positional(ctx: _Context, layer, fname: str, values: list, variables: list | None = None,
-                      count_is_fatal: bool = True) -> None:
-    variables = legacy_weights(layer) if variables is None else variables
+def _stage_positional(ctx: _Context, layer, fname: str, values: list, count_is_fatal: bool) -> None:
+    variables = legacy_weights(layer)
     if len(values) != len(variables):
         message = (f"layer '{layer.name}' expects {len(variables)} weights with shapes "
                    f"{[tuple(v.shape) for v in variables]}, but the file's layer '{fname}' has {len(values)} "
@@ -220,7 +219,7 @@ def _stage_nested(ctx: _Context, model, fname: str, values: list) -> None:
             continue
         grouped[id(hits[0])].append((wname, array))
     for _, layer in leaves:
-        _stage_positional(ctx, layer, f"{fname}", grouped[id(layer)], count_is_fatal=not ctx.skip_mismatch)
+        _stage_positional(ctx, layer, fname, grouped[id(layer)], count_is_fatal=not ctx.skip_mismatch)
 
 
 def _stage_layer(ctx: _Context, layer, fname: str, values: list, count_is_fatal: bool) -> None:

@@ -213,6 +213,9 @@ def load_weights(model, filepath, skip_mismatch: bool = False, by_name: bool = F
 def file_kind(filepath: str) -> str:
     """The container format from the file's first bytes: "hdf5", "zip" or "other" (HDF5 may
     sit after a user block of 512, 1024, ... bytes)."""
+    if os.path.isdir(filepath):
+        raise ValueError(f"{filepath} is a directory (a TensorFlow SavedModel?): lamina reads Keras' .keras and .h5 "
+                         "files; in TensorFlow, load the model and save it with model.save('model.keras')")
     with open(filepath, "rb") as fh:
         head = fh.read(8)
         if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
