@@ -2,11 +2,10 @@
 
 Keras 2 and newer Keras 3 releases write config keys lamina's constructors do not have:
 `time_major` on recurrent layers, `groups` on DepthwiseConv2D, `input_length` on Embedding,
-`quantization_config` and initializers' `input_axes` in Keras 3.15, `fn` on Keras 2's built-in
-losses, ... A key lamina lacks is
-dropped when its value means "feature off" (listed below, or None/False: a switch that is off),
-and refused, naming the layer, when it asks for something lamina does not do. Keras 3 itself
-refuses several of these Keras 2 files; lamina reads them.
+`fn` on Keras 2's built-in losses, `quantization_config` and initializers' `input_axes` in
+Keras 3.15, ... A key lamina lacks is dropped when its value means "feature off" (listed below,
+or None/False: a switch that is off), and refused, naming the layer, when it asks for something
+lamina does not do. Keras 3 itself refuses several of these Keras 2 files; lamina reads them.
 
 Also here: Keras 2's Lambda config (function as marshalled code in a list) in Keras 3's form,
 and a `training_config` (legacy HDF5) as `compile` arguments.
