@@ -91,7 +91,7 @@ class SklearnAPI:
         return int(batch_size), int(epochs)
 
     # ------------------------------------------------------------------------------------------
-    def _features(self, X, reset: bool, y=None):
+    def _features(self, X, reset: bool, y="no_validation"):
         """(features dict, checked y). Without feature columns, X is a 2-D numeric array whose
         columns become numeric features; with them, X is a dict of arrays or a DataFrame."""
         y_params = {"y_numeric": not self._classifier, "multi_output": not self._classifier}
@@ -106,10 +106,10 @@ class SklearnAPI:
                     self.feature_names_in_ = np.asarray(keys, dtype=object)
             features = {str(k): (X[k].to_numpy() if hasattr(X[k], "to_numpy") else np.asarray(X[k]))
                         for k in (X.columns if hasattr(X, "columns") else X)}
-            if y is not None:
-                y = validate_data(self, X="no_validation", y=y, **y_params) if y is not None else None
+            if not (isinstance(y, str) and y == "no_validation"):
+                y = validate_data(self, X="no_validation", y=y, **y_params)
             return features, y
-        if y is not None:
+        if not (isinstance(y, str) and y == "no_validation"):
             X, y = validate_data(self, X, y, dtype=[np.float32, np.float64], reset=reset, **y_params)
         else:
             X = validate_data(self, X, dtype=[np.float32, np.float64], reset=reset)
@@ -208,7 +208,7 @@ class SklearnAPI:
         out = self._array_predictions(X)
         if self._classifier:
             return self.classes_[out["class_ids"][:, 0]]
-        values = out["predictions"]
+        values = out["predictions"].astype(np.float64)
         return values[:, 0] if values.shape[1] == 1 else values
 
     def __getstate__(self):

@@ -64,7 +64,13 @@ class FeatureBatch:
 
     @property
     def num_rows(self) -> int | None:
-        return None if self._rows is None else self._rows[1]
+        """The batch size (from the features read so far, else from any feature)."""
+        if self._rows is None:
+            for key, value in self.features.items():
+                if np.ndim(value) >= 1:
+                    return len(value)
+            return None
+        return self._rows[1]
 
 
 def _first_bad(mask: np.ndarray) -> int:
