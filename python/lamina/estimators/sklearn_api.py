@@ -100,14 +100,14 @@ class SklearnAPI:
                 raise ValueError(f"{type(self).__name__} has feature_columns, so X must be a dict of arrays or a pandas "
                                  f"DataFrame keyed by feature name, got {type(X).__name__}")
             keys = [str(k) for k in (X.columns if hasattr(X, "columns") else X)]
-            if reset:
-                self.n_features_in_ = len(keys)
-                if hasattr(X, "columns"):
-                    self.feature_names_in_ = np.asarray(keys, dtype=object)
             features = {str(k): (X[k].to_numpy() if hasattr(X[k], "to_numpy") else np.asarray(X[k]))
                         for k in (X.columns if hasattr(X, "columns") else X)}
             if not (isinstance(y, str) and y == "no_validation"):
                 y = validate_data(self, X="no_validation", y=y, **y_params)
+            if reset:
+                self.n_features_in_ = len(keys)
+                if hasattr(X, "columns"):
+                    self.feature_names_in_ = np.asarray(keys, dtype=object)
             return features, y
         if not (isinstance(y, str) and y == "no_validation"):
             X, y = validate_data(self, X, y, dtype=[np.float32, np.float64], reset=reset, **y_params)
