@@ -72,7 +72,7 @@ class Estimator:
             return os.fspath(directory)
         if self.__dict__.get("_tmp_model_dir") is None and create:
             self._tmp_model_dir = tempfile.mkdtemp(prefix="lamina_estimator_")
-            warnings.warn(f"Using temporary folder as model directory: {self._tmp_model_dir}", stacklevel=3)
+            warnings.warn(f"Using temporary folder as model directory: {self._tmp_model_dir}", stacklevel=4)
         return self.__dict__.get("_tmp_model_dir")
 
     def _run_settings(self) -> dict:
