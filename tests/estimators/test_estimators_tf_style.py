@@ -239,3 +239,17 @@ def test_pandas_input_fn(tmp_path):
 def test_numpy_input_fn_needs_shuffle():
     with pytest.raises(ValueError, match="shuffle must be provided and explicitly set as boolean"):
         E.inputs.numpy_input_fn(FEATURES, Y_BINARY)
+
+
+def test_training_moves_every_weight(tmp_path):
+    est = E.DNNLinearCombinedClassifier(str(tmp_path), linear_feature_columns=WIDE, dnn_feature_columns=DENSE,
+                                        dnn_hidden_units=[8, 4], batch_norm=True)
+    est.train(train_fn(Y_BINARY), steps=1)
+    names = [n for n in est.get_variable_names() if "/Adagrad/" not in n and "/Ftrl/" not in n and n != "global_step"]
+    before = {n: est.get_variable_value(n) for n in names}
+    est.train(train_fn(Y_BINARY), steps=20)
+    unchanged = [n for n in names if np.array_equal(before[n], est.get_variable_value(n))]
+    assert not unchanged
+    assert "dnn/hiddenlayer_1/batchnorm_1/gamma" in names
+    assert "dnn/input_from_feature_columns/input_layer/color_embedding/embedding_weights" in names
+    assert "linear/linear_model/color/weights" in names and "linear/linear_model/bias_weights" in names

@@ -193,7 +193,7 @@ class DNNLogits(Layer):
         self.plan = plan
         self.features = FeatureInput(plan, "dnn/input_from_feature_columns/input_layer", seed=seed)
         self.named = dict(self.features.named)
-        self.hidden, self.dropouts, self.norms = [], [], []
+        hidden, dropouts, norms = [], [], []
         width = plan.width
         activation = activations.get(activation_fn) if isinstance(activation_fn, str) else activation_fn
         for i, n in enumerate(hidden_units):
@@ -202,17 +202,19 @@ class DNNLogits(Layer):
             dense.build((None, width))
             self.named[f"dnn/hiddenlayer_{i}/kernel"] = dense.kernel
             self.named[f"dnn/hiddenlayer_{i}/bias"] = dense.bias
-            self.hidden.append(dense)
-            self.dropouts.append(layers.Dropout(dropout, seed=None if seed is None else seed + 50 + i) if dropout else None)
+            hidden.append(dense)
+            dropouts.append(layers.Dropout(dropout, seed=None if seed is None else seed + 50 + i) if dropout else None)
             if batch_norm:
                 norm = layers.BatchNormalization(momentum=0.999)
                 norm.build((None, int(n)))
                 for w in ("gamma", "beta", "moving_mean", "moving_variance"):
                     self.named[f"dnn/hiddenlayer_{i}/batchnorm_{i}/{w}"] = getattr(norm, w)
-                self.norms.append(norm)
+                norms.append(norm)
             else:
-                self.norms.append(None)
+                norms.append(None)
             width = int(n)
+        # Assigned once complete: a Layer tracks the sublayers of a list when it is assigned.
+        self.hidden, self.dropouts, self.norms = hidden, dropouts, norms
         self.logits = layers.Dense(units, kernel_initializer=initializers.GlorotUniform(
             seed=None if seed is None else seed + 99))
         self.logits.build((None, width))
@@ -266,7 +268,8 @@ class CannedNetwork(Layer):
         return logits
 
     def part_variables(self, name: str) -> list:
-        return self.parts[name].trainable_weights
+        """The trainable variables of a part, in the order of their names."""
+        return [v for v in self.parts[name].named.values() if v.trainable]
 
 
 def tensors(prepared: dict) -> dict:

@@ -80,12 +80,14 @@ def _first_bad(mask: np.ndarray) -> int:
 def as_float(array: np.ndarray, key: str, what: str) -> np.ndarray:
     """`array` as float32, refusing text and NaN/inf with a message naming the feature."""
     if array.dtype.kind not in "biuf":
+        sample = array.reshape(-1)[0] if array.size else None
+        text = array.dtype.kind in "USa" or any(isinstance(v, (str, bytes)) for v in array.reshape(-1)[:1000])
         try:
-            converted = array.astype(np.float64)
+            if text:  # numbers written as text are a wrong dtype too, as in TensorFlow
+                raise TypeError
+            array = array.astype(np.float64)
         except (TypeError, ValueError):
-            sample = array.reshape(-1)[0] if array.size else None
             raise ValueError(f"{what} '{key}' needs numeric values, got dtype {array.dtype} (e.g. {sample!r})") from None
-        array = converted
     out = array.astype(np.float32, copy=False)
     if out.dtype.kind == "f" and not np.isfinite(out).all():
         bad = ~np.isfinite(out)
