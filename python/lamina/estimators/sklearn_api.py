@@ -172,7 +172,6 @@ class SklearnAPI:
         if sample_weight is not None:
             weights = _check_sample_weight(sample_weight, np.empty((n, 0)), dtype=np.float32)
             prepared[WEIGHTS] = weights if WEIGHTS not in prepared else prepared[WEIGHTS] * weights
-            runtime.spec.head.weight_column = runtime.spec.head.weight_column or "sample_weight"
         rng = np.random.default_rng(self._seed())
 
         def batches():
