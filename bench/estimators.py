@@ -57,9 +57,10 @@ class Lib:
         return LE.inputs.numpy_input_fn(x, y, batch_size=batch_size, num_epochs=num_epochs, shuffle=shuffle, seed=seed)
 
     def opt(self, kind, lr):
+        # A callable: TensorFlow builds a new graph, so a new optimizer, on every call.
         if self.tf:
-            return getattr(tf.keras.optimizers.legacy, kind)(learning_rate=lr)
-        return getattr(lamina.optimizers, kind)(learning_rate=lr)
+            return lambda: getattr(tf.keras.optimizers.legacy, kind)(learning_rate=lr)
+        return lambda: getattr(lamina.optimizers, kind)(learning_rate=lr)
 
     def config(self, seed):
         return self.E.RunConfig(tf_random_seed=seed)

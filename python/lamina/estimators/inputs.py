@@ -26,16 +26,36 @@ def _make_input_fn(features: dict, labels, batch_size, num_epochs, shuffle, queu
     if len(set(sizes.values())) > 1:
         raise ValueError(f"Every feature and the labels need the same number of rows, got {sizes}")
 
+    n = next(iter(sizes.values())) if sizes else 0
+
     def input_fn():
         source = (features, labels) if labels is not None else features
-        ds = Dataset.from_tensor_slices(source)
-        if shuffle:
-            # A shuffle buffer of at least the data's size is a full reshuffle each epoch.
-            ds = ds.shuffle(int(queue_capacity), seed=seed)
-        ds = ds.repeat(num_epochs)
-        return ds.batch(int(batch_size))
+        Dataset.from_tensor_slices(source)  # the same checks as any in-memory dataset
+        # The batches' row indices, made a batch at a time with numpy: each epoch is a full
+        # permutation when shuffling (a better shuffle than a queue_capacity buffer, and no
+        # per-example Python), and a batch may span two epochs, as with TensorFlow's queue.
+        cardinality = None if num_epochs is None else -(-n * int(num_epochs) // int(batch_size))
+        return Dataset._indexed(source, lambda: _batch_indices(n, int(batch_size), num_epochs, shuffle, seed),
+                                cardinality, batched=True)
 
     return input_fn
+
+
+def _batch_indices(n: int, batch_size: int, num_epochs, shuffle: bool, seed):
+    rng = np.random.default_rng(seed)
+    pending = np.empty(0, dtype=np.int64)
+    epoch = 0
+    while num_epochs is None or epoch < num_epochs:
+        order = rng.permutation(n) if shuffle else np.arange(n)
+        epoch += 1
+        pending = np.concatenate([pending, order]) if len(pending) else order
+        while len(pending) >= batch_size:
+            yield pending[:batch_size]
+            pending = pending[batch_size:]
+        if n == 0:
+            return
+    if len(pending):
+        yield pending
 
 
 def numpy_input_fn(x, y=None, batch_size=128, num_epochs=1, shuffle=None, queue_capacity=1000, num_threads=1,
@@ -48,7 +68,7 @@ def numpy_input_fn(x, y=None, batch_size=128, num_epochs=1, shuffle=None, queue_
         batch_size: examples per batch (default 128).
         num_epochs: passes over the data; None repeats forever (then train needs steps).
         shuffle: required, True or False.
-        queue_capacity: the shuffle buffer size (default 1000).
+        queue_capacity: accepted for compatibility (each epoch is fully shuffled).
         num_threads: accepted for compatibility.
         seed: seed of the shuffling.
     """

@@ -171,7 +171,7 @@ class LinearLogits(Layer):
         logits = None
         if self._kernels:
             kernel = self._kernels[0] if len(self._kernels) == 1 else ops.concatenate(self._kernels, axis=0)
-            logits = ops.matmul(self.features(inputs), kernel)
+            logits = ops.matmul(self.features.call(inputs), kernel)
         for c, table in zip(plan.categorical, self._tables):
             term = _weighted_lookup(table, inputs[plan.key(c.name, "ids")], inputs.get(plan.key(c.name, "weights")))
             logits = term if logits is None else ops.add(logits, term)
@@ -223,14 +223,16 @@ class DNNLogits(Layer):
         self.built = True
 
     def call(self, inputs, training=False):
-        net = self.features(inputs)
+        # The sublayers are built and get engine tensors: their call() runs directly, without
+        # Layer.__call__'s per-call checks (symbolic inputs, conversion, masks).
+        net = self.features.call(inputs)
         for dense, dropout, norm in zip(self.hidden, self.dropouts, self.norms):
-            net = dense(net)
+            net = dense.call(net)
             if dropout is not None and training:
-                net = dropout(net, training=True)
+                net = dropout.call(net, training=True)
             if norm is not None:
-                net = norm(net, training=training)
-        return self.logits(net)
+                net = norm.call(net, training=training)
+        return self.logits.call(net)
 
 
 class BaselineLogits(Layer):
@@ -248,7 +250,8 @@ class BaselineLogits(Layer):
 
 
 class CannedNetwork(Layer):
-    """The whole model: the sum of the logits of its parts (linear, dnn, or both)."""
+    """The whole model: the sum of the logits of its parts (linear, dnn, or both), from a dict
+    of engine tensors (the prepared inputs)."""
 
     def __init__(self, parts: dict, **kwargs):
         super().__init__(**kwargs)
@@ -263,7 +266,7 @@ class CannedNetwork(Layer):
     def call(self, inputs, training=False):
         logits = None
         for part in self.parts.values():
-            out = part(inputs, training=training) if isinstance(part, DNNLogits) else part(inputs)
+            out = part.call(inputs, training=training) if isinstance(part, DNNLogits) else part.call(inputs)
             logits = out if logits is None else ops.add(logits, out)
         return logits
 

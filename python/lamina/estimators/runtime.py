@@ -83,7 +83,7 @@ class Runtime:
         weights = None if weights is None else _core.convert_to_tensor(weights)
         inputs = tensors({k: v for k, v in batch.items() if k not in (LABELS, WEIGHTS)})
         with GradientTape() as tape:
-            logits = self.network(inputs, training=True)
+            logits = self.network.call(inputs, training=True)
             loss, _ = self.spec.head.loss(logits, labels, weights)
         grads = tape.gradient(loss, self.trainable)
         start = 0
@@ -101,7 +101,7 @@ class Runtime:
 
     def logits(self, batch: dict):
         inputs = tensors({k: v for k, v in batch.items() if k not in (LABELS, WEIGHTS)})
-        return self.network(inputs, training=False)
+        return self.network.call(inputs, training=False)
 
     # ---------------------------------------------------------------------------------------
     def named_variables(self, with_optimizer: bool = True) -> dict:
