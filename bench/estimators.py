@@ -8,6 +8,9 @@ of what a user waits for, so it is counted), plus the marginal rate from the dif
 long and a short call (the steady state without per-call costs). Repeated, alternating the
 libraries; medians.
 
+The WORKLOADS.md estimator workload (--workload): DNNClassifier [64, 32], 3 classes, 20 numeric
+feature columns, 20,000 rows, batch 128, one epoch (157 steps) from a fresh estimator, rows/s.
+
 Quality (--quality): the same models on iris, diabetes and a mixed numeric/categorical table,
 trained the same way in both libraries.
 
@@ -103,6 +106,24 @@ def speed(repeats: int, batch_sizes=(32, 128), short=200, long=1200) -> dict:
     return results
 
 
+def workload(repeats: int) -> dict:
+    """Rows/s of one epoch of training from a fresh estimator (everything a user waits for)."""
+    rng = np.random.default_rng(0)
+    n, features = 20_000, 20
+    x = rng.standard_normal((n, features)).astype(np.float32)
+    y = (x[:, :3].argmax(axis=1)).astype(np.int64)
+    data = {f"f{i}": x[:, i] for i in range(features)}
+    times = {"lamina": [], "tensorflow": []}
+    for _ in range(repeats):
+        for lib in (Lib("lamina"), Lib("tensorflow")):
+            est = lib.E.DNNClassifier(hidden_units=[64, 32], feature_columns=[lib.fc.numeric_column(k) for k in data],
+                                      n_classes=3, config=lib.config(0), model_dir=tempfile.mkdtemp(prefix="bench_"))
+            start = time.perf_counter()
+            est.train(lib.input_fn(data, y, batch_size=128, num_epochs=1, shuffle=True))
+            times[lib.name].append(time.perf_counter() - start)
+    return {name: n / statistics.median(t) for name, t in times.items()}
+
+
 # ---------------------------------------------------------------------------------------------
 # quality
 
@@ -179,9 +200,16 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--quality", action="store_true")
+    parser.add_argument("--workload", action="store_true", help="only the WORKLOADS.md estimator workload")
     args = parser.parse_args()
     print(f"tensorflow {tf.__version__}, numpy {np.__version__}, python {sys.version.split()[0]}, "
           f"load average {os.getloadavg()[0]:.2f} at start")
+    if args.workload:
+        w = workload(args.repeats)
+        print(f"| estimator workload | lamina {w['lamina']:,.0f} rows/s | TF 2.15 {w['tensorflow']:,.0f} rows/s | "
+              f"ratio {w['lamina'] / w['tensorflow']:.1f}x |")
+        print(f"load average {os.getloadavg()[0]:.2f} at end")
+        return
     results = speed(args.repeats)
     print("| batch | lamina ex/s (per call) | TF 2.15 ex/s (per call) | ratio | lamina ex/s (marginal) | "
           "TF 2.15 ex/s (marginal) | ratio |")
