@@ -12,13 +12,22 @@ from lamina.estimators.runtime import ModelSpec
 _LEARNING_RATE = 0.3
 
 
-def baseline_spec(est, head) -> ModelSpec:
-    units = head.logits_dimension
-    return ModelSpec(head, {}, {"baseline": lambda seed: BaselineLogits(units)}, {"baseline": (est.optimizer, _LEARNING_RATE)},
-                     weight_key_of(est.weight_column))
+class _BaselineModel:
+    """The model BaselineClassifier and BaselineRegressor build: no features, a bias per logit."""
+
+    _poor_score = True  # by design: it is the bar other models must clear
+
+    def _given_columns(self) -> bool:
+        return False
+
+    def _model_spec(self, fitted=None):
+        head = self._head(fitted)
+        units = head.logits_dimension
+        return ModelSpec(head, {}, {"baseline": lambda seed: BaselineLogits(units)},
+                         {"baseline": (self.optimizer, _LEARNING_RATE)}, weight_key_of(self.weight_column))
 
 
-class BaselineClassifier(CannedClassifier):
+class BaselineClassifier(_BaselineModel, CannedClassifier):
     """Predicts the class distribution of the training labels, whatever the features.
 
     Args:
@@ -27,8 +36,6 @@ class BaselineClassifier(CannedClassifier):
         optimizer: default 'Ftrl' (learning rate 0.3 when given by name).
         batch_size, epochs, random_state: used by `fit` (scikit-learn style).
     """
-
-    _poor_score = True  # by design: it is the bar other models must clear
 
     def __init__(self, model_dir=None, n_classes=2, weight_column=None, label_vocabulary=None, optimizer="Ftrl",
                  config=None, loss_reduction=heads.SUM_OVER_BATCH_SIZE, *, batch_size=32, epochs=100, random_state=None):
@@ -43,18 +50,10 @@ class BaselineClassifier(CannedClassifier):
         self.epochs = epochs
         self.random_state = random_state
 
-    def _given_columns(self) -> bool:
-        return False
 
-    def _model_spec(self, fitted=None):
-        return baseline_spec(self, self._head(fitted))
-
-
-class BaselineRegressor(CannedRegressor):
+class BaselineRegressor(_BaselineModel, CannedRegressor):
     """Predicts the mean of the training labels, whatever the features; see
     BaselineClassifier, with `label_dimension` (default 1)."""
-
-    _poor_score = True
 
     def __init__(self, model_dir=None, label_dimension=1, weight_column=None, optimizer="Ftrl", config=None,
                  loss_reduction=heads.SUM_OVER_BATCH_SIZE, *, batch_size=32, epochs=100, random_state=None):
@@ -67,9 +66,3 @@ class BaselineRegressor(CannedRegressor):
         self.batch_size = batch_size
         self.epochs = epochs
         self.random_state = random_state
-
-    def _given_columns(self) -> bool:
-        return False
-
-    def _model_spec(self, fitted=None):
-        return baseline_spec(self, self._head(fitted))

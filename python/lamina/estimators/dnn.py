@@ -13,20 +13,29 @@ from lamina.estimators.runtime import ModelSpec
 _LEARNING_RATE = 0.05  # for an optimizer given by name
 
 
-def dnn_spec(est, head, columns, hidden_units, optimizer, activation_fn, dropout, batch_norm) -> ModelSpec:
-    plan = InputPlan(columns, "dnn", linear=False)
-    units = head.logits_dimension
-    hidden = check_hidden_units(hidden_units)
-    dropout = check_dropout(dropout)
+class _DNNModel:
+    """The model DNNClassifier and DNNRegressor build from their arguments."""
 
-    def make(seed):
-        return DNNLogits(plan, units, hidden, activation_fn, dropout, bool(batch_norm), seed=seed)
+    def _given_columns(self) -> bool:
+        return has_columns(self.feature_columns)
 
-    return ModelSpec(head, {"dnn": plan}, {"dnn": make}, {"dnn": (optimizer, _LEARNING_RATE)},
-                     weight_key_of(est.weight_column))
+    def _model_spec(self, fitted=None):
+        columns = columns_for(self.feature_columns, fitted, "feature_columns")
+        head = self._head(fitted)
+        plan = InputPlan(columns, "dnn", linear=False)
+        units = head.logits_dimension
+        hidden = check_hidden_units(self.hidden_units)
+        dropout = check_dropout(self.dropout)
+        activation_fn, batch_norm = self.activation_fn, bool(self.batch_norm)
+
+        def make(seed):
+            return DNNLogits(plan, units, hidden, activation_fn, dropout, batch_norm, seed=seed)
+
+        return ModelSpec(head, {"dnn": plan}, {"dnn": make}, {"dnn": (self.optimizer, _LEARNING_RATE)},
+                         weight_key_of(self.weight_column))
 
 
-class DNNClassifier(CannedClassifier):
+class DNNClassifier(_DNNModel, CannedClassifier):
     """A feed-forward neural network classifier.
 
     Args:
@@ -64,16 +73,8 @@ class DNNClassifier(CannedClassifier):
         self.epochs = epochs
         self.random_state = random_state
 
-    def _given_columns(self) -> bool:
-        return has_columns(self.feature_columns)
 
-    def _model_spec(self, fitted=None):
-        columns = columns_for(self.feature_columns, fitted, "feature_columns")
-        return dnn_spec(self, self._head(fitted), columns, self.hidden_units, self.optimizer, self.activation_fn,
-                        self.dropout, self.batch_norm)
-
-
-class DNNRegressor(CannedRegressor):
+class DNNRegressor(_DNNModel, CannedRegressor):
     """A feed-forward neural network regressor (squared loss); see DNNClassifier, with
     `label_dimension` (default 1) instead of n_classes / label_vocabulary."""
 
@@ -96,11 +97,3 @@ class DNNRegressor(CannedRegressor):
         self.batch_size = batch_size
         self.epochs = epochs
         self.random_state = random_state
-
-    def _given_columns(self) -> bool:
-        return has_columns(self.feature_columns)
-
-    def _model_spec(self, fitted=None):
-        columns = columns_for(self.feature_columns, fitted, "feature_columns")
-        return dnn_spec(self, self._head(fitted), columns, self.hidden_units, self.optimizer, self.activation_fn,
-                        self.dropout, self.batch_norm)

@@ -15,37 +15,46 @@ _DNN_LEARNING_RATE = 0.001
 _LINEAR_LEARNING_RATE = 0.005
 
 
-def combined_spec(est, head, fitted) -> ModelSpec:
-    linear_columns = check_columns(est.linear_feature_columns, "linear_feature_columns")
-    dnn_columns = check_columns(est.dnn_feature_columns, "dnn_feature_columns")
-    if fitted is not None and fitted.columns is not None:
-        # fit on an array: every feature feeds the linear part, and the DNN when it has layers.
-        linear_columns = list(fitted.columns)
-        dnn_columns = list(fitted.columns) if est.dnn_hidden_units else []
-    if not linear_columns and not dnn_columns:
-        raise ValueError("Either linear_feature_columns or dnn_feature_columns must be defined.")
-    units = head.logits_dimension
-    plans, factories, optimizers = {}, {}, {}
-    if linear_columns:
-        plan = InputPlan(linear_columns, "linear", linear=True, sparse_combiner=est.linear_sparse_combiner)
-        plans["linear"] = plan
-        factories["linear"] = lambda seed: LinearLogits(plan, units, seed=seed)
-        optimizers["linear"] = (est.linear_optimizer, linear_learning_rate(len(linear_columns), _LINEAR_LEARNING_RATE))
-    if dnn_columns:
-        if not est.dnn_hidden_units:
-            raise ValueError(f"dnn_hidden_units cannot be empty when dnn_feature_columns is given. dnn_feature_columns: "
-                             f"{dnn_columns!r}")
-        dnn_plan = InputPlan(dnn_columns, "dnn", linear=False)
-        hidden = check_hidden_units(est.dnn_hidden_units, "dnn_hidden_units")
-        dropout = check_dropout(est.dnn_dropout)
-        plans["dnn"] = dnn_plan
-        factories["dnn"] = lambda seed: DNNLogits(dnn_plan, units, hidden, est.dnn_activation_fn, dropout,
-                                                  bool(est.batch_norm), seed=seed)
-        optimizers["dnn"] = (est.dnn_optimizer, _DNN_LEARNING_RATE)
-    return ModelSpec(head, plans, factories, optimizers, weight_key_of(est.weight_column))
+class _DNNLinearCombinedModel:
+    """The model DNNLinearCombinedClassifier and DNNLinearCombinedRegressor build from their
+    arguments: a linear part, a DNN part, or both."""
+
+    def _given_columns(self) -> bool:
+        return has_columns(self.linear_feature_columns) or has_columns(self.dnn_feature_columns)
+
+    def _model_spec(self, fitted=None):
+        head = self._head(fitted)
+        linear_columns = check_columns(self.linear_feature_columns, "linear_feature_columns")
+        dnn_columns = check_columns(self.dnn_feature_columns, "dnn_feature_columns")
+        if fitted is not None and fitted.columns is not None:
+            # fit on an array: every feature feeds the linear part, and the DNN when it has layers.
+            linear_columns = list(fitted.columns)
+            dnn_columns = list(fitted.columns) if self.dnn_hidden_units else []
+        if not linear_columns and not dnn_columns:
+            raise ValueError("Either linear_feature_columns or dnn_feature_columns must be defined.")
+        units = head.logits_dimension
+        plans, factories, optimizers = {}, {}, {}
+        if linear_columns:
+            plan = InputPlan(linear_columns, "linear", linear=True, sparse_combiner=self.linear_sparse_combiner)
+            plans["linear"] = plan
+            factories["linear"] = lambda seed: LinearLogits(plan, units, seed=seed)
+            optimizers["linear"] = (self.linear_optimizer,
+                                    linear_learning_rate(len(linear_columns), _LINEAR_LEARNING_RATE))
+        if dnn_columns:
+            if not self.dnn_hidden_units:
+                raise ValueError(f"dnn_hidden_units cannot be empty when dnn_feature_columns is given. "
+                                 f"dnn_feature_columns: {dnn_columns!r}")
+            dnn_plan = InputPlan(dnn_columns, "dnn", linear=False)
+            hidden = check_hidden_units(self.dnn_hidden_units, "dnn_hidden_units")
+            dropout = check_dropout(self.dnn_dropout)
+            plans["dnn"] = dnn_plan
+            factories["dnn"] = lambda seed: DNNLogits(dnn_plan, units, hidden, self.dnn_activation_fn, dropout,
+                                                      bool(self.batch_norm), seed=seed)
+            optimizers["dnn"] = (self.dnn_optimizer, _DNN_LEARNING_RATE)
+        return ModelSpec(head, plans, factories, optimizers, weight_key_of(self.weight_column))
 
 
-class DNNLinearCombinedClassifier(CannedClassifier):
+class DNNLinearCombinedClassifier(_DNNLinearCombinedModel, CannedClassifier):
     """A wide & deep classifier: a linear model and a DNN trained jointly, logits summed.
 
     Args:
@@ -89,14 +98,8 @@ class DNNLinearCombinedClassifier(CannedClassifier):
         self.epochs = epochs
         self.random_state = random_state
 
-    def _given_columns(self) -> bool:
-        return has_columns(self.linear_feature_columns) or has_columns(self.dnn_feature_columns)
 
-    def _model_spec(self, fitted=None):
-        return combined_spec(self, self._head(fitted), fitted)
-
-
-class DNNLinearCombinedRegressor(CannedRegressor):
+class DNNLinearCombinedRegressor(_DNNLinearCombinedModel, CannedRegressor):
     """A wide & deep regressor; see DNNLinearCombinedClassifier, with `label_dimension`
     (default 1) instead of n_classes / label_vocabulary."""
 
@@ -123,9 +126,3 @@ class DNNLinearCombinedRegressor(CannedRegressor):
         self.batch_size = batch_size
         self.epochs = epochs
         self.random_state = random_state
-
-    def _given_columns(self) -> bool:
-        return has_columns(self.linear_feature_columns) or has_columns(self.dnn_feature_columns)
-
-    def _model_spec(self, fitted=None):
-        return combined_spec(self, self._head(fitted), fitted)

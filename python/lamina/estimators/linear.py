@@ -11,15 +11,23 @@ from lamina.estimators.runtime import ModelSpec, linear_learning_rate
 _LEARNING_RATE = 0.2  # the cap of TensorFlow's default rule for linear models
 
 
-def linear_spec(est, head, columns, optimizer, sparse_combiner) -> ModelSpec:
-    plan = InputPlan(columns, "linear", linear=True, sparse_combiner=sparse_combiner)
-    units = head.logits_dimension
-    return ModelSpec(head, {"linear": plan}, {"linear": lambda seed: LinearLogits(plan, units, seed=seed)},
-                     {"linear": (optimizer, linear_learning_rate(len(columns), _LEARNING_RATE))},
-                     weight_key_of(est.weight_column))
+class _LinearModel:
+    """The model LinearClassifier and LinearRegressor build from their arguments."""
+
+    def _given_columns(self) -> bool:
+        return has_columns(self.feature_columns)
+
+    def _model_spec(self, fitted=None):
+        columns = columns_for(self.feature_columns, fitted, "feature_columns")
+        head = self._head(fitted)
+        plan = InputPlan(columns, "linear", linear=True, sparse_combiner=self.sparse_combiner)
+        units = head.logits_dimension
+        return ModelSpec(head, {"linear": plan}, {"linear": lambda seed: LinearLogits(plan, units, seed=seed)},
+                         {"linear": (self.optimizer, linear_learning_rate(len(columns), _LEARNING_RATE))},
+                         weight_key_of(self.weight_column))
 
 
-class LinearClassifier(CannedClassifier):
+class LinearClassifier(_LinearModel, CannedClassifier):
     """A linear classifier: logits = sum of per-column weights (one weight per id for
     categorical columns) + bias; sigmoid for 2 classes, softmax for more.
 
@@ -58,15 +66,8 @@ class LinearClassifier(CannedClassifier):
         self.epochs = epochs
         self.random_state = random_state
 
-    def _given_columns(self) -> bool:
-        return has_columns(self.feature_columns)
 
-    def _model_spec(self, fitted=None):
-        columns = columns_for(self.feature_columns, fitted, "feature_columns")
-        return linear_spec(self, self._head(fitted), columns, self.optimizer, self.sparse_combiner)
-
-
-class LinearRegressor(CannedRegressor):
+class LinearRegressor(_LinearModel, CannedRegressor):
     """A linear regressor (squared loss); see LinearClassifier for the arguments, with
     `label_dimension` (default 1) instead of n_classes / label_vocabulary."""
 
@@ -85,10 +86,3 @@ class LinearRegressor(CannedRegressor):
         self.batch_size = batch_size
         self.epochs = epochs
         self.random_state = random_state
-
-    def _given_columns(self) -> bool:
-        return has_columns(self.feature_columns)
-
-    def _model_spec(self, fitted=None):
-        columns = columns_for(self.feature_columns, fitted, "feature_columns")
-        return linear_spec(self, self._head(fitted), columns, self.optimizer, self.sparse_combiner)
