@@ -33,8 +33,7 @@ def check_rank(layer, inputs_shape, expected_ndim: int) -> None:
 
 def set_gamma_beta_arguments(layer, beta_initializer, gamma_initializer, beta_regularizer, gamma_regularizer,
                              beta_constraint, gamma_constraint) -> None:
-    """Standardizes the six gamma/beta arguments onto the layer; `gamma` and `beta` stay None
-    until `add_gamma_beta` makes them."""
+    """Sets the six gamma/beta arguments on the layer; `gamma` and `beta` are None until built."""
     layer.beta_initializer = initializers.get(beta_initializer)
     layer.gamma_initializer = initializers.get(gamma_initializer)
     layer.beta_regularizer = regularizers.get(beta_regularizer)
@@ -46,8 +45,7 @@ def set_gamma_beta_arguments(layer, beta_initializer, gamma_initializer, beta_re
 
 
 def add_gamma_beta(layer, shape: tuple, scale: bool, center: bool) -> None:
-    """Creates `gamma` (if `scale`), then `beta` (if `center`), of shape `shape`: Keras' weight
-    names and order."""
+    """Creates `gamma` (if `scale`), then `beta` (if `center`): Keras' weight names and order."""
     if scale:
         layer.gamma = layer.add_weight(shape=shape, name="gamma", initializer=layer.gamma_initializer,
                                        regularizer=layer.gamma_regularizer, constraint=layer.gamma_constraint)
