@@ -53,16 +53,20 @@ class Dense(Layer):
         self.built = True
 
     def call(self, inputs):
-        if inputs.shape[-1] != self.kernel.shape[0]:
-            raise ValueError(
-                f"Input 0 of layer \"{self.name}\" is incompatible with the layer: expected axis -1 of input shape "
-                f"to have value {self.kernel.shape[0]}, but received input with shape {tuple(inputs.shape)}"
-            )
-        if inputs.dtype != self.kernel.dtype:
-            inputs = ops.cast(inputs, self.kernel.dtype)
-        if self._fused_activation is not None:
-            return _core.fused_linear(inputs, self.kernel, self.bias, self._fused_activation)
-        return self.activation(_core.fused_linear(inputs, self.kernel, self.bias, "linear"))
+        kernel = self.kernel
+        if inputs.dtype != kernel.dtype:
+            inputs = ops.cast(inputs, kernel.dtype)
+        try:
+            outputs = _core.fused_linear(inputs, kernel, self.bias, self._fused_activation or "linear")
+        except ValueError:
+            # The shape check runs only on failure: this call is on every model's hot path.
+            if inputs.shape[-1] != kernel.shape[0]:
+                raise ValueError(
+                    f"Input 0 of layer \"{self.name}\" is incompatible with the layer: expected axis -1 of input shape "
+                    f"to have value {kernel.shape[0]}, but received input with shape {tuple(inputs.shape)}"
+                ) from None
+            raise
+        return outputs if self._fused_activation is not None else self.activation(outputs)
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape[:-1]) + (self.units,)
