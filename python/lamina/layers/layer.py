@@ -113,12 +113,10 @@ class Layer:
         if not name.startswith("_"):
             layers = self.__dict__.get("_layers")
             if layers is not None:
-                if isinstance(value, Layer) and value is not self and value not in layers:
-                    layers.append(value)
-                elif isinstance(value, (list, tuple)):
-                    for v in value:
-                        if isinstance(v, Layer) and v is not self and v not in layers:
-                            layers.append(v)
+                for v in value if isinstance(value, (list, tuple)) else (value,):
+                    if isinstance(v, Layer) and v is not self and v not in layers:
+                        layers.append(v)
+                        _invalidate_weight_caches()
         object.__setattr__(self, name, value)
 
     # ----------------------------------------------------------------------------------------
@@ -427,17 +425,25 @@ class Layer:
         """Losses added during the last call, then the weight regularization penalties."""
         # The outermost layer of a call also holds its sublayers' losses of that call: each
         # loss tensor counts once.
+        layers, regularized = self._loss_sources()
         out, seen = [], set()
-        for layer in self._flatten_layers(include_self=True):
+        for layer in layers:
             for loss in layer._call_losses:
                 if id(loss) not in seen:
                     seen.add(id(loss))
                     out.append(loss)
-        for v in self.weights:
-            reg = getattr(v, "regularizer", None)
-            if reg is not None and v.trainable:
-                out.append(reg(v))
+        out.extend(v.regularizer(v) for v in regularized)
         return out
+
+    def _loss_sources(self) -> tuple:
+        """This layer with its sublayers, and the trainable weights with a regularizer; cached
+        until weights, sublayers or trainability change (the trainer asks every step)."""
+        cache = self.__dict__.get("_loss_sources_cache")
+        if cache is None or cache[0] != _weight_cache_version[0]:
+            regularized = [v for v in self.weights if getattr(v, "regularizer", None) is not None and v.trainable]
+            cache = (_weight_cache_version[0], self._flatten_layers(include_self=True), regularized)
+            object.__setattr__(self, "_loss_sources_cache", cache)
+        return cache[1], cache[2]
 
     def _flatten_layers(self, include_self: bool = True) -> list:
         out, stack, seen = [], [self] if include_self else list(reversed(self._layers)), set()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from lamina.layers.input_layer import InputLayer
-from lamina.layers.layer import Layer
+from lamina.layers.layer import Layer, _invalidate_weight_caches
 from lamina.layers.symbolic import KerasTensor
 from lamina.models.model import Model
 
@@ -38,6 +38,7 @@ class Sequential(Model):
             if any(l.name == layer.name for l in self._layers):
                 raise ValueError(f"All layers added to a Sequential model should have unique names. Name '{layer.name}' is already the name of a layer in this model.")
             self._layers.append(layer)
+            _invalidate_weight_caches()
         self.built = False
         if rebuild:
             self._maybe_build_from_input()
@@ -47,6 +48,7 @@ class Sequential(Model):
         if not self._layers:
             raise TypeError("There are no layers in the model.")
         layer = self._layers.pop()
+        _invalidate_weight_caches()
         self.built = False
         self._maybe_build_from_input()
         return layer
