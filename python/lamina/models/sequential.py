@@ -104,6 +104,10 @@ class Sequential(Model):
 
     def call(self, inputs, training=None, mask=None):
         x = inputs
+        if training is None:  # the layers take the flag from the call context; no kwargs is faster
+            for layer in self._layers:
+                x = layer(x)
+            return x
         for layer in self._layers:
             x = layer(x, training=training)
         return x
