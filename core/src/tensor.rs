@@ -127,12 +127,7 @@ impl Tensor {
         crate::wgpu::transfer::to_device(self, device)
     }
 
-    /// The storage for an in-place device update (the optimizers): unshared first, as
-    /// `storage_mut` does for host buffers.
-    pub(crate) fn storage_arc_mut(&mut self) -> &mut Arc<Storage> {
-        &mut self.storage
-    }
-
+    /// Replaces storage and layout (in-place device updates that had to unshare first).
     pub(crate) fn set_storage(&mut self, storage: Arc<Storage>, layout: Layout) {
         self.storage = storage;
         self.layout = layout;

@@ -66,12 +66,16 @@ fn matmul_nd(a: &Tensor, b: &Tensor) -> Result<Tensor> {
     let with_matrix = |mat: [usize; 2]| -> Vec<usize> { batch.iter().copied().chain(mat).collect() };
     let la = ac.layout().broadcast_to(&with_matrix([m, k]), "matmul")?;
     let lb = bc.layout().broadcast_to(&with_matrix([k, n]), "matmul")?;
-    let bbuf = bc.cpu_buffer()?;
-    let out = dispatch_numeric!(ac.cpu_buffer()?, T, x => {
-        let y = <T as BufferElement>::slice(bbuf).ok_or_else(|| dtype_err!("matmul: operands of different dtypes"))?;
-        <T as BufferElement>::wrap(batched_matmul(x, &la, y, &lb, &batch, m, n, k)?)
-    }, bool => return Err(dtype_err!("matmul: bool operands must be cast first")));
-    let out = Tensor::from_buffer(out, &with_matrix([m, n]))?;
+    let out = if crate::wgpu::any_gpu(&[&ac, &bc]) {
+        crate::wgpu::linalg::matmul(&ac, &la, &bc, &lb, &batch, m, n, k, None, false)?
+    } else {
+        let bbuf = bc.cpu_buffer()?;
+        let out = dispatch_numeric!(ac.cpu_buffer()?, T, x => {
+            let y = <T as BufferElement>::slice(bbuf).ok_or_else(|| dtype_err!("matmul: operands of different dtypes"))?;
+            <T as BufferElement>::wrap(batched_matmul(x, &la, y, &lb, &batch, m, n, k)?)
+        }, bool => return Err(dtype_err!("matmul: bool operands must be cast first")));
+        Tensor::from_buffer(out, &with_matrix([m, n]))?
+    };
     if !needs_grad(&[a, b]) {
         return Ok(out);
     }
@@ -329,6 +333,9 @@ pub fn fused_linear(x: &Tensor, kernel: &Tensor, bias: Option<&Tensor>, activati
         if b.shape() != [n] {
             return Err(shape_err!("fused_linear: bias of shape {:?} does not match {n} output units", b.shape()));
         }
+    }
+    if crate::wgpu::any_gpu(&[x, kernel]) || bias.is_some_and(|b| b.device().is_gpu()) {
+        return crate::wgpu::linalg::fused_linear(x, kernel, bias, activation == FusedActivation::Relu);
     }
     let dt = bias.iter().fold(arith_dtype(x.dtype(), kernel.dtype()), |d, b| arith_dtype(d, b.dtype()));
     let rows = x.numel() / k.max(1);

@@ -34,15 +34,28 @@ fn copy_cast(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id
     switch sk {
         case 0u: { f = bitcast<f32>(a[s]); nonzero = f != 0.0; }
         case 1u, 2u: { iv = bitcast<i32>(a[s]); f = f32(iv); nonzero = iv != 0; lo = u32(iv); hi = select(0u, 0xffffffffu, iv < 0); }
-        default: { lo = a[2u * s]; hi = a[2u * s + 1u]; f = f32(bitcast<i32>(hi)) * TWO32 + f32(lo); iv = bitcast<i32>(lo); nonzero = (lo | hi) != 0u; }
+        default: {
+            lo = a[2u * s];
+            hi = a[2u * s + 1u];
+            iv = bitcast<i32>(lo);
+            // values that fit in int32 convert exactly; larger ones through both words
+            let fits = (hi == 0u && iv >= 0) || (hi == 0xffffffffu && iv < 0);
+            f = select(f32(bitcast<i32>(hi)) * TWO32 + f32(lo), f32(iv), fits);
+            nonzero = (lo | hi) != 0u;
+        }
     }
     if (sk == 0u) {
         // float to int: truncate toward zero, saturate, NaN to 0
         let t = select(trunc(f), 0.0, is_nan(f));
         iv = i32(clamp(t, -2147483648.0, 2147483520.0));
-        let th = floor(t / TWO32);
-        hi = bitcast<u32>(i32(clamp(th, -2147483648.0, 2147483520.0)));
-        lo = u32(t - th * TWO32);
+        if (abs(t) < 2147483648.0) {
+            lo = bitcast<u32>(iv);
+            hi = select(0u, 0xffffffffu, iv < 0);
+        } else {
+            let th = floor(t / TWO32);
+            hi = bitcast<u32>(i32(clamp(th, -2147483648.0, 2147483520.0)));
+            lo = u32(t - th * TWO32);
+        }
     }
     switch dk {
         case 0u: { o[d] = bitcast<u32>(f); }
