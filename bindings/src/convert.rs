@@ -149,7 +149,7 @@ pub fn to_tensor(obj: &Bound<'_, PyAny>) -> PyResult<Tensor> {
         return Ok(t.borrow().inner.clone());
     }
     if let Ok(a) = obj.downcast::<PyUntypedArray>() {
-        return tensor_from_ndarray(a);
+        return crate::device::placed(tensor_from_ndarray(a)?);
     }
     if let Some(t) = scalar_tensor(obj, None)? {
         return Ok(t);
@@ -163,9 +163,9 @@ pub fn to_tensor(obj: &Bound<'_, PyAny>) -> PyResult<Tensor> {
         // Python lists of floats/ints follow Keras' defaults (float32 / int32), not numpy's 64-bit ones.
         if from_python && (kind == "f" || kind == "i") {
             let conv = arr.call_method1("astype", (if kind == "f" { "float32" } else { "int32" },))?;
-            return tensor_from_ndarray(conv.downcast::<PyUntypedArray>()?);
+            return crate::device::placed(tensor_from_ndarray(conv.downcast::<PyUntypedArray>()?)?);
         }
-        return tensor_from_ndarray(arr);
+        return crate::device::placed(tensor_from_ndarray(arr)?);
     }
     Err(PyTypeError::new_err(format!(
         "expected a Tensor, numpy array, Python number or nested list, got {}",
@@ -265,6 +265,10 @@ fn view_of<'py, T: numpy::Element>(py: Python<'py>, data: &[T], t: &Tensor, owne
 
 /// A read-only numpy view of a host tensor's storage (no copy).
 pub fn to_numpy<'py>(py: Python<'py>, t: &Tensor) -> PyResult<Bound<'py, PyAny>> {
+    if t.device().is_gpu() {
+        // A gpu tensor is read back (waiting only for the work that produces it).
+        return to_numpy(py, &t.to(lamina_core::Device::Cpu).py()?);
+    }
     let owner = Bound::new(py, StorageOwner { _storage: t.storage().clone() })?.into_any();
     match t.cpu_buffer().py()? {
         CpuBuffer::F32(v) => view_of(py, v, t, owner),

@@ -73,6 +73,13 @@ impl PyTensor {
         self.inner.device().name()
     }
 
+    /// This tensor on `device` ("cpu" or "gpu"): itself when already there, else a copy
+    /// (differentiable: the gradient goes back to this tensor's device).
+    fn to(&self, device: &str) -> PyResult<PyTensor> {
+        let d = lamina_core::Device::parse(device).py()?;
+        Ok(PyTensor::new(self.inner.to(d).py()?))
+    }
+
     /// The values as a numpy array (a read-only view of the tensor's memory, no copy).
     fn numpy<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         to_numpy(py, &self.inner)
