@@ -148,8 +148,17 @@ pub fn to_tensor(obj: &Bound<'_, PyAny>) -> PyResult<Tensor> {
     if let Ok(t) = obj.downcast::<PyTensor>() {
         return Ok(t.borrow().inner.clone());
     }
+    crate::device::placed(to_host_tensor(obj)?)
+}
+
+/// `to_tensor` without the move to the default device: host data stays on the cpu (for a cast
+/// that must happen before the move, e.g. float64 data asked for as float32 on the gpu).
+pub fn to_host_tensor(obj: &Bound<'_, PyAny>) -> PyResult<Tensor> {
+    if let Ok(t) = obj.downcast::<PyTensor>() {
+        return Ok(t.borrow().inner.clone());
+    }
     if let Ok(a) = obj.downcast::<PyUntypedArray>() {
-        return crate::device::placed(tensor_from_ndarray(a)?);
+        return tensor_from_ndarray(a);
     }
     if let Some(t) = scalar_tensor(obj, None)? {
         return Ok(t);
@@ -163,9 +172,9 @@ pub fn to_tensor(obj: &Bound<'_, PyAny>) -> PyResult<Tensor> {
         // Python lists of floats/ints follow Keras' defaults (float32 / int32), not numpy's 64-bit ones.
         if from_python && (kind == "f" || kind == "i") {
             let conv = arr.call_method1("astype", (if kind == "f" { "float32" } else { "int32" },))?;
-            return crate::device::placed(tensor_from_ndarray(conv.downcast::<PyUntypedArray>()?)?);
+            return tensor_from_ndarray(conv.downcast::<PyUntypedArray>()?);
         }
-        return crate::device::placed(tensor_from_ndarray(arr)?);
+        return tensor_from_ndarray(arr);
     }
     Err(PyTypeError::new_err(format!(
         "expected a Tensor, numpy array, Python number or nested list, got {}",

@@ -16,11 +16,11 @@ use crate::tensor::PyTensor;
 #[pyfunction]
 #[pyo3(signature = (x, dtype=None))]
 fn convert_to_tensor(x: &Bound<'_, PyAny>, dtype: Option<&Bound<'_, PyAny>>) -> PyResult<PyTensor> {
-    let t = to_tensor(x)?;
-    Ok(PyTensor::new(match opt_dtype(dtype)? {
+    let t = crate::convert::to_host_tensor(x)?;
+    Ok(PyTensor::new(placed(match opt_dtype(dtype)? {
         Some(d) => ops::cast(&t, d).py()?,
         None => t,
-    }))
+    })?))
 }
 
 /// Return a new tensor of given shape and type, filled with zeros.

@@ -14,7 +14,8 @@ use super::{buf, operand, unsupported, wrap, Params};
 pub(crate) fn take(x: &Tensor, indices: &Tensor, axis: usize) -> Result<Tensor> {
     const OP: &str = "take";
     let xc = operand(OP, x)?.contiguous()?;
-    let idx = operand(OP, indices)?.contiguous()?;
+    // Index tensors the engine builds on the host (repeat, shuffles) are uploaded.
+    let idx = indices.to(crate::device::Device::Gpu)?.contiguous()?;
     let (xb, ib) = (buf(&xc)?, buf(&idx)?);
     let dim = x.shape()[axis];
     let inner: usize = x.shape()[axis + 1..].iter().product();

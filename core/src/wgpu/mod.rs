@@ -84,7 +84,7 @@ pub(crate) fn mixed(op: &str, a: Device, b: Device) -> Error {
 
 /// The error for an op or dtype that has no GPU kernel.
 pub(crate) fn unsupported(op: &str, what: &str) -> Error {
-    Error::Device(format!("{op}: {what} has no gpu kernel yet; move the inputs to the cpu with .to('cpu')"))
+    Error::Device(format!("{op}: {what} has no gpu kernel yet (inputs on the gpu device); move them to the cpu with .to('cpu')"))
 }
 
 /// `t` as a gpu operand: itself when on the gpu, an upload when it is a 0-d cpu tensor (a

@@ -275,7 +275,7 @@ fn diagonal_grad(g: &Tensor, in_shape: &[usize], a1: usize, a2: usize, i0: usize
     for d in 0..len {
         mask[(i0 + d) * n2 + j0 + d] = 1.0;
     }
-    let to = |v: Vec<f64>, shape: &[usize]| cast_untracked(&Tensor::from_vec(v, shape)?, g.dtype());
+    let to = |v: Vec<f64>, shape: &[usize]| cast_untracked(&Tensor::from_vec(v, shape)?, g.dtype())?.to(g.device());
     let along_a1 = matmul(g, &to(sel, &[len, n1])?)?; // (rest..., n1)
     let plane = multiply(&expand_dims(&along_a1, -1)?, &to(mask, &[n1, n2])?)?; // (rest..., n1, n2)
     // Move the plane's axes back to a1 and a2.
