@@ -18,6 +18,11 @@ import time
 
 import numpy as np
 
+# Threads for every framework: 2 (both cores) as WORKLOADS.md asks; --threads 1 gives a
+# per-core comparison, which stays meaningful on a loaded machine where spinning thread pools
+# (torch's OpenMP above all) collapse.
+THREADS = 2
+
 SIZES = {"mlp": 60_000, "cnn": 10_000, "lstm": 5_000}
 BATCH = {"mlp": 128, "cnn": 64, "lstm": 64}
 
@@ -63,7 +68,7 @@ def torch_model(name: str):
     import torch
     from torch import nn
 
-    torch.set_num_threads(2)
+    torch.set_num_threads(THREADS)
     if name in ("mlp", "latency"):
         model = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 256), nn.ReLU(), nn.Linear(256, 10))
     elif name == "cnn":
@@ -107,7 +112,14 @@ def torch_epoch(model_opt, x, y, batch, name):
 
 def keras_model(name: str):
     import keras
+    import tensorflow as tf
     from keras import layers
+
+    if tf.config.threading.get_intra_op_parallelism_threads() != THREADS:
+        try:
+            tf.config.threading.set_intra_op_parallelism_threads(THREADS)
+        except RuntimeError:  # TensorFlow was initialized already: its pool keeps its size
+            pass
 
     if name in ("mlp", "latency"):
         stack = [keras.Input((784,)), layers.Dense(256, activation="relu"), layers.Dense(256, activation="relu"), layers.Dense(10)]
@@ -200,7 +212,12 @@ def main() -> None:
     ap.add_argument("--peer", choices=["torch", "keras"], required=True)
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--workloads", default="mlp,cnn,lstm,latency")
+    ap.add_argument("--threads", type=int, default=2)
     args = ap.parse_args()
+    global THREADS
+    THREADS = args.threads
+    # Before lamina is imported, so its pool starts with this size.
+    os.environ["RAYON_NUM_THREADS"] = str(THREADS)
     rng = np.random.default_rng(0)
     rows = []
     for name in args.workloads.split(","):
@@ -209,7 +226,7 @@ def main() -> None:
             print(json.dumps(r), flush=True)
             rows.append(r)
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    print(f"\n{platform.processor() or platform.machine()}, {os.cpu_count()} cores, load average {load:.2f}, "
+    print(f"\n{platform.processor() or platform.machine()}, {os.cpu_count()} cores, {THREADS} thread(s), load average {load:.2f}, "
           f"{time.strftime('%Y-%m-%d')}\n")
     print("| workload | lamina | peer | ratio (lamina/peer) |\n| --- | --- | --- | --- |")
     for r in rows:

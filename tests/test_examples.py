@@ -16,6 +16,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     ("functional_multi_input.py", 0.85),
     ("custom_training_loop.py", 0.9),
     ("lstm_text_classifier.py", 0.8),
+    ("estimator_tf_style.py", 0.9),
+    ("estimator_sklearn.py", 0.9),
 ])
 def test_example(script, minimum):
     out = subprocess.run([sys.executable, os.path.join(ROOT, "examples", script)], capture_output=True, text=True,

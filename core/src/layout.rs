@@ -2,26 +2,38 @@
 //! Every view (reshape, transpose, slice, broadcast, expand_dims) is a new Layout over the
 //! same storage; this module is the one place that knows the arithmetic.
 
+use smallvec::SmallVec;
+
 use crate::error::{Error, Result};
 use crate::shape_err;
 
+/// Axes stored inline up to this rank: cloning a tensor (done by nearly every op, often
+/// several times) then allocates nothing. Higher ranks spill to the heap and still work.
+const INLINE_RANK: usize = 6;
+type Axes<T> = SmallVec<[T; INLINE_RANK]>;
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Layout {
-    shape: Vec<usize>,
+    shape: Axes<usize>,
     /// Strides in elements; 0 for a broadcast axis, negative for a reversed one.
-    strides: Vec<isize>,
+    strides: Axes<isize>,
     offset: usize,
 }
 
-/// C-order strides of a shape.
-pub fn contiguous_strides(shape: &[usize]) -> Vec<isize> {
-    let mut strides = vec![0isize; shape.len()];
+/// C-order strides into inline storage.
+fn strides_of(shape: &[usize]) -> Axes<isize> {
+    let mut strides: Axes<isize> = SmallVec::from_elem(0, shape.len());
     let mut acc = 1isize;
     for i in (0..shape.len()).rev() {
         strides[i] = acc;
         acc *= shape[i].max(1) as isize;
     }
     strides
+}
+
+/// C-order strides of a shape.
+pub fn contiguous_strides(shape: &[usize]) -> Vec<isize> {
+    strides_of(shape).into_vec()
 }
 
 /// Number of elements, or an error when it overflows usize.
@@ -82,12 +94,12 @@ pub fn broadcast_shapes(a: &[usize], b: &[usize], op: &str) -> Result<Vec<usize>
 
 impl Layout {
     pub fn contiguous(shape: &[usize]) -> Layout {
-        Layout { strides: contiguous_strides(shape), shape: shape.to_vec(), offset: 0 }
+        Layout { strides: strides_of(shape), shape: SmallVec::from_slice(shape), offset: 0 }
     }
 
     pub fn new(shape: Vec<usize>, strides: Vec<isize>, offset: usize) -> Layout {
         debug_assert_eq!(shape.len(), strides.len());
-        Layout { shape, strides, offset }
+        Layout { shape: SmallVec::from_slice(&shape), strides: SmallVec::from_slice(&strides), offset }
     }
 
     /// The same layout starting at another storage offset.
@@ -139,7 +151,7 @@ impl Layout {
             return Err(shape_err!("{op}: cannot broadcast shape {:?} to {shape:?}", self.shape));
         }
         let lead = shape.len() - self.rank();
-        let mut strides = vec![0isize; shape.len()];
+        let mut strides: Axes<isize> = SmallVec::from_elem(0, shape.len());
         for i in 0..self.rank() {
             let (have, want) = (self.shape[i], shape[lead + i]);
             strides[lead + i] = if have == want {
@@ -150,7 +162,7 @@ impl Layout {
                 return Err(shape_err!("{op}: cannot broadcast shape {:?} to {shape:?}", self.shape));
             };
         }
-        Ok(Layout { shape: shape.to_vec(), strides, offset: self.offset })
+        Ok(Layout { shape: SmallVec::from_slice(shape), strides, offset: self.offset })
     }
 
     /// Reorders the axes: `perm[i]` is the source axis of output axis i.
@@ -175,13 +187,13 @@ impl Layout {
     /// `None` means a copy is needed.
     pub fn reshape_view(&self, new_shape: &[usize]) -> Option<Layout> {
         if self.is_contiguous() || self.numel() == 0 {
-            return Some(Layout { shape: new_shape.to_vec(), strides: contiguous_strides(new_shape), offset: self.offset });
+            return Some(Layout::contiguous(new_shape).with_offset(self.offset));
         }
         // Size-1 input axes impose no constraint.
         let (old, old_st): (Vec<usize>, Vec<isize>) =
             self.shape.iter().zip(&self.strides).filter(|(&d, _)| d != 1).map(|(&d, &s)| (d, s)).unzip();
         let n_new = new_shape.len();
-        let mut strides = vec![1isize; n_new];
+        let mut strides: Axes<isize> = SmallVec::from_elem(1, n_new);
         let (mut oi, mut oj, mut ni, mut nj) = (0usize, 1usize, 0usize, 1usize);
         while ni < n_new && oi < old.len() {
             let mut np = new_shape[ni];
@@ -213,7 +225,7 @@ impl Layout {
         for k in ni..n_new {
             strides[k] = 1;
         }
-        Some(Layout { shape: new_shape.to_vec(), strides, offset: self.offset })
+        Some(Layout { shape: SmallVec::from_slice(new_shape), strides, offset: self.offset })
     }
 
     /// Basic slice of one axis: `start` (already clamped into range), `len` elements, `step` != 0.

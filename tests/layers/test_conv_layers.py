@@ -362,6 +362,32 @@ def test_keras_config_keys_and_defaults():
     assert layers.Conv2DTranspose(2, 3, strides=2, output_padding=1).get_config()["output_padding"] == (1, 1)
 
 
+def test_config_key_order_is_keras():
+    """Keras 3 writes get_config in this order (checked against Keras 3.15); saved files keep it."""
+    window = ["kernel_size", "strides", "padding", "data_format", "dilation_rate"]
+
+    def weight_keys(roles):
+        return ([f"{r}_initializer" for r in roles] + [f"{r}_regularizer" for r in roles] + ["activity_regularizer"]
+                + [f"{r}_constraint" for r in roles])
+
+    head = ["name", "trainable", "dtype"]
+    for layer in (layers.Conv1D(2, 3), layers.Conv2D(2, 3)):
+        assert list(layer.get_config()) == head + ["filters"] + window + ["groups", "activation", "use_bias"] + \
+            weight_keys(["kernel", "bias"])
+    for layer in (layers.Conv1DTranspose(2, 3), layers.Conv2DTranspose(2, 3)):
+        assert list(layer.get_config()) == head + ["filters"] + window[:3] + ["output_padding"] + window[3:] + \
+            ["activation", "use_bias"] + weight_keys(["kernel", "bias"])
+    for layer in (layers.DepthwiseConv1D(3), layers.DepthwiseConv2D(3)):
+        assert list(layer.get_config()) == head + ["depth_multiplier"] + window + ["activation", "use_bias"] + \
+            weight_keys(["depthwise", "bias"])
+    for layer in (layers.SeparableConv1D(2, 3), layers.SeparableConv2D(2, 3)):
+        assert list(layer.get_config()) == head + ["depth_multiplier", "filters"] + window + \
+            ["activation", "use_bias"] + weight_keys(["depthwise", "pointwise", "bias"])
+    # A set activity regularizer is written by Layer.get_config, right after the dtype.
+    keys = list(layers.Conv2D(2, 3, activity_regularizer="l2").get_config())
+    assert keys[:5] == head + ["activity_regularizer", "filters"] and keys.count("activity_regularizer") == 1
+
+
 def test_keras_config_loads(rng):
     """A config as Keras writes it (lists after JSON, registered initializer dicts) builds the layer."""
     cfg = {"name": "c", "trainable": True, "dtype": "float32", "filters": 2, "kernel_size": [3, 3], "strides": [1, 1],

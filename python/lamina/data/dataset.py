@@ -155,7 +155,12 @@ class Dataset:
         if self._on_indices() and not self._batched:
             base = self._index_fn
 
+            finite = self._cardinality is not None
+
             def index_fn():
+                if not finite:
+                    # An endless (repeat()) or unknown-length stream: take one batch of indices at a time.
+                    return _index_chunks(base(), batch_size, drop_remainder)
                 idx = np.fromiter(base(), dtype=np.int64)
                 stop = len(idx) - (len(idx) % batch_size if drop_remainder else 0)
                 return (idx[i:i + batch_size] for i in range(0, stop, batch_size))
@@ -285,6 +290,18 @@ class Dataset:
         if self._cardinality is None:
             raise TypeError("The dataset length is unknown.")
         return self._cardinality
+
+
+def _index_chunks(indices: Iterator, size: int, drop_remainder: bool) -> Iterator:
+    import itertools
+
+    while True:
+        chunk = np.fromiter(itertools.islice(indices, size), dtype=np.int64)
+        if len(chunk) == 0 or (drop_remainder and len(chunk) < size):
+            return
+        yield chunk
+        if len(chunk) < size:
+            return
 
 
 def _islice(it: Iterator, start: int, stop: int | None) -> Iterator:

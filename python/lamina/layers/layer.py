@@ -14,7 +14,15 @@ from lamina import config as lconfig
 from lamina.layers.symbolic import KerasTensor, Node, any_symbolic, flatten, map_structure
 
 _Tensor = _core.Tensor
-_context = threading.local()
+
+
+class _ContextSlot(threading.local):
+    """The call context of the current thread (None outside any layer call)."""
+
+    ctx = None
+
+
+_context = _ContextSlot()
 
 
 class _CallContext:
@@ -29,7 +37,7 @@ class _CallContext:
 
 
 def _current_context():
-    return getattr(_context, "ctx", None)
+    return _context.ctx
 
 
 def _shape_tuple(shape) -> tuple:
@@ -270,15 +278,23 @@ class Layer:
         return inputs
 
     def __call__(self, *args, **kwargs):
-        if args and any_symbolic(args) or any_symbolic(kwargs):
+        # Kept lean: this runs once per layer per eager call, so model(x) latency is mostly here.
+        first = type(args[0]) if len(args) == 1 else None
+        if first in _TENSOR_TYPES and (not kwargs or not _is_symbolic_call((), kwargs)):
+            in_mask = args[0]._keras_mask
+        elif first is np.ndarray and (not kwargs or not _is_symbolic_call((), kwargs)):
+            args = (_array_to_tensor(args[0], self._dtype),)
+            in_mask = None
+        elif _is_symbolic_call(args, kwargs):
             return self._symbolic_call(args, kwargs)
-        args = tuple(_to_tensor_structure(a, self._dtype) for a in args) if args else args
-        ctx = _current_context()
+        else:
+            args = tuple([a if type(a) in _TENSOR_TYPES else _to_tensor_structure(a, self._dtype) for a in args])
+            in_mask = _mask_of(args[0]) if args else None
+        ctx = _context.ctx
         entry = ctx is None
         training = kwargs.get("training")
         if entry:
-            ctx = _CallContext(training, self)
-            _context.ctx = ctx
+            ctx = _context.ctx = _CallContext(training, self)
         elif training is None:
             training = ctx.training
         try:
@@ -286,20 +302,17 @@ class Layer:
                 self._maybe_build(args)
             if self._call_has_training:
                 kwargs["training"] = bool(training) if training is not None else False
-            else:
-                kwargs.pop("training", None)
-            mask = None
-            if self._call_has_mask and kwargs.get("mask") is None and args:
-                mask = _mask_of(args[0])
-                if mask is not None:
-                    kwargs["mask"] = mask
-            elif not self._call_has_mask:
-                kwargs.pop("mask", None)
+            elif "training" in kwargs:
+                del kwargs["training"]
+            if self._call_has_mask:
+                if in_mask is not None and kwargs.get("mask") is None:
+                    kwargs["mask"] = in_mask
+                in_mask = kwargs.get("mask")
+            elif "mask" in kwargs:
+                del kwargs["mask"]
             outputs = self.call(*args, **kwargs)
-            if self._overrides_compute_mask or (self.supports_masking and args and _mask_of(args[0]) is not None):
-                in_mask = kwargs.get("mask", mask) if self._call_has_mask else (_mask_of(args[0]) if args else None)
-                out_mask = self.compute_mask(args[0] if len(args) == 1 else list(args), in_mask)
-                _attach_mask(outputs, out_mask)
+            if self._overrides_compute_mask or (in_mask is not None and self.supports_masking):
+                _attach_mask(outputs, self.compute_mask(args[0] if len(args) == 1 else list(args), in_mask))
             if self._activity_regularizer is not None:
                 for o in flatten(outputs):
                     self.add_loss(_core.divide(self._activity_regularizer(o), float(o.shape[0] or 1)))
@@ -307,10 +320,8 @@ class Layer:
         finally:
             if entry:
                 _context.ctx = None
-                self._call_losses = [loss for _, loss in ctx.losses]
-                for layer, loss in ctx.losses:
-                    if layer is not self:
-                        layer._call_losses = [l for lay, l in ctx.losses if lay is layer]
+                if ctx.losses or self._call_losses:
+                    _store_call_losses(self, ctx.losses)
 
     def compute_mask(self, inputs, previous_mask=None):
         """The mask of the outputs; by default the input mask passes through for layers that
@@ -480,14 +491,45 @@ def _dtype_name(dtype) -> str:
     return name
 
 
+# Argument types that are already concrete tensors (checked by exact type: the hot path of an
+# eager call tests each argument against this set before anything slower).
+_TENSOR_TYPES = frozenset({_Tensor, _core.Variable})
+# Argument types that can never hold a symbolic tensor.
+_PLAIN_TYPES = _TENSOR_TYPES | {np.ndarray, bool, int, float, str, type(None)}
+
+
+def _store_call_losses(entry: Layer, losses: list) -> None:
+    """After an outermost call: the entry layer holds every loss added during it, and each
+    sublayer that added losses holds its own."""
+    entry._call_losses = [loss for _, loss in losses]
+    for layer, loss in losses:
+        if layer is not entry:
+            layer._call_losses = [l for lay, l in losses if lay is layer]
+
+
+def _is_symbolic_call(args: tuple, kwargs: dict) -> bool:
+    """Whether any argument holds a KerasTensor (a functional-API call)."""
+    for a in args:
+        if type(a) not in _PLAIN_TYPES and any_symbolic(a):
+            return True
+    for v in kwargs.values():
+        if type(v) not in _PLAIN_TYPES and any_symbolic(v):
+            return True
+    return False
+
+
+def _array_to_tensor(x: np.ndarray, float_dtype: str):
+    if x.dtype.kind == "f" and x.dtype != float_dtype and float_dtype.startswith("float"):
+        x = x.astype(float_dtype)
+    return _core.convert_to_tensor(x)
+
+
 def _to_tensor_structure(x, float_dtype: str):
     """numpy inputs to tensors; float arrays take the layer's float dtype, as Keras casts them."""
     if isinstance(x, _Tensor) or x is None:
         return x
     if isinstance(x, np.ndarray):
-        if x.dtype.kind == "f" and float_dtype.startswith("float") and x.dtype != float_dtype:
-            x = x.astype(float_dtype)
-        return _core.convert_to_tensor(x)
+        return _array_to_tensor(x, float_dtype)
     if isinstance(x, (list, tuple)):
         return type(x)(_to_tensor_structure(v, float_dtype) for v in x)
     if isinstance(x, dict):
@@ -498,7 +540,7 @@ def _to_tensor_structure(x, float_dtype: str):
 
 
 def _mask_of(x):
-    if isinstance(x, _Tensor):
+    if type(x) in _TENSOR_TYPES or isinstance(x, _Tensor):
         return x._keras_mask
     if isinstance(x, (list, tuple)) and x and isinstance(x[0], _Tensor):
         masks = [t._keras_mask for t in x]

@@ -1,8 +1,9 @@
 """Turning what users pass to fit/evaluate/predict (numpy arrays, lists/dicts of them,
 lamina Datasets, Python generators) into batches of tensors.
 
-Arrays are converted to engine tensors once per call; each epoch shuffles with one gather
-in the engine, and batches are views of that, so a training step costs no copies in Python.
+numpy arrays stay numpy: each batch is sliced (or, when shuffling, gathered) from them and
+converted on its own, so an epoch copies every sample once, in batch-sized pieces that stay in
+cache, instead of converting and then shuffling whole datasets (two full copies per epoch).
 """
 
 from __future__ import annotations
@@ -22,12 +23,28 @@ _Tensor = _core.Tensor
 def _to_engine(a):
     if a is None or isinstance(a, _Tensor):
         return a
+    return _core.convert_to_tensor(_as_array(a))
+
+
+def _as_array(a):
+    """A model-ready numpy array (float64 cast to floatx, as Keras does); tensors pass as is."""
+    if a is None or isinstance(a, _Tensor):
+        return a
     arr = np.asarray(a)
     if arr.dtype == np.float64:
         arr = arr.astype(lconfig.floatx())
     elif arr.dtype.kind in "US":
         raise TypeError("string arrays cannot be fed to a model; encode them as numbers first")
-    return _core.convert_to_tensor(arr)
+    return arr
+
+
+def _rows(a, rows, rows_tensor):
+    """Rows of one array as a tensor: `rows` is a slice, or indices (also as `rows_tensor`)."""
+    if a is None:
+        return None
+    if isinstance(a, _Tensor):
+        return a[rows] if rows_tensor is None else _core.take(a, rows_tensor, 0)
+    return _core.convert_to_tensor(np.ascontiguousarray(a[rows]))
 
 
 def _num_rows(structure) -> int:
@@ -69,8 +86,8 @@ class ArrayAdapter:
                  steps: int | None = None, class_weight: dict | None = None):
         if isinstance(x, list) and x and not isinstance(x[0], (np.ndarray, _Tensor, list, dict)):
             x = np.asarray(x)
-        self.x = map_structure(_to_engine, x)
-        self.y = map_structure(_to_engine, y) if y is not None else None
+        self.x = map_structure(_as_array, x)
+        self.y = map_structure(_as_array, y) if y is not None else None
         if class_weight is not None and y is not None:
             if sample_weight is not None:
                 raise ValueError("`class_weight` and `sample_weight` cannot both be given")
@@ -78,9 +95,10 @@ class ArrayAdapter:
             if len(ys) != 1:
                 raise ValueError("`class_weight` is only supported for models with a single output")
             sample_weight = class_weight_to_sample_weight(np.asarray(ys[0]), class_weight)
-        self.sample_weight = _to_engine(np.asarray(sample_weight, dtype=np.float32)) if sample_weight is not None else None
+        self.sample_weight = _as_array(np.asarray(sample_weight, dtype=np.float32)) if sample_weight is not None else None
         parts = [self.x] + ([self.y] if self.y is not None else []) + ([self.sample_weight] if self.sample_weight is not None else [])
         self.n = _num_rows(parts)
+        self._has_tensors = any(isinstance(t, _Tensor) for t in flatten(parts))
         self.batch_size = int(batch_size or 32)
         self.shuffle = shuffle
         self.steps = steps
@@ -90,17 +108,26 @@ class ArrayAdapter:
         n = math.ceil(self.n / self.batch_size)
         return min(n, self.steps) if self.steps is not None else n
 
+    def as_one_batch(self) -> tuple:
+        """All rows as a single batch of tensors (predict on a small input, *_on_batch)."""
+        return (map_structure(_to_engine, self.x), map_structure(_to_engine, self.y) if self.y is not None else None,
+                _to_engine(self.sample_weight))
+
     def __iter__(self) -> Iterator[tuple]:
-        x, y, sw = self.x, self.y, self.sample_weight
-        if self.shuffle and self.n > 1:
-            order = _core.convert_to_tensor(np.random.permutation(self.n).astype(np.int64))
-            gather = lambda t: _core.take(t, order, 0) if t is not None else None  # noqa: E731
-            x, y = map_structure(gather, x), map_structure(gather, y) if y is not None else None
-            sw = gather(sw)
+        order = np.random.permutation(self.n) if self.shuffle and self.n > 1 else None
         for i in range(self.num_batches):
-            s = slice(i * self.batch_size, min((i + 1) * self.batch_size, self.n))
-            cut = lambda t: t[s] if t is not None else None  # noqa: E731
-            yield map_structure(cut, x), (map_structure(cut, y) if y is not None else None), cut(sw)
+            start, stop = i * self.batch_size, min((i + 1) * self.batch_size, self.n)
+            if order is None:
+                rows, rows_tensor = slice(start, stop), None
+            else:
+                rows = order[start:stop]
+                rows_tensor = _core.convert_to_tensor(rows) if self._has_tensors else None
+
+            def cut(a):
+                return _rows(a, rows, rows_tensor)
+
+            yield (map_structure(cut, self.x), map_structure(cut, self.y) if self.y is not None else None,
+                   cut(self.sample_weight))
 
 
 def _unpack(element) -> tuple:

@@ -147,7 +147,9 @@ class Functional(Model):
         def ref(t):
             layer, node_index, tensor_index = _history(t)
             node = layer._inbound_nodes[node_index]
-            return [layer.name, self._node_index_in_model(layer, node), tensor_index]
+            index = self._node_index_in_model(layer, node)
+            # Keras 3 counts a nested functional model's calls from 1 here (and only here).
+            return [layer.name, index + 1 if isinstance(layer, Functional) else index, tensor_index]
 
         return {
             "name": self.name,

@@ -218,7 +218,7 @@ class Trainer:
         adapter = data_adapter.make_adapter(x, None, None, batch_size, False, steps)
         if isinstance(adapter, data_adapter.ArrayAdapter) and adapter.n <= adapter.batch_size and not callbacks and verbose in ("auto", 0):
             # One batch: no loop machinery, no progress bar (the common single-sample case).
-            return _to_numpy(self.predict_step((adapter.x, None, None)))
+            return _to_numpy(self.predict_step(adapter.as_one_batch()))
         from lamina.callbacks.callback_list import CallbackList
 
         cbs = CallbackList(callbacks, add_progbar=verbose not in (0, "auto"), model=self, verbose=verbose, epochs=1,
@@ -246,14 +246,14 @@ class Trainer:
         self._assert_compiled("fit")
         self.reset_metrics()
         adapter = data_adapter.ArrayAdapter(x, y, sample_weight, batch_size=None, class_weight=class_weight)
-        logs = self.train_step((adapter.x, adapter.y, adapter.sample_weight))
+        logs = self.train_step(adapter.as_one_batch())
         return logs if return_dict else _logs_as_values(logs)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict: bool = False):
         self._assert_compiled("evaluate")
         self.reset_metrics()
         adapter = data_adapter.ArrayAdapter(x, y, sample_weight)
-        logs = self.test_step((adapter.x, adapter.y, adapter.sample_weight))
+        logs = self.test_step(adapter.as_one_batch())
         return logs if return_dict else _logs_as_values(logs)
 
     def predict_on_batch(self, x):

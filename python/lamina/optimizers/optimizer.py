@@ -130,6 +130,12 @@ class Optimizer:
                 return [None if g is None else ops.multiply(g, scale) for g in grads]
         return grads
 
+    def __reduce__(self):
+        # Engine Variables do not pickle: a copy (pickle, copy.deepcopy, scikit-learn's clone)
+        # has the same hyperparameters and step count. Slot variables belong to the variables
+        # being trained and are created anew for the copy's own.
+        return (_rebuild, (type(self), self.get_config(), int(self.iterations.numpy())))
+
     # ----------------------------------------------------------------------------------------
     def get_config(self) -> dict:
         from lamina.saving.serialization import serialize_keras_object
@@ -160,6 +166,12 @@ class Optimizer:
         config.pop("is_legacy_optimizer", None)
         config.pop("jit_compile", None)
         return cls(**config)
+
+
+def _rebuild(cls, config: dict, iterations: int):
+    optimizer = cls.from_config(config)
+    optimizer.iterations.assign(np.array(iterations, np.int64))
+    return optimizer
 
 
 def _clip_by_norm(g, limit: float):

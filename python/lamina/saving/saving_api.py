@@ -1,9 +1,11 @@
-"""Saving and loading in Keras 3's native formats.
+"""Saving and loading models: the entry points for every format, and Keras 3's native ones.
 
 - `.keras`: a zip (stored) of config.json, metadata.json and model.weights.h5.
 - `.weights.h5`: HDF5 with each object's variables at `<path>/vars/<i>`: the model's layers at
   `layers/<snake_case class name>[_n]`, their sublayers under the attribute that holds them
-  (e.g. `layers/lstm/cell/vars`), the optimizer at `optimizer/vars`.
+  (e.g. `layers/lstm/cell/vars`), the optimizer at `optimizer/vars` (see optimizer_state).
+- legacy `.h5` / `.hdf5` (Keras 2, and Keras 3's `model.save("m.h5")`): legacy_h5 and
+  legacy_h5_weights. Loading tells the formats apart by the file's first bytes.
 
 Weights are checked against the file first and assigned only when all of them fit, so a
 failed load never leaves a model half-overwritten.
@@ -95,51 +97,70 @@ def variable_paths(model) -> list:
 # weights files
 
 def _write_weights(model, f, include_optimizer: bool = True) -> None:
-    f.create_group("vars")
+    from lamina.saving import optimizer_state
+
+    f.create_group("vars").attrs["name"] = model.name
     for path, v in variable_paths(model):
         group, index = path.rsplit("/", 1)
         g = f.require_group(group)
-        g.attrs["name"] = getattr(v, "name", "")
+        owner = getattr(v, "_owner", None)
+        g.attrs["name"] = owner.name if owner is not None else getattr(v, "name", "")
         g.create_dataset(index, data=np.asarray(v))
     opt = getattr(model, "optimizer", None)
     if include_optimizer and opt is not None:
         g = f.require_group("optimizer/vars")
-        for i, v in enumerate(opt.variables):
-            g.create_dataset(str(i), data=np.asarray(v))
+        g.attrs["name"] = opt.name
+        for i, (_, value) in enumerate(optimizer_state.keras_variables(opt, model)):
+            g.create_dataset(str(i), data=value)
 
 
 def _read_weights(model, f, filepath: str, skip_mismatch: bool = False) -> None:
-    staged = []
+    """Keras 3's native layout: every variable at `<object path>/vars/<i>`. All are checked
+    before any is assigned; `skip_mismatch` skips (with a warning) each layer whose variables
+    do not all fit, as Keras does."""
+    import warnings
+
+    from lamina.saving import optimizer_state
+
+    by_group: dict = {}
     for path, v in variable_paths(model):
-        if path not in f:
-            if skip_mismatch:
+        group, index = path.rsplit("/", 1)
+        by_group.setdefault(group, []).append((index, v))
+    staged = []
+    for group, entries in by_group.items():
+        owner = getattr(entries[0][1], "_owner", None)
+        layer = f"layer '{owner.name}'" if owner is not None else f"'{group}'"
+        problems, fits = [], []
+        for index, v in entries:
+            where = f"{group}/{index}"
+            expected = tuple(v.shape)
+            if where not in f:
+                problems.append(f"{layer}: missing weight '{where}' (variable '{v.name}', expected shape {expected})")
                 continue
-            raise ValueError(f"{filepath}: missing weight '{path}' (variable '{v.name}' of shape {tuple(v.shape)})")
-        data = f[path][()]
-        if tuple(data.shape) != tuple(v.shape):
-            if skip_mismatch:
+            try:
+                data = f[where][()]
+            except (OSError, KeyError) as e:
+                raise ValueError(f"{filepath}: cannot read '{where}' for {layer} (truncated or corrupt file?): {e}") from e
+            if tuple(np.shape(data)) != expected:
+                problems.append(f"{layer}: weight '{where}' (variable '{v.name}') expects shape {expected}, "
+                                f"found shape {tuple(np.shape(data))}")
                 continue
-            raise ValueError(
-                f"{filepath}: weight '{path}' for variable '{getattr(v, 'path', v.name)}' has shape {tuple(data.shape)}, "
-                f"expected {tuple(v.shape)}"
-            )
-        staged.append((v, data))
+            fits.append((v, data))
+        if problems and not skip_mismatch:
+            raise ValueError(f"{filepath}: {problems[0]}" + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""))
+        if problems:
+            warnings.warn(f"{filepath}: skipped loading {layer}: {problems[0]}", stacklevel=3)
+            continue
+        staged.extend(fits)
     for v, data in staged:
-        v.assign(data)
+        v.assign(np.asarray(data, dtype=v.dtype))
     opt = getattr(model, "optimizer", None)
     if opt is not None and "optimizer/vars" in f:
         group = f["optimizer/vars"]
-        stored = [group[str(i)][()] for i in range(len(group))]
-        if not opt._tracked and model.trainable_weights:
-            opt.build(model.trainable_weights)
-        current = opt.variables
-        if len(stored) == len(current) and all(tuple(s.shape) == tuple(c.shape) for s, c in zip(stored, current)):
-            for c, s in zip(current, stored):
-                c.assign(s)
-        else:
-            import warnings
-
-            warnings.warn(f"{filepath}: the optimizer's saved state does not match this optimizer; it starts fresh.")
+        stored = [group[str(i)][()] for i in range(len(group)) if str(i) in group]
+        saved_name = group.attrs.get("name")
+        saved_name = saved_name.decode() if isinstance(saved_name, bytes) else saved_name
+        optimizer_state.restore(opt, model, stored, filepath, saved_name=saved_name or None)
 
 
 def save_weights(model, filepath, overwrite: bool = True) -> None:
@@ -151,25 +172,85 @@ def save_weights(model, filepath, overwrite: bool = True) -> None:
     _atomic_write(filepath, lambda tmp: _with_h5(tmp, "w", lambda f: _write_weights(model, f)))
 
 
-def load_weights(model, filepath, skip_mismatch: bool = False, **kwargs) -> None:
+def load_weights(model, filepath, skip_mismatch: bool = False, by_name: bool = False, **kwargs) -> None:
+    """Loads weights from a `.weights.h5` or `.keras` file (Keras 3's layout, also written by
+    Keras 2.13+), or from a legacy `.h5` (Keras 2's `save_weights`, or a full-model file), in
+    topological order or, with `by_name=True`, pairing layers by name."""
     filepath = str(filepath)
-    if filepath.endswith(".keras"):
+    if kwargs:
+        raise ValueError(f"Invalid keyword arguments: {kwargs}")
+    if not os.path.exists(filepath):
+        raise FileNotFoundError(f"No such file: {filepath!r}")
+    kind = file_kind(filepath)
+    if kind == "zip":
+        if by_name:
+            raise ValueError(f"`by_name` only supports loading legacy '.h5' or '.hdf5' files. Received: {filepath}")
         with _open_zip(filepath) as z:
-            with z.open("model.weights.h5") as wf:
-                data = io.BytesIO(wf.read())
-        _with_h5(data, "r", lambda f: _read_weights(model, f, filepath, skip_mismatch))
+            weights = _archive_member(z, filepath, "model.weights.h5")
+        _with_h5(weights, "r", lambda f: _read_weights(model, f, filepath, skip_mismatch), filepath)
         return
-    _with_h5(filepath, "r", lambda f: _read_weights(model, f, filepath, skip_mismatch))
+    if kind != "hdf5":
+        raise ValueError(f"{filepath}: not a Keras weights file (neither HDF5 nor a .keras zip archive)")
+
+    def read(f):
+        from lamina.saving import legacy_h5_weights
+
+        group = f
+        if not legacy_h5_weights.is_legacy_weights_group(f) and "model_weights" in f:
+            group = f["model_weights"]
+        if legacy_h5_weights.is_legacy_weights_group(group):
+            staged = legacy_h5_weights.stage_model_weights(group, model, filepath, by_name=by_name,
+                                                           skip_mismatch=skip_mismatch)
+            legacy_h5_weights.assign(staged)
+            return
+        if by_name:
+            raise ValueError(f"`by_name` only supports loading legacy '.h5' or '.hdf5' files. Received: {filepath}")
+        _read_weights(model, f, filepath, skip_mismatch)
+
+    _with_h5(filepath, "r", read)
 
 
-def _with_h5(target, mode, fn):
+def file_kind(filepath: str) -> str:
+    """The container format from the file's first bytes: "hdf5", "zip" or "other" (HDF5 may
+    sit after a user block of 512, 1024, ... bytes)."""
+    if os.path.isdir(filepath):
+        raise ValueError(f"{filepath} is a directory (a TensorFlow SavedModel?): lamina reads Keras' .keras and .h5 "
+                         "files; in TensorFlow, load the model and save it with model.save('model.keras')")
+    with open(filepath, "rb") as fh:
+        head = fh.read(8)
+        if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
+            return "zip"
+        offset = 0
+        while head:
+            if head == b"\x89HDF\r\n\x1a\n":
+                return "hdf5"
+            offset = 512 if offset == 0 else offset * 2
+            fh.seek(offset)
+            head = fh.read(8)
+    return "other"
+
+
+def _archive_member(z: zipfile.ZipFile, filepath: str, member: str) -> io.BytesIO:
+    try:
+        return io.BytesIO(z.read(member))
+    except KeyError:
+        raise ValueError(f"{filepath}: the archive has no '{member}' (not a Keras .keras file?)") from None
+    except (zipfile.BadZipFile, OSError, EOFError) as e:
+        raise ValueError(f"{filepath}: cannot read '{member}' from the archive (truncated or corrupt file?): {e}") from e
+
+
+def _with_h5(target, mode, fn, name: str | None = None):
     h5py = _h5py()
+    name = name or (target if isinstance(target, str) else "the archive's weights")
     try:
         f = h5py.File(target, mode)
     except OSError as e:
-        raise ValueError(f"{target if isinstance(target, str) else 'the archive'}: not a readable HDF5 file ({e})") from e
+        raise ValueError(f"{name}: not a readable HDF5 file (truncated or corrupt?): {e}") from e
     with f:
-        return fn(f)
+        try:
+            return fn(f)
+        except OSError as e:
+            raise ValueError(f"{name}: cannot read the file (truncated or corrupt?): {e}") from e
 
 
 def _atomic_write(filepath: str, write) -> None:
@@ -193,12 +274,12 @@ def save_model(model, filepath, overwrite: bool = True, include_optimizer: bool 
     from lamina.saving.serialization import serialize_keras_object
 
     filepath = str(filepath)
-    if filepath.endswith(".h5") and not filepath.endswith(".weights.h5"):
+    if filepath.endswith((".h5", ".hdf5")) and not filepath.endswith(".weights.h5"):
         from lamina.saving import legacy_h5
 
         return legacy_h5.save_model(model, filepath, overwrite=overwrite, include_optimizer=include_optimizer)
     if not filepath.endswith(".keras"):
-        raise ValueError(f"Invalid filepath extension for saving {filepath!r}: use `.keras` (or `.h5` for the legacy format)")
+        raise ValueError(f"Invalid filepath extension for saving {filepath!r}: use `.keras` (or `.h5` for the legacy format; `save_weights` for `.weights.h5`)")
     if not overwrite and os.path.exists(filepath):
         raise FileExistsError(filepath)
     config = serialize_keras_object(model)
@@ -224,34 +305,64 @@ def _open_zip(filepath: str) -> zipfile.ZipFile:
 
 
 def load_model(filepath, custom_objects=None, compile: bool = True, safe_mode: bool = True):
-    """Loads a model saved with `model.save` (`.keras`, or a legacy `.h5`)."""
+    """Loads a model saved with `model.save` by lamina or Keras: a `.keras` archive (Keras 3, or
+    Keras 2.13+), or a legacy full-model HDF5 file (Keras 2 or 3). The format is read from the
+    file's first bytes.
+
+    Args:
+        filepath: the file.
+        custom_objects: {name: class or function} for custom layers, losses, Lambda functions...
+        compile: whether to compile the model as it was saved (loss, optimizer, metrics,
+            optimizer state when it matches).
+        safe_mode: refuse Lambda layers holding code (loading would run code from the file).
+    """
     from lamina.saving.serialization import deserialize_keras_object
 
     filepath = str(filepath)
     if not os.path.exists(filepath):
         raise FileNotFoundError(f"No such file: {filepath!r}")
-    if filepath.endswith(".h5") or filepath.endswith(".hdf5"):
+    kind = file_kind(filepath)
+    if kind == "hdf5":
         from lamina.saving import legacy_h5
 
         return legacy_h5.load_model(filepath, custom_objects=custom_objects, compile=compile, safe_mode=safe_mode)
+    if kind != "zip":
+        raise ValueError(f"{filepath}: not a Keras model file (neither a .keras zip archive nor HDF5)")
     with _open_zip(filepath) as z:
-        names = set(z.namelist())
-        missing = {"config.json", "model.weights.h5"} - names
-        if missing:
-            raise ValueError(f"{filepath}: the archive lacks {sorted(missing)}")
-        config = json.loads(z.read("config.json"))
-        weights = io.BytesIO(z.read("model.weights.h5"))
+        try:
+            config = json.loads(_archive_member(z, filepath, "config.json").getvalue())
+        except json.JSONDecodeError as e:
+            raise ValueError(f"{filepath}: config.json is not valid JSON (corrupt file?): {e}") from e
+        weights = _archive_member(z, filepath, "model.weights.h5")
     model = deserialize_keras_object(config, custom_objects=custom_objects, category="models", safe_mode=safe_mode)
     if compile and config.get("compile_config"):
-        _compile_from_config(model, config["compile_config"], custom_objects)
-    _with_h5(weights, "r", lambda f: _read_weights(model, f, filepath))
+        compile_saved(model, filepath, lambda: _compile_from_config(model, config["compile_config"], custom_objects))
+    _with_h5(weights, "r", lambda f: _read_weights(model, f, filepath), f"{filepath} (model.weights.h5)")
     return model
+
+
+def compile_saved(model, filepath: str, compile_model) -> bool:
+    """Compiles as the file says; when it names a loss, metric or optimizer lamina does not have
+    (and custom_objects does not give), the model stays uncompiled, with a warning."""
+    import warnings
+
+    try:
+        compile_model()
+        return True
+    except ValueError as e:
+        model.optimizer, model.compiled = None, False
+        warnings.warn(f"{filepath}: the model was loaded but not compiled, because its compile settings name "
+                      f"something lamina lacks ({e}); compile it yourself, or pass the object in custom_objects.",
+                      stacklevel=3)
+        return False
 
 
 def _compile_from_config(model, cc: dict, custom_objects) -> None:
     from lamina.saving.serialization import deserialize_keras_object
 
     def de(v, category):
+        if isinstance(v, str) and v in (custom_objects or {}):
+            return custom_objects[v]
         if isinstance(v, dict) and "class_name" in v:
             return deserialize_keras_object(v, custom_objects=custom_objects, category=category)
         if isinstance(v, list):

@@ -208,23 +208,45 @@ def deserialize_keras_object(config, custom_objects=None, category: str | None =
             "it is not a lamina built-in; pass the class in `custom_objects` (or register it with "
             "lamina.saving.register_keras_serializable)."
         )
-    if getattr(cls, "_requires_unsafe_deserialization", False) and getattr(_SAFE_MODE, "value", True):
-        raise ValueError(
-            f"Refusing to deserialize '{class_name}' layer '{inner.get('name')}': it holds Python code, and loading "
-            "it would execute code from the file. Pass safe_mode=False if you trust the source."
-        )
-    inner = dict(inner) if isinstance(inner, dict) else inner
+    from lamina.saving import keras_compat
+
+    inner = keras_compat.clean_config(cls, class_name, dict(inner)) if isinstance(inner, dict) else inner
+    if getattr(cls, "_requires_unsafe_deserialization", False):
+        _check_code_allowed(class_name, inner, custom_objects)
     from_config = cls.from_config
     params = inspect.signature(from_config).parameters
-    if "custom_objects" in params:
-        obj = from_config(inner, custom_objects=custom_objects)
-    else:
-        obj = from_config(inner)
+    try:
+        if "custom_objects" in params:
+            obj = from_config(inner, custom_objects=custom_objects)
+        else:
+            obj = from_config(inner)
+    except TypeError as e:
+        name = inner.get("name") if isinstance(inner, dict) else None
+        raise ValueError(f"Cannot rebuild {class_name}{f' {name!r}' if name else ''} from its config: {e}") from e
     build = config.get("build_config")
     if build and hasattr(obj, "build") and not getattr(obj, "built", True) and build.get("input_shape") is not None:
         obj.build(_to_tuples(build["input_shape"]))
         obj.built = True
     return obj
+
+
+def _check_code_allowed(class_name: str, config, custom_objects) -> None:
+    """A Lambda naming a function needs that function in `custom_objects`; one holding code runs
+    code from the file, which only `safe_mode=False` allows (as in Keras)."""
+    from lamina.saving import keras_compat
+
+    name = config.get("name") if isinstance(config, dict) else None
+    if isinstance(config, dict) and not keras_compat.lambda_holds_code(config):
+        fn = config["function"]
+        if fn not in (custom_objects or {}):
+            raise ValueError(f"{class_name} layer '{name}' calls a function named '{fn}': pass it in custom_objects "
+                             f"(custom_objects={{'{fn}': {fn}}}); lamina never imports code named by a file.")
+        return
+    if getattr(_SAFE_MODE, "value", True):
+        raise ValueError(
+            f"Refusing to deserialize '{class_name}' layer '{name}': it holds Python code, and loading "
+            "it would execute code from the file. Pass safe_mode=False if you trust the source."
+        )
 
 
 def _to_tuples(shape):
@@ -283,30 +305,56 @@ def serialize_layer_with_nodes(layer, model) -> dict:
     return cfg
 
 
+class _NotYet(Exception):
+    """A node's input comes from a layer call that has not been replayed yet."""
+
+
 def functional_from_config(cls, config: dict, custom_objects=None):
-    """Rebuilds a functional model: creates each layer, then replays its calls in order."""
+    """Rebuilds a functional model: creates each layer, then replays its calls, each layer's in
+    the order saved (a later call of a shared layer may depend on an earlier one's output).
+
+    Node indices follow the writer's conventions. Keras 3 counts a layer's calls within the
+    model, except that `input_layers`/`output_layers` count one more for a nested functional
+    model. Keras 2 counts one more everywhere for a nested model that starts with an InputLayer
+    (its first node, linking its own inputs to outputs, is not in the outer model).
+    """
     from lamina.layers.input_layer import InputLayer
+    from lamina.layers.symbolic import flatten
+    from lamina.models.functional import Functional
 
-    layers = {}
-    outputs_by_layer: dict = {}
-    pending = []
-    for lc in config["layers"]:
-        layer = deserialize_keras_object(lc, custom_objects=custom_objects, category="layers")
+    layer_configs = config["layers"]
+    keras2 = any(isinstance(node, list) for lc in layer_configs for node in lc.get("inbound_nodes", []) or [])
+    layers, offset, produced, queue, order = {}, {}, {}, {}, []
+    for lc in layer_configs:
         name = lc.get("name") or lc.get("config", {}).get("name")
+        # Replaying the calls builds each layer; a saved build_config adds nothing and, from
+        # Keras 2, can list all of a call's inputs (an RNN's states too) as if they were one.
+        lc = {k: v for k, v in lc.items() if k != "build_config"}
+        layer = deserialize_keras_object(lc, custom_objects=custom_objects, category="layers")
         layers[name] = layer
-        outputs_by_layer[name] = []
-        if isinstance(layer, InputLayer):
-            outputs_by_layer[name].append([layer._output_tensor])
-        else:
-            for node in _normalize_nodes(lc.get("inbound_nodes", [])):
-                pending.append((name, node))
+        order.append(name)
+        produced[name] = [[layer._output_tensor]] if isinstance(layer, InputLayer) else []
+        offset[name] = _keras2_first_node(lc) if keras2 else 0
+        queue[name] = [] if isinstance(layer, InputLayer) else _normalize_nodes(lc.get("inbound_nodes") or [])
+    names = set(layers)
+    if keras2:
+        for name in order:
+            queue[name] = [_keras2_kwargs_refs(node, names) for node in queue[name]]
 
-    def lookup(ref):
-        name, node_index, tensor_index = ref
-        produced = outputs_by_layer.get(name)
-        if produced is None or node_index >= len(produced):
-            raise KeyError(name)
-        return produced[node_index][tensor_index]
+    def lookup(ref, in_io: bool = False):
+        name, node_index, tensor_index = ref[0], int(ref[1]), int(ref[2])
+        if name not in layers:
+            raise ValueError(f"Could not rebuild model '{config.get('name')}': a node refers to unknown layer '{name}'")
+        layer = layers[name]
+        if isinstance(layer, InputLayer):
+            node_index = 0
+        elif keras2:
+            node_index -= offset[name]
+        elif in_io and isinstance(layer, Functional):
+            node_index = max(node_index - 1, 0)
+        if node_index >= len(produced[name]):
+            raise _NotYet(name)
+        return produced[name][node_index][tensor_index]
 
     def resolve(value):
         if isinstance(value, dict) and value.get("class_name") == "__keras_tensor__":
@@ -318,34 +366,38 @@ def functional_from_config(cls, config: dict, custom_objects=None):
         return value
 
     progress = True
-    while pending and progress:
+    while progress and any(queue.values()):
         progress = False
-        remaining = []
-        for name, node in pending:
-            try:
-                args = resolve(node["args"])
-                kwargs = resolve(node["kwargs"])
-            except KeyError:
-                remaining.append((name, node))
-                continue
-            if len(args) == 1 and isinstance(args[0], list) and len(args[0]) == 1 and _is_tensor(args[0][0]):
-                args = [args[0][0]]
-            out = layers[name](*args, **kwargs)
-            from lamina.layers.symbolic import flatten
-
-            outputs_by_layer[name].append(flatten(out))
-            progress = True
-        pending = remaining
-    if pending:
-        raise ValueError(f"Could not rebuild the model graph: layers {[n for n, _ in pending]} have unresolved inputs")
+        for name in order:
+            while queue[name]:
+                node = queue[name][0]
+                try:
+                    args, kwargs = resolve(node["args"]), resolve(node["kwargs"])
+                except _NotYet:
+                    break
+                if len(args) == 1 and isinstance(args[0], list) and len(args[0]) == 1 and _is_tensor(args[0][0]):
+                    args = [args[0][0]]
+                if keras2 and _is_recurrent(layers[name]) and isinstance(args[0], list) and len(args[0]) > 1:
+                    # Keras 2 saves `rnn(x, initial_state=[h, c])` as a call on [x, h, c].
+                    args, kwargs = [args[0][0]], dict(kwargs, initial_state=args[0][1:])
+                out = layers[name](*args, **kwargs)
+                produced[name].append(flatten(out))
+                queue[name].pop(0)
+                progress = True
+    stuck = [name for name in order if queue[name]]
+    if stuck:
+        raise ValueError(f"Could not rebuild model '{config.get('name')}': layers {stuck} have inputs that no layer "
+                         "call produces (the graph has a cycle or a node index is out of range)")
 
     def io(refs):
         if isinstance(refs, dict):
             return {k: io(v) for k, v in refs.items()}
-        if refs and isinstance(refs[0], (list, tuple)) and not isinstance(refs[0][0], (list, tuple)) and isinstance(refs[0][0], str):
-            return [lookup(r) for r in refs]
-        if refs and isinstance(refs[0], str):
-            return lookup(refs)
+        if _is_ref(refs):
+            try:
+                return lookup(refs, in_io=True)
+            except _NotYet as e:
+                raise ValueError(f"Could not rebuild model '{config.get('name')}': its inputs/outputs name node "
+                                 f"{refs[1]} of layer '{e}', which was never called") from None
         return [io(r) for r in refs]
 
     inputs = io(config["input_layers"])
@@ -355,6 +407,45 @@ def functional_from_config(cls, config: dict, custom_objects=None):
     if isinstance(outputs, list) and len(outputs) == 1:
         outputs = outputs[0]
     return cls(inputs, outputs, name=config.get("name"), trainable=config.get("trainable", True))
+
+
+def _is_ref(value) -> bool:
+    return (isinstance(value, (list, tuple)) and len(value) in (3, 4) and isinstance(value[0], str)
+            and all(isinstance(v, int) for v in value[1:3]))
+
+
+def _keras2_first_node(layer_config: dict) -> int:
+    """1 for a nested model whose own first node Keras 2 left out of the outer config: a
+    functional model, or a Sequential built from an InputLayer."""
+    class_name = layer_config.get("class_name")
+    if class_name in ("Functional", "Model"):
+        return 1
+    if class_name == "Sequential":
+        inner = layer_config.get("config", {})
+        layers = inner.get("layers", []) if isinstance(inner, dict) else inner
+        return int(bool(layers) and layers[0].get("class_name") == "InputLayer")
+    return 0
+
+
+def _keras2_kwargs_refs(node: dict, layer_names: set) -> dict:
+    """Keras 2 writes a tensor passed by keyword (e.g. `initial_state`) as [layer, node, tensor]."""
+
+    def convert(v):
+        if _is_ref(v) and len(v) == 3 and v[0] in layer_names:
+            return {"class_name": "__keras_tensor__", "config": {"keras_history": list(v)}}
+        if isinstance(v, list):
+            return [convert(x) for x in v]
+        if isinstance(v, dict) and v.get("class_name") != "__keras_tensor__":
+            return {k: convert(x) for k, x in v.items()}
+        return v
+
+    return {"args": node["args"], "kwargs": convert(node["kwargs"])}
+
+
+def _is_recurrent(layer) -> bool:
+    from lamina.layers.recurrent import RNN, Bidirectional
+
+    return isinstance(layer, (RNN, Bidirectional))
 
 
 def _is_tensor(v) -> bool:
@@ -368,9 +459,9 @@ def _normalize_nodes(nodes) -> list:
     out = []
     for node in nodes:
         if isinstance(node, dict):
-            out.append({"args": node.get("args", []), "kwargs": node.get("kwargs", {})})
+            out.append({"args": node.get("args", []), "kwargs": node.get("kwargs", {}) or {}})
             continue
         refs = [{"class_name": "__keras_tensor__", "config": {"keras_history": [r[0], r[1], r[2]]}} for r in node]
-        kwargs = node[0][3] if node and len(node[0]) > 3 and isinstance(node[0][3], dict) else {}
-        out.append({"args": [refs[0]] if len(refs) == 1 else [refs], "kwargs": kwargs})
+        kwargs = node[-1][3] if node and len(node[-1]) > 3 and isinstance(node[-1][3], dict) else {}
+        out.append({"args": [refs[0]] if len(refs) == 1 else [refs], "kwargs": dict(kwargs)})
     return out

@@ -7,14 +7,12 @@ convolution this layer is the transpose of.
 
 from __future__ import annotations
 
-from lamina import activations, constraints, initializers, ops, regularizers
-from lamina.config import standardize_data_format
+from lamina import ops
 from lamina.layers.convolutional import window
-from lamina.layers.convolutional.conv import cast_like, finish_conv
-from lamina.layers.layer import Layer
+from lamina.layers.convolutional.base_conv import BaseConvLayer, cast_like, positive_int
 
 
-class BaseConvTranspose(Layer):
+class BaseConvTranspose(BaseConvLayer):
     """N-D transposed convolution layer (the base of Conv1DTranspose and Conv2DTranspose).
 
     Args:
@@ -34,19 +32,16 @@ class BaseConvTranspose(Layer):
     Weights: "kernel" of shape `(*kernel_size, filters, in_channels)` and "bias" `(filters,)`.
     """
 
+    _plain_config_keys = ("filters", "kernel_size", "strides", "padding", "output_padding", "data_format",
+                          "dilation_rate")
+
     def __init__(self, rank, filters, kernel_size, strides=1, padding="valid", output_padding=None, data_format=None,
                  dilation_rate=1, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
                  kernel_constraint=None, bias_constraint=None, **kwargs):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
-        self.rank = rank
-        if filters is None or int(filters) <= 0:
-            raise ValueError(f"Invalid value for argument `filters`. Expected a strictly positive value. Received filters={filters}.")
-        self.filters = int(filters)
-        self.kernel_size = window.standardize_tuple(kernel_size, rank, "kernel_size")
-        self.strides = window.standardize_tuple(strides, rank, "strides")
-        self.dilation_rate = window.standardize_tuple(dilation_rate, rank, "dilation_rate")
-        self.padding = window.standardize_padding(padding)
+        self.filters = positive_int(filters, "filters")
+        self._set_window(rank, kernel_size, strides, dilation_rate, padding, data_format)
         if output_padding is None:
             self.output_padding = None
         else:
@@ -58,39 +53,18 @@ class BaseConvTranspose(Layer):
                         f"{i}, `output_padding` is {extra} but `strides` is {stride}. Received: "
                         f"output_padding={self.output_padding}, strides={self.strides}"
                     )
-        window.check_strides_dilation(self.strides, self.dilation_rate)
-        self.data_format = standardize_data_format(data_format)
-        self.activation = activations.get(activation)
-        self.use_bias = bool(use_bias)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
-        self.bias = None
+        self._set_activation_and_weights(activation, use_bias,
+                                         kernel=(kernel_initializer, kernel_regularizer, kernel_constraint),
+                                         bias=(bias_initializer, bias_regularizer, bias_constraint))
 
-    def build(self, input_shape):
-        window.check_rank(self, input_shape, self.rank)
-        channels = window.known_channels(self, input_shape, self.data_format)
-        self.compute_output_shape(input_shape)
-        self.kernel = self.add_weight(shape=self.kernel_size + (self.filters, channels), initializer=self.kernel_initializer,
-                                      regularizer=self.kernel_regularizer, constraint=self.kernel_constraint, name="kernel")
-        if self.use_bias:
-            self.bias = self.add_weight(shape=(self.filters,), initializer=self.bias_initializer,
-                                        regularizer=self.bias_regularizer, constraint=self.bias_constraint, name="bias")
-        self._input_channels = channels
-        self._build_input_shape = tuple(input_shape)
-        self.built = True
+    def _add_kernels(self, channels):
+        self.kernel = self._add_role_weight("kernel", self.kernel_size + (self.filters, channels))
 
-    def call(self, inputs):
-        window.check_rank(self, inputs.shape, self.rank)
-        window.check_channels(self, inputs.shape, self.data_format, self._input_channels)
+    def _convolve(self, inputs):
         inputs = cast_like(inputs, self.kernel)
-        outputs = ops.conv_transpose(inputs, self.kernel, strides=self.strides, padding=self.padding,
-                                     output_padding=self.output_padding, data_format=self.data_format,
-                                     dilation_rate=self.dilation_rate)
-        return finish_conv(self, outputs, self.rank, self.filters)
+        return ops.conv_transpose(inputs, self.kernel, strides=self.strides, padding=self.padding,
+                                  output_padding=self.output_padding, data_format=self.data_format,
+                                  dilation_rate=self.dilation_rate)
 
     def compute_output_shape(self, input_shape):
         input_shape = tuple(input_shape)
@@ -107,27 +81,6 @@ class BaseConvTranspose(Layer):
         if self.data_format == "channels_last":
             return (input_shape[0], *spatial, self.filters)
         return (input_shape[0], self.filters, *spatial)
-
-    def get_config(self):
-        return {
-            **super().get_config(),
-            "filters": self.filters,
-            "kernel_size": self.kernel_size,
-            "strides": self.strides,
-            "padding": self.padding,
-            "output_padding": self.output_padding,
-            "data_format": self.data_format,
-            "dilation_rate": self.dilation_rate,
-            "activation": activations.serialize(self.activation),
-            "use_bias": self.use_bias,
-            "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
-            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-            "activity_regularizer": regularizers.serialize(self._activity_regularizer),
-            "kernel_constraint": constraints.serialize(self.kernel_constraint),
-            "bias_constraint": constraints.serialize(self.bias_constraint),
-        }
 
 
 class Conv1DTranspose(BaseConvTranspose):

@@ -3,14 +3,11 @@
 
 from __future__ import annotations
 
-from lamina import activations, constraints, initializers, ops, regularizers
-from lamina.config import standardize_data_format
-from lamina.layers.convolutional import window
-from lamina.layers.convolutional.conv import cast_like, finish_conv
-from lamina.layers.layer import Layer
+from lamina import ops
+from lamina.layers.convolutional.base_conv import BaseConvLayer, cast_like, positive_int
 
 
-class BaseSeparableConv(Layer):
+class BaseSeparableConv(BaseConvLayer):
     """N-D separable convolution layer (the base of SeparableConv1D and SeparableConv2D).
 
     Args:
@@ -26,93 +23,34 @@ class BaseSeparableConv(Layer):
     "pointwise_kernel" `(*ones, in_channels * depth_multiplier, filters)` and "bias" `(filters,)`.
     """
 
+    _plain_config_keys = ("depth_multiplier", "filters", "kernel_size", "strides", "padding", "data_format",
+                          "dilation_rate")
+
     def __init__(self, rank, depth_multiplier, filters, kernel_size, strides=1, padding="valid", data_format=None,
                  dilation_rate=1, activation=None, use_bias=True, depthwise_initializer="glorot_uniform",
                  pointwise_initializer="glorot_uniform", bias_initializer="zeros", depthwise_regularizer=None,
                  pointwise_regularizer=None, bias_regularizer=None, activity_regularizer=None, depthwise_constraint=None,
                  pointwise_constraint=None, bias_constraint=None, **kwargs):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
-        self.rank = rank
-        if depth_multiplier is None or int(depth_multiplier) <= 0:
-            raise ValueError("Invalid value for argument `depth_multiplier`. Expected a strictly positive value. "
-                             f"Received depth_multiplier={depth_multiplier}.")
-        if filters is None or int(filters) <= 0:
-            raise ValueError(f"Invalid value for argument `filters`. Expected a strictly positive value. Received filters={filters}.")
-        self.depth_multiplier = int(depth_multiplier)
-        self.filters = int(filters)
-        self.kernel_size = window.standardize_tuple(kernel_size, rank, "kernel_size")
-        self.strides = window.standardize_tuple(strides, rank, "strides")
-        self.dilation_rate = window.standardize_tuple(dilation_rate, rank, "dilation_rate")
-        window.check_strides_dilation(self.strides, self.dilation_rate)
-        self.padding = window.standardize_padding(padding)
-        self.data_format = standardize_data_format(data_format)
-        self.activation = activations.get(activation)
-        self.use_bias = bool(use_bias)
-        self.depthwise_initializer = initializers.get(depthwise_initializer)
-        self.pointwise_initializer = initializers.get(pointwise_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.depthwise_regularizer = regularizers.get(depthwise_regularizer)
-        self.pointwise_regularizer = regularizers.get(pointwise_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.depthwise_constraint = constraints.get(depthwise_constraint)
-        self.pointwise_constraint = constraints.get(pointwise_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
-        self.bias = None
+        self.depth_multiplier = positive_int(depth_multiplier, "depth_multiplier")
+        self.filters = positive_int(filters, "filters")
+        self._set_window(rank, kernel_size, strides, dilation_rate, padding, data_format)
+        self._set_activation_and_weights(activation, use_bias,
+                                         depthwise=(depthwise_initializer, depthwise_regularizer, depthwise_constraint),
+                                         pointwise=(pointwise_initializer, pointwise_regularizer, pointwise_constraint),
+                                         bias=(bias_initializer, bias_regularizer, bias_constraint))
 
-    def build(self, input_shape):
-        window.check_rank(self, input_shape, self.rank)
-        channels = window.known_channels(self, input_shape, self.data_format)
-        self.compute_output_shape(input_shape)
-        self.depthwise_kernel = self.add_weight(
-            shape=self.kernel_size + (channels, self.depth_multiplier), initializer=self.depthwise_initializer,
-            regularizer=self.depthwise_regularizer, constraint=self.depthwise_constraint, name="depthwise_kernel")
-        self.pointwise_kernel = self.add_weight(
-            shape=(1,) * self.rank + (channels * self.depth_multiplier, self.filters),
-            initializer=self.pointwise_initializer, regularizer=self.pointwise_regularizer,
-            constraint=self.pointwise_constraint, name="pointwise_kernel")
-        if self.use_bias:
-            self.bias = self.add_weight(shape=(self.filters,), initializer=self.bias_initializer,
-                                        regularizer=self.bias_regularizer, constraint=self.bias_constraint, name="bias")
-        self._input_channels = channels
-        self._build_input_shape = tuple(input_shape)
-        self.built = True
+    def _add_kernels(self, channels):
+        self.depthwise_kernel = self._add_role_weight("depthwise", self.kernel_size + (channels, self.depth_multiplier),
+                                                      name="depthwise_kernel")
+        self.pointwise_kernel = self._add_role_weight(
+            "pointwise", (1,) * self.rank + (channels * self.depth_multiplier, self.filters), name="pointwise_kernel")
 
-    def call(self, inputs):
-        window.check_rank(self, inputs.shape, self.rank)
-        window.check_channels(self, inputs.shape, self.data_format, self._input_channels)
+    def _convolve(self, inputs):
         inputs = cast_like(inputs, self.depthwise_kernel)
-        outputs = ops.separable_conv(inputs, self.depthwise_kernel, self.pointwise_kernel, strides=self.strides,
-                                     padding=self.padding, data_format=self.data_format,
-                                     dilation_rate=self.dilation_rate)
-        return finish_conv(self, outputs, self.rank, self.filters)
-
-    def compute_output_shape(self, input_shape):
-        return window.windowed_output_shape(self, input_shape, self.filters, self.kernel_size, self.strides,
-                                            self.padding, self.data_format, self.dilation_rate)
-
-    def get_config(self):
-        return {
-            **super().get_config(),
-            "depth_multiplier": self.depth_multiplier,
-            "filters": self.filters,
-            "kernel_size": self.kernel_size,
-            "strides": self.strides,
-            "padding": self.padding,
-            "data_format": self.data_format,
-            "dilation_rate": self.dilation_rate,
-            "activation": activations.serialize(self.activation),
-            "use_bias": self.use_bias,
-            "depthwise_initializer": initializers.serialize(self.depthwise_initializer),
-            "pointwise_initializer": initializers.serialize(self.pointwise_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
-            "depthwise_regularizer": regularizers.serialize(self.depthwise_regularizer),
-            "pointwise_regularizer": regularizers.serialize(self.pointwise_regularizer),
-            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-            "activity_regularizer": regularizers.serialize(self._activity_regularizer),
-            "depthwise_constraint": constraints.serialize(self.depthwise_constraint),
-            "pointwise_constraint": constraints.serialize(self.pointwise_constraint),
-            "bias_constraint": constraints.serialize(self.bias_constraint),
-        }
+        return ops.separable_conv(inputs, self.depthwise_kernel, self.pointwise_kernel, strides=self.strides,
+                                  padding=self.padding, data_format=self.data_format,
+                                  dilation_rate=self.dilation_rate)
 
 
 class SeparableConv1D(BaseSeparableConv):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from lamina import _core, constraints, initializers, ops, regularizers
 from lamina.layers.layer import Layer
-from lamina.layers.normalization._common import canonical_axes, check_rank
+from lamina.layers.normalization._common import add_gamma_beta, canonical_axes, check_rank
 
 _RENORM_CLIPPING_KEYS = ("rmax", "rmin", "dmax")
 
@@ -104,12 +104,7 @@ class BatchNormalization(Layer):
             raise ValueError(f"BatchNormalization layer '{self.name}': axis {self.axis} of the inputs must have a known "
                              f"size, got input shape {tuple(input_shape)}")
         shape = (int(dim),)
-        if self.scale:
-            self.gamma = self.add_weight(shape=shape, name="gamma", initializer=self.gamma_initializer,
-                                         regularizer=self.gamma_regularizer, constraint=self.gamma_constraint, trainable=True)
-        if self.center:
-            self.beta = self.add_weight(shape=shape, name="beta", initializer=self.beta_initializer,
-                                        regularizer=self.beta_regularizer, constraint=self.beta_constraint, trainable=True)
+        add_gamma_beta(self, shape, scale=self.scale, center=self.center)
         self.moving_mean = self.add_weight(shape=shape, name="moving_mean", initializer=self.moving_mean_initializer,
                                            trainable=False)
         self.moving_variance = self.add_weight(shape=shape, name="moving_variance",

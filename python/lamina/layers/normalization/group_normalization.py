@@ -3,9 +3,10 @@ layer normalization over the grouped view, then the per-channel gamma and beta).
 
 from __future__ import annotations
 
-from lamina import constraints, initializers, ops, regularizers
+from lamina import ops
 from lamina.layers.layer import Layer
-from lamina.layers.normalization._common import canonical_axes, check_rank
+from lamina.layers.normalization._common import (add_gamma_beta, canonical_axes, check_rank, gamma_beta_config,
+                                                 set_gamma_beta_arguments)
 
 
 class GroupNormalization(Layer):
@@ -37,14 +38,8 @@ class GroupNormalization(Layer):
         self.epsilon = epsilon
         self.center = center
         self.scale = scale
-        self.beta_initializer = initializers.get(beta_initializer)
-        self.gamma_initializer = initializers.get(gamma_initializer)
-        self.beta_regularizer = regularizers.get(beta_regularizer)
-        self.gamma_regularizer = regularizers.get(gamma_regularizer)
-        self.beta_constraint = constraints.get(beta_constraint)
-        self.gamma_constraint = constraints.get(gamma_constraint)
-        self.gamma = None
-        self.beta = None
+        set_gamma_beta_arguments(self, beta_initializer, gamma_initializer, beta_regularizer, gamma_regularizer,
+                                 beta_constraint, gamma_constraint)
 
     def build(self, input_shape):
         ndim = len(input_shape)
@@ -61,12 +56,7 @@ class GroupNormalization(Layer):
             raise ValueError(f"Number of groups ({self.groups}) cannot be more than the number of channels ({dim}).")
         if dim % self.groups != 0:
             raise ValueError(f"Number of groups ({self.groups}) must be a multiple of the number of channels ({dim}).")
-        if self.scale:
-            self.gamma = self.add_weight(shape=(dim,), name="gamma", initializer=self.gamma_initializer,
-                                         regularizer=self.gamma_regularizer, constraint=self.gamma_constraint)
-        if self.center:
-            self.beta = self.add_weight(shape=(dim,), name="beta", initializer=self.beta_initializer,
-                                        regularizer=self.beta_regularizer, constraint=self.beta_constraint)
+        add_gamma_beta(self, (dim,), scale=self.scale, center=self.center)
         self._ndim = ndim
         self._channel_axis = axis
         self._channels = dim
@@ -106,10 +96,5 @@ class GroupNormalization(Layer):
             "epsilon": self.epsilon,
             "center": self.center,
             "scale": self.scale,
-            "beta_initializer": initializers.serialize(self.beta_initializer),
-            "gamma_initializer": initializers.serialize(self.gamma_initializer),
-            "beta_regularizer": regularizers.serialize(self.beta_regularizer),
-            "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
-            "beta_constraint": constraints.serialize(self.beta_constraint),
-            "gamma_constraint": constraints.serialize(self.gamma_constraint),
+            **gamma_beta_config(self),
         }

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import warnings
 
-from lamina import constraints, initializers, ops, regularizers
+from lamina import ops
 from lamina.layers.layer import Layer
-from lamina.layers.normalization._common import canonical_axes, check_rank
+from lamina.layers.normalization._common import (add_gamma_beta, canonical_axes, check_rank, gamma_beta_config,
+                                                 set_gamma_beta_arguments)
 
 
 class LayerNormalization(Layer):
@@ -45,15 +46,9 @@ class LayerNormalization(Layer):
         self.center = center
         self.scale = scale
         self.rms_scaling = rms_scaling
-        self.beta_initializer = initializers.get(beta_initializer)
-        self.gamma_initializer = initializers.get(gamma_initializer)
-        self.beta_regularizer = regularizers.get(beta_regularizer)
-        self.gamma_regularizer = regularizers.get(gamma_regularizer)
-        self.beta_constraint = constraints.get(beta_constraint)
-        self.gamma_constraint = constraints.get(gamma_constraint)
+        set_gamma_beta_arguments(self, beta_initializer, gamma_initializer, beta_regularizer, gamma_regularizer,
+                                 beta_constraint, gamma_constraint)
         self.supports_masking = True
-        self.gamma = None
-        self.beta = None
 
     def build(self, input_shape):
         ndim = len(input_shape)
@@ -63,12 +58,8 @@ class LayerNormalization(Layer):
         if any(d is None for d in shape):
             raise ValueError(f"LayerNormalization layer '{self.name}': the normalized axes {self.axis} must have known "
                              f"sizes, got input shape {tuple(input_shape)}")
-        if self.scale or self.rms_scaling:
-            self.gamma = self.add_weight(shape=shape, name="gamma", initializer=self.gamma_initializer,
-                                         regularizer=self.gamma_regularizer, constraint=self.gamma_constraint)
-        if self.center and not self.rms_scaling:
-            self.beta = self.add_weight(shape=shape, name="beta", initializer=self.beta_initializer,
-                                        regularizer=self.beta_regularizer, constraint=self.beta_constraint)
+        # rms_scaling always scales and never centers (Keras' definition).
+        add_gamma_beta(self, shape, scale=self.scale or self.rms_scaling, center=self.center and not self.rms_scaling)
         self._ndim = ndim
         self._param_shape = shape
         self._build_input_shape = tuple(input_shape)
@@ -113,10 +104,5 @@ class LayerNormalization(Layer):
             "center": self.center,
             "scale": self.scale,
             "rms_scaling": self.rms_scaling,
-            "beta_initializer": initializers.serialize(self.beta_initializer),
-            "gamma_initializer": initializers.serialize(self.gamma_initializer),
-            "beta_regularizer": regularizers.serialize(self.beta_regularizer),
-            "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
-            "beta_constraint": constraints.serialize(self.beta_constraint),
-            "gamma_constraint": constraints.serialize(self.gamma_constraint),
+            **gamma_beta_config(self),
         }
