@@ -81,12 +81,13 @@ impl Pool {
     }
 }
 
-/// A tensor's elements in device memory.
+/// A tensor's elements in device memory. Kept as small as a host buffer (the wgpu handle is
+/// boxed) so `Storage` does not grow for cpu tensors.
 pub struct GpuBuffer {
-    raw: Option<::wgpu::Buffer>,
-    dtype: DType,
+    /// The device buffer and its size class; None only during drop.
+    raw: Option<Box<(::wgpu::Buffer, u64)>>,
     len: usize,
-    class: u64,
+    dtype: DType,
 }
 
 impl std::fmt::Debug for GpuBuffer {
@@ -120,7 +121,7 @@ impl GpuBuffer {
                 mapped_at_creation: false,
             }),
         };
-        Ok(GpuBuffer { raw: Some(raw), dtype, len, class })
+        Ok(GpuBuffer { raw: Some(Box::new((raw, class))), dtype, len })
     }
 
     pub fn dtype(&self) -> DType {
@@ -135,7 +136,7 @@ impl GpuBuffer {
 
     pub(crate) fn raw(&self) -> &::wgpu::Buffer {
         // `raw` is Some from construction until drop.
-        self.raw.as_ref().unwrap_or_else(|| unreachable!("a gpu buffer is used after drop"))
+        &self.raw.as_ref().unwrap_or_else(|| unreachable!("a gpu buffer is used after drop")).0
     }
 
     /// 32-bit words per element.
@@ -165,9 +166,10 @@ impl Clone for GpuBuffer {
 
 impl Drop for GpuBuffer {
     fn drop(&mut self) {
-        if let (Some(raw), Some(g)) = (self.raw.take(), gpu_if_created()) {
+        if let (Some(b), Some(g)) = (self.raw.take(), gpu_if_created()) {
+            let (raw, class) = *b;
             if let Ok(mut p) = g.pool.lock() {
-                p.give(self.class, raw);
+                p.give(class, raw);
             }
         }
     }
@@ -176,6 +178,11 @@ impl Drop for GpuBuffer {
 #[cfg(test)]
 mod tests {
     use super::size_class;
+
+    #[test]
+    fn storage_does_not_grow_for_the_gpu_variant() {
+        assert!(std::mem::size_of::<crate::storage::Storage>() <= 32, "{}", std::mem::size_of::<crate::storage::Storage>());
+    }
 
     #[test]
     fn size_classes_round_up_by_at_most_a_quarter() {

@@ -133,6 +133,8 @@ fn run_binary(op: &str, code: u32, a: &Tensor, b: &Tensor, kind_code: u32, out_d
 }
 
 /// Float unary ops (`float_unary`), `x` already in its float dtype.
+#[cold]
+#[inline(never)]
 pub(crate) fn float_unary<K>(op: &str, x: &Tensor) -> Result<Tensor> {
     let code = unary_code(op, kernel_name::<K>()).ok_or_else(|| unsupported(op, "this activation"))?;
     let x = prepared(op, x, x.dtype())?;
@@ -140,6 +142,8 @@ pub(crate) fn float_unary<K>(op: &str, x: &Tensor) -> Result<Tensor> {
 }
 
 /// Numeric unary ops (`num_unary`) in `dtype`.
+#[cold]
+#[inline(never)]
 pub(crate) fn num_unary<K>(op: &str, x: &Tensor, dtype: DType) -> Result<Tensor> {
     let code = unary_code(op, kernel_name::<K>()).ok_or_else(|| unsupported(op, "this op"))?;
     let x = prepared(op, x, dtype)?;
@@ -147,6 +151,8 @@ pub(crate) fn num_unary<K>(op: &str, x: &Tensor, dtype: DType) -> Result<Tensor>
 }
 
 /// Numeric binary ops (`num_binary`) in `dtype`.
+#[cold]
+#[inline(never)]
 pub(crate) fn num_binary<K>(op: &str, a: &Tensor, b: &Tensor, dtype: DType) -> Result<Tensor> {
     let code = binary_code(op, kernel_name::<K>()).ok_or_else(|| unsupported(op, "this op"))?;
     let k = kind(dtype, op)?;
@@ -155,6 +161,8 @@ pub(crate) fn num_binary<K>(op: &str, a: &Tensor, b: &Tensor, dtype: DType) -> R
 }
 
 /// The fused float backward kernels (`float_binary`) in `dtype`.
+#[cold]
+#[inline(never)]
 pub(crate) fn float_binary<K>(op: &str, a: &Tensor, b: &Tensor, dtype: DType) -> Result<Tensor> {
     num_binary::<K>(op, a, b, dtype)
 }
@@ -176,6 +184,8 @@ fn compare_code(op: &str) -> Option<u32> {
 }
 
 /// Comparisons (in `promote` of the dtypes) and logical ops (on truthiness); bool results.
+#[cold]
+#[inline(never)]
 pub(crate) fn compare(op: &str, a: &Tensor, b: &Tensor) -> Result<Tensor> {
     let code = compare_code(op).ok_or_else(|| unsupported(op, "this op"))?;
     let dt = if code >= 15 { DType::Bool } else { promote(a.dtype(), b.dtype()) };
@@ -185,6 +195,8 @@ pub(crate) fn compare(op: &str, a: &Tensor, b: &Tensor) -> Result<Tensor> {
 }
 
 /// isnan / isinf / isfinite (float32) and logical_not; bool results.
+#[cold]
+#[inline(never)]
 pub(crate) fn test(op: &str, x: &Tensor) -> Result<Tensor> {
     let (code, dt) = match op {
         "isnan" => (40, DType::F32),
@@ -203,6 +215,8 @@ pub(crate) fn test(op: &str, x: &Tensor) -> Result<Tensor> {
 }
 
 /// `where(cond, x1, x2)` in `dtype` (a 4-byte dtype).
+#[cold]
+#[inline(never)]
 pub(crate) fn select(cond: &Tensor, a: &Tensor, b: &Tensor, dtype: DType) -> Result<Tensor> {
     const OP: &str = "where";
     kind(dtype, OP)?;
@@ -229,6 +243,8 @@ pub(crate) fn select(cond: &Tensor, a: &Tensor, b: &Tensor, dtype: DType) -> Res
 }
 
 /// `cast_untracked` on the gpu.
+#[cold]
+#[inline(never)]
 pub(crate) fn cast(x: &Tensor, dtype: DType) -> Result<Tensor> {
     let x = operand("cast", x)?;
     super::copy::cast(&x, dtype, "cast")
