@@ -19,10 +19,6 @@ def _gpu_skip_reason():
     if "gpu" in lm.list_devices():
         return None
     try:
-        lm.device.__wrapped__  # noqa: B018 (keeps linters quiet; the adapter error follows)
-    except AttributeError:
-        pass
-    try:
         lm.set_default_device("gpu")
     except RuntimeError as e:
         return str(e)
