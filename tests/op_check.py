@@ -5,6 +5,12 @@
   (loss = sum(f(x) * w)), so every element of the Jacobian-vector product is checked;
 - the same on non-contiguous inputs (a transposed view of a tracked tensor), which also
   exercises the backward of views.
+
+The checks run on one device at a time (`DEVICE`, set per test by tests/ops/conftest.py): on
+"cpu" as above; on "gpu" the op runs on gpu tensors in float32 and its forward values and
+gradients are compared with the cpu backend's (float32 tolerances `GPU_RTOL`/`GPU_ATOL` for
+values, `GPU_GRAD_RTOL`/`GPU_GRAD_ATOL` for gradients); an op that has no gpu kernel yet skips
+with the engine's message as the reason.
 """
 
 from __future__ import annotations
@@ -13,8 +19,16 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+import pytest
+
 import lamina as lm
 from lamina import ops
+
+# The device the checks run on ("cpu" or "gpu"); tests/ops/conftest.py sets it per test.
+DEVICE = "cpu"
+# float32 tolerances of gpu results against the cpu backend's.
+GPU_RTOL, GPU_ATOL = 1e-4, 1e-5
+GPU_GRAD_RTOL, GPU_GRAD_ATOL = 1e-3, 1e-4
 
 
 def _as_numpy(x):
@@ -136,7 +150,80 @@ def _swap01(ndim: int) -> list:
 
 def check_op(fn: Callable, ref: Callable, *arrays: np.ndarray, grad: bool = True, wrt=None, rtol: float = 1e-5,
              atol: float = 1e-6, grad_rtol: float = 1e-4, grad_atol: float = 1e-6, noncontiguous: bool = True) -> None:
-    """Forward against numpy and (optionally) gradient against finite differences."""
+    """Forward against numpy and (optionally) gradient against finite differences; on the gpu,
+    forward and gradient against the cpu backend."""
+    if DEVICE == "gpu":
+        check_on_gpu(fn, *arrays, grad=grad, wrt=wrt, noncontiguous=noncontiguous)
+        return
     check_forward(fn, ref, *arrays, rtol=rtol, atol=atol)
     if grad:
         check_gradient(fn, *arrays, wrt=wrt, rtol=grad_rtol, atol=grad_atol, noncontiguous=noncontiguous)
+
+
+def _run_on(device: str, fn: Callable, arrays: list, wrt, cotangents, views: bool):
+    """fn's outputs and (with `wrt`) the gradients of sum(fn * cotangent) on `device`."""
+    with lm.device(device):
+        sources, inputs = [], []
+        with lm.GradientTape() as tape:
+            for i, a in enumerate(arrays):
+                if wrt and i in wrt and views and a.ndim >= 2:
+                    base = lm.tensor(np.ascontiguousarray(np.swapaxes(a, 0, 1)))
+                    tape.watch(base)
+                    sources.append(base)
+                    inputs.append(ops.transpose(base, _swap01(a.ndim)))
+                else:
+                    t = lm.tensor(a)
+                    if wrt and i in wrt:
+                        tape.watch(t)
+                        sources.append(t)
+                    inputs.append(t)
+            res = fn(*inputs)
+            res = list(res) if isinstance(res, (list, tuple)) else [res]
+            loss = None
+            if wrt:
+                for r, w in zip(res, cotangents):
+                    term = ops.sum(ops.multiply(ops.cast(r, "float32"), lm.tensor(w)))
+                    loss = term if loss is None else ops.add(loss, term)
+        for r in res:
+            if isinstance(r, lm.Tensor):
+                assert r.device == device, f"an output is on {r.device}, expected {device}"
+        grads = tape.gradient(loss, sources) if wrt else []
+    outs = [np.asarray(r) for r in res]
+    gs = []
+    for k, i in enumerate(wrt or []):
+        g = np.asarray(grads[k]) if grads[k] is not None else None
+        if g is not None and views and arrays[i].ndim >= 2:
+            g = np.swapaxes(g, 0, 1)
+        gs.append(g)
+    return outs, gs
+
+
+def check_on_gpu(fn: Callable, *arrays: np.ndarray, grad: bool = True, wrt=None, noncontiguous: bool = True,
+                 seed: int = 0) -> None:
+    """fn on gpu tensors against fn on cpu tensors, in float32: outputs, and gradients of
+    sum(fn(*x) * w) for a random cotangent w, with contiguous and transposed-view inputs."""
+    arrays = [np.asarray(a).astype(np.float32) if np.asarray(a).dtype.kind == "f" else np.asarray(a) for a in arrays]
+    if wrt is None:
+        wrt = [i for i, a in enumerate(arrays) if a.dtype.kind == "f"]
+    if not grad:
+        wrt = []
+    try:
+        cpu_out, _ = _run_on("cpu", fn, arrays, [], None, False)
+        rng = np.random.default_rng(seed)
+        cot = [rng.standard_normal(o.shape).astype(np.float32) for o in cpu_out]
+        for views in ([False, True] if (noncontiguous and wrt) else [False]):
+            want, want_g = _run_on("cpu", fn, arrays, wrt, cot, views)
+            got, got_g = _run_on("gpu", fn, arrays, wrt, cot, views)
+            for g, w in zip(got, want):
+                assert g.shape == w.shape and g.dtype == w.dtype, f"gpu output {g.shape} {g.dtype} != cpu {w.shape} {w.dtype}"
+                np.testing.assert_allclose(g, w, rtol=GPU_RTOL, atol=GPU_ATOL, equal_nan=True)
+            for k, (g, w) in enumerate(zip(got_g, want_g)):
+                if w is None:
+                    continue
+                assert g is not None, f"gpu gradient for argument {wrt[k]} is None"
+                np.testing.assert_allclose(g, w, rtol=GPU_GRAD_RTOL, atol=GPU_GRAD_ATOL,
+                                           err_msg=f"gpu gradient of argument {wrt[k]} ({'view' if views else 'contiguous'})")
+    except RuntimeError as e:
+        if "no gpu kernel" in str(e):
+            pytest.skip(f"gpu: {e}")
+        raise

@@ -148,6 +148,15 @@ pub fn to_tensor(obj: &Bound<'_, PyAny>) -> PyResult<Tensor> {
     if let Ok(t) = obj.downcast::<PyTensor>() {
         return Ok(t.borrow().inner.clone());
     }
+    crate::device::placed(to_host_tensor(obj)?)
+}
+
+/// `to_tensor` without the move to the default device: host data stays on the cpu (for a cast
+/// that must happen before the move, e.g. float64 data asked for as float32 on the gpu).
+pub fn to_host_tensor(obj: &Bound<'_, PyAny>) -> PyResult<Tensor> {
+    if let Ok(t) = obj.downcast::<PyTensor>() {
+        return Ok(t.borrow().inner.clone());
+    }
     if let Ok(a) = obj.downcast::<PyUntypedArray>() {
         return tensor_from_ndarray(a);
     }
@@ -265,6 +274,10 @@ fn view_of<'py, T: numpy::Element>(py: Python<'py>, data: &[T], t: &Tensor, owne
 
 /// A read-only numpy view of a host tensor's storage (no copy).
 pub fn to_numpy<'py>(py: Python<'py>, t: &Tensor) -> PyResult<Bound<'py, PyAny>> {
+    if t.device().is_gpu() {
+        // A gpu tensor is read back (waiting only for the work that produces it).
+        return to_numpy(py, &t.to(lamina_core::Device::Cpu).py()?);
+    }
     let owner = Bound::new(py, StorageOwner { _storage: t.storage().clone() })?.into_any();
     match t.cpu_buffer().py()? {
         CpuBuffer::F32(v) => view_of(py, v, t, owner),

@@ -5,6 +5,7 @@ use pyo3::prelude::*;
 
 mod autograd;
 mod convert;
+mod device;
 mod errors;
 mod ops;
 mod optim;
@@ -18,5 +19,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     autograd::register(m)?;
     ops::register(m)?;
     optim::register(m)?;
+    device::register(m)?;
     Ok(())
 }

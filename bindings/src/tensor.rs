@@ -7,7 +7,7 @@ use pyo3::prelude::*;
 use pyo3::pyclass::CompareOp;
 use pyo3::types::PyTuple;
 
-use crate::convert::{numpy_module, operands, parse_dtype, to_numpy, to_tensor};
+use crate::convert::{numpy_module, operands, parse_dtype, to_numpy};
 use crate::errors::IntoPyResult;
 use crate::ops as pyops;
 
@@ -41,11 +41,11 @@ impl PyTensor {
     #[new]
     #[pyo3(signature = (value, dtype=None))]
     fn py_new(value: &Bound<'_, PyAny>, dtype: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
-        let t = to_tensor(value)?;
-        Ok(PyTensor::new(match crate::convert::opt_dtype(dtype)? {
+        let t = crate::convert::to_host_tensor(value)?;
+        Ok(PyTensor::new(crate::device::placed(match crate::convert::opt_dtype(dtype)? {
             Some(d) => ops::cast(&t, d).py()?,
             None => t,
-        }))
+        })?))
     }
 
     #[getter]
@@ -71,6 +71,13 @@ impl PyTensor {
     #[getter]
     fn device(&self) -> &'static str {
         self.inner.device().name()
+    }
+
+    /// This tensor on `device` ("cpu" or "gpu"): itself when already there, else a copy
+    /// (differentiable: the gradient goes back to this tensor's device).
+    fn to(&self, device: &str) -> PyResult<PyTensor> {
+        let d = lamina_core::Device::parse(device).py()?;
+        Ok(PyTensor::new(self.inner.to(d).py()?))
     }
 
     /// The values as a numpy array (a read-only view of the tensor's memory, no copy).

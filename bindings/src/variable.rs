@@ -29,7 +29,7 @@ fn checked_value(current: &Tensor, value: &Bound<'_, PyAny>, op: &str, name: &st
             v.shape()
         )));
     }
-    ops::cast(&v.detach(), current.dtype()).py()
+    ops::cast(&v.detach(), current.dtype()).and_then(|c| c.to(current.device())).py()
 }
 
 impl PyVariable {
@@ -83,10 +83,14 @@ impl PyVariable {
             Some(d) => ops::cast(&value, d).py()?,
             None => value,
         };
-        // A variable owns its memory, contiguous, so optimizers can update it in place.
-        let value = value.contiguous().py()?;
+        // A variable lives on the default device and owns its memory, contiguous, so
+        // optimizers can update it in place.
+        // Integer scalars (step counters) stay on the host, where Python reads them every step.
+        let value = if value.rank() == 0 && !value.dtype().is_float() { value } else { crate::device::placed(value.contiguous().py()?)? };
         let value = if value.is_contiguous() && value.layout().offset() == 0 && value.storage().len() == value.numel() {
             value
+        } else if value.device().is_gpu() {
+            lamina_core::wgpu::copy::owned(&value).py()?
         } else {
             lamina_core::cpu::copy::contiguous_copy(&value).py()?
         };

@@ -12,8 +12,9 @@ pub mod ops;
 pub mod optim;
 pub mod storage;
 pub mod tensor;
+pub mod wgpu;
 
-pub use device::Device;
+pub use device::{default_device, set_default_device, Device};
 pub use dtype::DType;
 pub use error::{Error, Result};
 pub use tensor::Tensor;

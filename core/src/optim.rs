@@ -242,7 +242,6 @@ pub fn apply(rule: Rule, params: &mut [&mut Tensor], grads: &[Option<Tensor>], s
             return Err(Error::Value("optimizer update: at most three slots per variable".into()));
         }
         let dtype = p.dtype();
-        let g = cast_untracked(g, dtype)?.contiguous()?;
         for slot in s.iter() {
             if slot.shape() != p.shape() || slot.dtype() != dtype {
                 return Err(Error::Shape(format!(
@@ -253,6 +252,11 @@ pub fn apply(rule: Rule, params: &mut [&mut Tensor], grads: &[Option<Tensor>], s
                 )));
             }
         }
+        if p.device().is_gpu() {
+            crate::wgpu::optim::update(rule, p, g, s, hyper)?;
+            continue;
+        }
+        let g = cast_untracked(g, dtype)?.contiguous()?;
         let mut slot_bufs: Vec<&mut CpuBuffer> = Vec::with_capacity(s.len());
         for slot in s.iter_mut() {
             slot_bufs.push(slot.storage_mut()?);

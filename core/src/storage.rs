@@ -19,6 +19,8 @@ pub enum CpuBuffer {
 #[derive(Clone, Debug)]
 pub enum Storage {
     Cpu(CpuBuffer),
+    /// Device memory of the wgpu backend (cloning copies it on the device).
+    Gpu(crate::wgpu::GpuBuffer),
 }
 
 /// Allocates a vector of `n` copies of `v`, reporting failure as `Error::OutOfMemory`
@@ -148,16 +150,19 @@ impl Storage {
     pub fn dtype(&self) -> DType {
         match self {
             Storage::Cpu(b) => b.dtype(),
+            Storage::Gpu(b) => b.dtype(),
         }
     }
     pub fn device(&self) -> Device {
         match self {
             Storage::Cpu(_) => Device::Cpu,
+            Storage::Gpu(_) => Device::Gpu,
         }
     }
     pub fn len(&self) -> usize {
         match self {
             Storage::Cpu(b) => b.len(),
+            Storage::Gpu(b) => b.len(),
         }
     }
     pub fn is_empty(&self) -> bool {

@@ -66,11 +66,11 @@ impl Tensor {
     }
 
     pub fn ones_like(t: &Tensor) -> Result<Tensor> {
-        Tensor::full(t.shape(), 1.0, t.dtype())
+        Tensor::full(t.shape(), 1.0, t.dtype())?.to(t.device())
     }
 
     pub fn zeros_like(t: &Tensor) -> Result<Tensor> {
-        Tensor::zeros(t.shape(), t.dtype())
+        Tensor::zeros(t.shape(), t.dtype())?.to(t.device())
     }
 
     pub fn shape(&self) -> &[usize] {
@@ -98,11 +98,39 @@ impl Tensor {
         self.layout.is_contiguous()
     }
 
-    /// The host buffer behind this tensor (the whole storage, not just this view).
+    /// The host buffer behind this tensor (the whole storage, not just this view). A gpu
+    /// tensor reaching a kernel that only exists on the cpu is a `Device` error naming the op
+    /// family (the caller's module).
+    #[track_caller]
     pub fn cpu_buffer(&self) -> Result<&CpuBuffer> {
         match self.storage.as_ref() {
             Storage::Cpu(b) => Ok(b),
+            Storage::Gpu(_) => Err(crate::wgpu::no_kernel(std::panic::Location::caller())),
         }
+    }
+
+    /// A contiguous tensor on `device` holding `buffer` (numel(shape) elements).
+    pub fn from_storage(storage: Storage, shape: &[usize]) -> Result<Tensor> {
+        let n = checked_numel(shape)?;
+        if storage.len() != n {
+            return Err(shape_err!("cannot make a tensor of shape {shape:?} ({n} elements) from {} values", storage.len()));
+        }
+        Ok(Tensor { storage: Arc::new(storage), layout: Layout::contiguous(shape), grad: None })
+    }
+
+    /// This tensor on `device`: itself when already there, else a copy (recorded, so gradients
+    /// flow back across the transfer).
+    pub fn to(&self, device: Device) -> Result<Tensor> {
+        if self.device() == device {
+            return Ok(self.clone());
+        }
+        crate::wgpu::transfer::to_device(self, device)
+    }
+
+    /// Replaces storage and layout (in-place device updates that had to unshare first).
+    pub(crate) fn set_storage(&mut self, storage: Arc<Storage>, layout: Layout) {
+        self.storage = storage;
+        self.layout = layout;
     }
 
     /// The elements of a contiguous host tensor as a typed slice.
@@ -119,6 +147,9 @@ impl Tensor {
 
     /// The elements in C order as a new vector (any layout). Mostly for tests and I/O.
     pub fn to_vec<T: BufferElement>(&self) -> Result<Vec<T>> {
+        if self.device().is_gpu() {
+            return self.to(Device::Cpu)?.to_vec();
+        }
         let c = self.contiguous()?;
         Ok(c.as_slice::<T>()?.to_vec())
     }
@@ -133,6 +164,9 @@ impl Tensor {
     pub fn contiguous(&self) -> Result<Tensor> {
         if self.is_contiguous() {
             return Ok(self.detach());
+        }
+        if self.device().is_gpu() {
+            return crate::wgpu::copy::contiguous(self);
         }
         crate::cpu::copy::contiguous_copy(self)
     }
@@ -153,6 +187,9 @@ impl Tensor {
     /// Mutable access to the storage for in-place updates: copies first when the storage is
     /// shared with any other tensor (copy-on-write), so no other tensor ever sees the write.
     pub fn storage_mut(&mut self) -> Result<&mut CpuBuffer> {
+        if self.device().is_gpu() {
+            return Err(Error::Device("in-place host access to a gpu tensor: move it to the cpu first".into()));
+        }
         if !self.is_contiguous() || self.layout.offset() != 0 || self.storage.len() != self.numel() {
             let c = self.contiguous()?;
             self.storage = c.storage;
@@ -160,6 +197,7 @@ impl Tensor {
         }
         match Arc::make_mut(&mut self.storage) {
             Storage::Cpu(b) => Ok(b),
+            Storage::Gpu(_) => Err(Error::Device("in-place host access to a gpu tensor: move it to the cpu first".into())),
         }
     }
 
@@ -170,6 +208,9 @@ impl Tensor {
                 "only a tensor with one element can be converted to a scalar, got shape {:?}",
                 self.shape()
             )));
+        }
+        if self.device().is_gpu() {
+            return self.to(Device::Cpu)?.item();
         }
         let buf = self.cpu_buffer()?;
         let o = self.layout.offset();

@@ -14,6 +14,7 @@ from lamina import activations, constraints, initializers, regularizers
 from lamina import layers, losses, metrics, optimizers, callbacks
 from lamina import models, saving, datasets, utils, data
 from lamina import feature_column
+from lamina.device import device, get_default_device, list_devices, set_default_device
 from lamina.config import clear_session, epsilon, floatx, image_data_format, set_floatx
 from lamina.layers import Input, InputLayer, Layer
 from lamina.models import Model, Sequential
@@ -33,8 +34,8 @@ def __getattr__(name):
 
 __all__ = [
     "GradientTape", "Input", "InputLayer", "Layer", "Model", "Sequential", "Tensor", "Variable", "activations",
-    "callbacks", "clear_session", "constraints", "convert_to_tensor", "data", "datasets", "epsilon", "estimators",
-    "feature_column", "floatx",
-    "image_data_format", "initializers", "layers", "losses", "metrics", "models", "ops", "optimizers", "random",
-    "register_keras_serializable", "regularizers", "saving", "set_floatx", "stop_gradient", "tensor", "utils",
+    "callbacks", "clear_session", "constraints", "convert_to_tensor", "data", "datasets", "device", "epsilon", "estimators",
+    "feature_column", "floatx", "get_default_device",
+    "image_data_format", "initializers", "layers", "list_devices", "losses", "metrics", "models", "ops", "optimizers", "random",
+    "register_keras_serializable", "regularizers", "saving", "set_default_device", "set_floatx", "stop_gradient", "tensor", "utils",
 ]

@@ -7,6 +7,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyFloat, PyInt};
 
 use crate::convert::{opt_dtype, parse_static_shape, to_tensor};
+use crate::device::placed;
 use crate::errors::IntoPyResult;
 use crate::tensor::PyTensor;
 
@@ -15,11 +16,11 @@ use crate::tensor::PyTensor;
 #[pyfunction]
 #[pyo3(signature = (x, dtype=None))]
 fn convert_to_tensor(x: &Bound<'_, PyAny>, dtype: Option<&Bound<'_, PyAny>>) -> PyResult<PyTensor> {
-    let t = to_tensor(x)?;
-    Ok(PyTensor::new(match opt_dtype(dtype)? {
+    let t = crate::convert::to_host_tensor(x)?;
+    Ok(PyTensor::new(placed(match opt_dtype(dtype)? {
         Some(d) => ops::cast(&t, d).py()?,
         None => t,
-    }))
+    })?))
 }
 
 /// Return a new tensor of given shape and type, filled with zeros.
@@ -33,7 +34,7 @@ fn convert_to_tensor(x: &Bound<'_, PyAny>, dtype: Option<&Bound<'_, PyAny>>) -> 
 #[pyfunction]
 #[pyo3(signature = (shape, dtype=None))]
 fn zeros(shape: &Bound<'_, PyAny>, dtype: Option<&Bound<'_, PyAny>>) -> PyResult<PyTensor> {
-    Ok(PyTensor::new(ops::zeros(&parse_static_shape(shape)?, opt_dtype(dtype)?).py()?))
+    Ok(PyTensor::new(placed(ops::zeros(&parse_static_shape(shape)?, opt_dtype(dtype)?).py()?)?))
 }
 
 /// Return a new tensor of given shape and type, filled with ones.
@@ -47,7 +48,7 @@ fn zeros(shape: &Bound<'_, PyAny>, dtype: Option<&Bound<'_, PyAny>>) -> PyResult
 #[pyfunction]
 #[pyo3(signature = (shape, dtype=None))]
 fn ones(shape: &Bound<'_, PyAny>, dtype: Option<&Bound<'_, PyAny>>) -> PyResult<PyTensor> {
-    Ok(PyTensor::new(ops::ones(&parse_static_shape(shape)?, opt_dtype(dtype)?).py()?))
+    Ok(PyTensor::new(placed(ops::ones(&parse_static_shape(shape)?, opt_dtype(dtype)?).py()?)?))
 }
 
 /// A tensor of `shape` and `dtype` holding `fill`: a number, or a tensor broadcast to `shape`.
@@ -77,7 +78,7 @@ fn filled(shape: &[usize], fill: &Bound<'_, PyAny>, dtype: DType) -> PyResult<Te
 #[pyo3(signature = (shape, fill_value, dtype=None))]
 fn full(shape: &Bound<'_, PyAny>, fill_value: &Bound<'_, PyAny>, dtype: Option<&Bound<'_, PyAny>>) -> PyResult<PyTensor> {
     let dt = opt_dtype(dtype)?.unwrap_or(DType::F32);
-    Ok(PyTensor::new(filled(&parse_static_shape(shape)?, fill_value, dt)?))
+    Ok(PyTensor::new(placed(filled(&parse_static_shape(shape)?, fill_value, dt)?)?))
 }
 
 /// Return a tensor of zeros with the same shape and type as `x`.
@@ -166,7 +167,7 @@ fn arange(start: &Bound<'_, PyAny>, stop: Option<&Bound<'_, PyAny>>, step: Optio
         _ => (1.0, true),
     };
     let dt = opt_dtype(dtype)?.unwrap_or(if a_int && b_int && st_int { DType::I32 } else { DType::F32 });
-    Ok(PyTensor::new(ops::arange(a, b, st, dt).py()?))
+    Ok(PyTensor::new(placed(ops::arange(a, b, st, dt).py()?)?))
 }
 
 /// Return a 2-D tensor with ones on the diagonal and zeros elsewhere.
@@ -183,7 +184,7 @@ fn arange(start: &Bound<'_, PyAny>, stop: Option<&Bound<'_, PyAny>>, step: Optio
 #[pyo3(signature = (N, M=None, k=0, dtype=None))]
 #[allow(non_snake_case)]
 fn eye(N: usize, M: Option<usize>, k: i64, dtype: Option<&Bound<'_, PyAny>>) -> PyResult<PyTensor> {
-    Ok(PyTensor::new(ops::eye(N, M, k, opt_dtype(dtype)?).py()?))
+    Ok(PyTensor::new(placed(ops::eye(N, M, k, opt_dtype(dtype)?).py()?)?))
 }
 
 /// Return the identity tensor: a square matrix with ones on the main diagonal.
@@ -197,7 +198,7 @@ fn eye(N: usize, M: Option<usize>, k: i64, dtype: Option<&Bound<'_, PyAny>>) -> 
 #[pyfunction]
 #[pyo3(signature = (n, dtype=None))]
 fn identity(n: usize, dtype: Option<&Bound<'_, PyAny>>) -> PyResult<PyTensor> {
-    Ok(PyTensor::new(ops::eye(n, None, 0, opt_dtype(dtype)?).py()?))
+    Ok(PyTensor::new(placed(ops::eye(n, None, 0, opt_dtype(dtype)?).py()?)?))
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {

@@ -170,12 +170,14 @@ pub fn gradient(targets: &[Tensor], seeds: Option<&[Tensor]>, sources: &[Tensor]
             continue;
         }
         let Some(out_grads) = grads.get(&node.id) else { continue };
+        // Outputs no gradient reached get zeros on the device of those that got one.
+        let device = out_grads.iter().flatten().next().map(|g| g.device()).unwrap_or_default();
         let filled: Vec<Tensor> = out_grads
             .iter()
             .zip(&node.outputs)
             .map(|(g, (shape, dtype))| match g {
                 Some(g) => Ok(g.clone()),
-                None => Tensor::zeros(shape, *dtype),
+                None => Tensor::zeros(shape, *dtype)?.to(device),
             })
             .collect::<Result<_>>()?;
         let need: Vec<bool> = node.inputs.iter().map(|p| p.as_ref().is_some_and(|p| matters.contains(&p.node.id))).collect();

@@ -29,17 +29,17 @@ pub fn full(shape: &[usize], fill_value: f64, dtype: DType) -> Result<Tensor> {
 
 /// `zeros_like(x, dtype=None)`.
 pub fn zeros_like(x: &Tensor, dtype: Option<DType>) -> Result<Tensor> {
-    Tensor::zeros(x.shape(), dtype.unwrap_or(x.dtype()))
+    Tensor::zeros(x.shape(), dtype.unwrap_or(x.dtype()))?.to(x.device())
 }
 
 /// `ones_like(x, dtype=None)`.
 pub fn ones_like(x: &Tensor, dtype: Option<DType>) -> Result<Tensor> {
-    Tensor::full(x.shape(), 1.0, dtype.unwrap_or(x.dtype()))
+    Tensor::full(x.shape(), 1.0, dtype.unwrap_or(x.dtype()))?.to(x.device())
 }
 
 /// `full_like(x, fill_value, dtype=None)`.
 pub fn full_like(x: &Tensor, fill_value: f64, dtype: Option<DType>) -> Result<Tensor> {
-    Tensor::full(x.shape(), fill_value, dtype.unwrap_or(x.dtype()))
+    Tensor::full(x.shape(), fill_value, dtype.unwrap_or(x.dtype()))?.to(x.device())
 }
 
 /// Number of elements of arange(start, stop, step): ceil((stop - start) / step), at least 0.

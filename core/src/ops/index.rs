@@ -428,6 +428,9 @@ pub fn take(x: &Tensor, indices: &Tensor, axis: Option<isize>) -> Result<Tensor>
     if indices.dtype() == DType::Bool || indices.dtype().is_float() {
         return Err(dtype_err!("take: indices must be integers, got {}", indices.dtype()));
     }
+    if crate::wgpu::any_gpu(&[&src, indices]) {
+        return crate::wgpu::index::take(&src, indices, axis);
+    }
     let mut key = vec![FULL; axis];
     key.push(IndexItem::Array(indices.clone()));
     read_recorded("take", &src, NormIndex::new(src.shape(), &key)?)

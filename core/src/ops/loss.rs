@@ -48,6 +48,9 @@ pub fn binary_crossentropy(target: &Tensor, output: &Tensor, from_logits: bool) 
     if target.shape() != output.shape() {
         return Err(shape_err!("{OP}: target and output must have the same shape, got {:?} and {:?}", target.shape(), output.shape()));
     }
+    if crate::wgpu::any_gpu(&[target, output]) {
+        return crate::wgpu::nn::binary_crossentropy(target, output, from_logits);
+    }
     let dt = loss_dtype(output);
     let (t, o) = (cast_untracked(target, dt)?.contiguous()?, cast_untracked(output, dt)?.contiguous()?);
     let out = dispatch_float!(o.cpu_buffer()?, T, _v => {
@@ -96,6 +99,9 @@ pub fn categorical_crossentropy(target: &Tensor, output: &Tensor, from_logits: b
         ));
     }
     let a = normalize_axis(axis, output.rank(), OP)?;
+    if crate::wgpu::any_gpu(&[target, output]) && output.numel() > 0 {
+        return crate::wgpu::nn::categorical_crossentropy(target, output, from_logits, a);
+    }
     let dt = loss_dtype(output);
     let mut lshape = output.shape().to_vec();
     lshape.remove(a);
@@ -190,6 +196,9 @@ pub fn sparse_categorical_crossentropy(target: &Tensor, output: &Tensor, from_lo
         }
         return Tensor::zeros(&lshape, dt);
     }
+    if crate::wgpu::any_gpu(&[&target, output]) {
+        return crate::wgpu::nn::sparse_categorical_crossentropy(&target, output, from_logits, a);
+    }
     let labels = class_indices(&target, k, OP)?;
     let d = dense(&of, &[a], Walk::Rows)?;
     let m = d.plan.m;
@@ -237,6 +246,9 @@ fn match_ranks(a: &Tensor, b: &Tensor) -> Result<(Tensor, Tensor)> {
 fn mean_error_last(d: &Tensor, square: bool, op: &str) -> Result<Tensor> {
     if d.rank() < 1 {
         return Err(shape_err!("{op}: inputs must have at least one axis, got shape {:?}", d.shape()));
+    }
+    if d.device().is_gpu() {
+        return crate::wgpu::nn::mean_error_last(d, square);
     }
     let k = d.shape()[d.rank() - 1];
     let oshape = d.shape()[..d.rank() - 1].to_vec();

@@ -92,6 +92,7 @@ fn max_pool2d_nhwc(op: &str, x: &Tensor, g: Pool2dGeometry) -> Result<Tensor> {
         (Device::Cpu, DType::F64) => typed::<f64>(x, &g)?,
         (Device::Cpu, DType::I32) => typed::<i32>(x, &g)?,
         (Device::Cpu, DType::I64) => typed::<i64>(x, &g)?,
+        (Device::Gpu, _) => return Err(crate::wgpu::unsupported(op, "pooling on the gpu device")),
         (_, d) => return Err(dtype_err!("{op}: unsupported dtype {d}")),
     };
     if !needs_grad(&[x]) || !x.dtype().is_float() {
@@ -123,6 +124,7 @@ fn avg_pool2d_nhwc(op: &str, x: &Tensor, g: Pool2dGeometry) -> Result<Tensor> {
     let out = match (x.device(), x.dtype()) {
         (Device::Cpu, DType::F32) => typed::<f32>(x, &g)?,
         (Device::Cpu, DType::F64) => typed::<f64>(x, &g)?,
+        (Device::Gpu, _) => return Err(crate::wgpu::unsupported(op, "pooling on the gpu device")),
         (_, d) => return Err(dtype_err!("{op}: unsupported dtype {d}")),
     };
     if !needs_grad(&[x]) {

@@ -202,7 +202,8 @@ pub fn dropout(x: &Tensor, rate: f64, noise_shape: Option<&[usize]>, seed: Seed)
     let s = seed.stream();
     let scale = 1.0 / (1.0 - rate);
     let mask = float_tensor(shape, x.dtype(), |v| fill_keep_mask(v, &s, rate, scale), |v| fill_keep_mask(v, &s, rate, scale))?;
-    multiply(x, &mask)
+    // The mask is drawn on the host and moved to the input's device.
+    multiply(x, &mask.to(x.device())?)
 }
 
 #[cfg(test)]

@@ -203,15 +203,19 @@ pub fn concatenate(xs: &[Tensor], axis: isize) -> Result<Tensor> {
     let dtype = common_dtype(xs).unwrap_or(DType::F32);
     let parts: Vec<Tensor> = xs.iter().map(|t| cast(t, dtype)).collect::<Result<_>>()?;
     let n = checked_numel(&out_shape)?;
-    let out = match dtype {
-        DType::Bool => concat_typed::<u8>(n, &out_shape, ax, &parts)?,
-        DType::I32 => concat_typed::<i32>(n, &out_shape, ax, &parts)?,
-        DType::I64 => concat_typed::<i64>(n, &out_shape, ax, &parts)?,
-        DType::F32 => concat_typed::<f32>(n, &out_shape, ax, &parts)?,
-        DType::F64 => concat_typed::<f64>(n, &out_shape, ax, &parts)?,
-    };
-    let out = Tensor::from_buffer(out, &out_shape)?;
     let refs: Vec<&Tensor> = parts.iter().collect();
+    let out = if crate::wgpu::any_gpu(&refs) {
+        crate::wgpu::index::concatenate(&parts, &out_shape, ax, dtype)?
+    } else {
+        let out = match dtype {
+            DType::Bool => concat_typed::<u8>(n, &out_shape, ax, &parts)?,
+            DType::I32 => concat_typed::<i32>(n, &out_shape, ax, &parts)?,
+            DType::I64 => concat_typed::<i64>(n, &out_shape, ax, &parts)?,
+            DType::F32 => concat_typed::<f32>(n, &out_shape, ax, &parts)?,
+            DType::F64 => concat_typed::<f64>(n, &out_shape, ax, &parts)?,
+        };
+        Tensor::from_buffer(out, &out_shape)?
+    };
     if !needs_grad(&refs) {
         return Ok(out);
     }

@@ -36,6 +36,7 @@ fn run_float(
     let buf = match (a.device(), dtype) {
         (Device::Cpu, DType::F32) => typed(a, b, dtype, f32_kernel)?,
         (Device::Cpu, DType::F64) => typed(a, b, dtype, f64_kernel)?,
+        (Device::Gpu, _) => return Err(crate::wgpu::unsupported(op, "convolution")),
         (_, d) => return Err(dtype_err!("{op}: expected float32 or float64 operands, got {d}")),
     };
     Tensor::from_buffer(buf, shape)

@@ -47,6 +47,9 @@ comparison!(Ge, greater_equal, "`greater_equal(x1, x2)`: x1 >= x2.", |a, b| a >=
 
 /// Compares in `promote` of the two dtypes; the result is bool.
 fn compare<C: Compare>(op: &str, a: &Tensor, b: &Tensor) -> Result<Tensor> {
+    if crate::wgpu::any_gpu(&[a, b]) {
+        return crate::wgpu::elementwise::compare(op, a, b);
+    }
     let dt = promote(a.dtype(), b.dtype());
     let (a, b) = (as_dtype(a, dt)?, as_dtype(b, dt)?);
     let bb = b.cpu_buffer()?;
@@ -69,6 +72,9 @@ fn truth(x: &Tensor) -> Result<std::borrow::Cow<'_, Tensor>> {
 }
 
 fn logical(op: &str, a: &Tensor, b: &Tensor, f: impl Fn(u8, u8) -> u8 + Sync) -> Result<Tensor> {
+    if crate::wgpu::any_gpu(&[a, b]) {
+        return crate::wgpu::elementwise::compare(op, a, b);
+    }
     let (a, b) = (truth(a)?, truth(b)?);
     let (x, y) = (bools(&a, op)?, bools(&b, op)?);
     zip_tensors(op, &a, x, &b, y, |p, q, o: &mut [MaybeUninit<u8>]| each2(p, q, o, &f))
@@ -95,6 +101,9 @@ pub fn logical_xor(a: &Tensor, b: &Tensor) -> Result<Tensor> {
 
 /// `logical_not(x)`.
 pub fn logical_not(x: &Tensor) -> Result<Tensor> {
+    if x.device().is_gpu() {
+        return crate::wgpu::elementwise::test("logical_not", x);
+    }
     let t = truth(x)?;
     let v = bools(&t, "logical_not")?;
     Tensor::from_vec(map_layout(v, t.layout(), |s, o| each(s, o, &|p: u8| p ^ 1))?, x.shape())
@@ -104,7 +113,10 @@ pub fn logical_not(x: &Tensor) -> Result<Tensor> {
 // NaN / Inf tests
 
 /// Integers and bools are never NaN or infinite: their answer is the constant `int_answer`.
-fn float_test(x: &Tensor, f32_test: fn(f32) -> bool, f64_test: fn(f64) -> bool, int_answer: bool) -> Result<Tensor> {
+fn float_test(op: &str, x: &Tensor, f32_test: fn(f32) -> bool, f64_test: fn(f64) -> bool, int_answer: bool) -> Result<Tensor> {
+    if x.device().is_gpu() {
+        return crate::wgpu::elementwise::test(op, x);
+    }
     let out = match x.cpu_buffer()? {
         CpuBuffer::F32(v) => map_layout(v, x.layout(), |s, o| each(s, o, &|p: f32| f32_test(p) as u8))?,
         CpuBuffer::F64(v) => map_layout(v, x.layout(), |s, o| each(s, o, &|p: f64| f64_test(p) as u8))?,
@@ -115,17 +127,17 @@ fn float_test(x: &Tensor, f32_test: fn(f32) -> bool, f64_test: fn(f64) -> bool, 
 
 /// `isnan(x)`: true where x is NaN (never for integers).
 pub fn isnan(x: &Tensor) -> Result<Tensor> {
-    float_test(x, f32::is_nan, f64::is_nan, false)
+    float_test("isnan", x, f32::is_nan, f64::is_nan, false)
 }
 
 /// `isinf(x)`: true where x is +inf or -inf (never for integers).
 pub fn isinf(x: &Tensor) -> Result<Tensor> {
-    float_test(x, f32::is_infinite, f64::is_infinite, false)
+    float_test("isinf", x, f32::is_infinite, f64::is_infinite, false)
 }
 
 /// `isfinite(x)`: true where x is neither NaN nor infinite (always for integers).
 pub fn isfinite(x: &Tensor) -> Result<Tensor> {
-    float_test(x, f32::is_finite, f64::is_finite, true)
+    float_test("isfinite", x, f32::is_finite, f64::is_finite, true)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -138,10 +150,14 @@ pub fn r#where(cond: &Tensor, a: &Tensor, b: &Tensor) -> Result<Tensor> {
     let dt = promote(a.dtype(), b.dtype());
     let shape = broadcast_shapes(&broadcast_shapes(cond.shape(), a.shape(), "where")?, b.shape(), "where")?;
     let (c, ac, bc) = (truth(cond)?, as_dtype(a, dt)?, as_dtype(b, dt)?);
-    let cv = bools(&c, "where")?;
-    let bb = bc.cpu_buffer()?;
-    let out = crate::with_buffer!(ac.cpu_buffer()?, x => select_typed(&shape, &c, cv, &ac, x, &bc, bb)?);
-    let out = Tensor::from_buffer(out, &shape)?;
+    let out = if crate::wgpu::any_gpu(&[&c, &ac, &bc]) {
+        crate::wgpu::elementwise::select(&c, &ac, &bc, dt)?
+    } else {
+        let cv = bools(&c, "where")?;
+        let bb = bc.cpu_buffer()?;
+        let out = crate::with_buffer!(ac.cpu_buffer()?, x => select_typed(&shape, &c, cv, &ac, x, &bc, bb)?);
+        Tensor::from_buffer(out, &shape)?
+    };
     if !needs_grad(&[a, b]) || !dt.is_float() {
         return Ok(out);
     }

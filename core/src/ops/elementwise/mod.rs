@@ -126,6 +126,9 @@ pub fn cast_untracked(x: &Tensor, dtype: DType) -> Result<Tensor> {
     if x.dtype() == dtype {
         return Ok(x.detach());
     }
+    if x.device().is_gpu() {
+        return crate::wgpu::elementwise::cast(x, dtype);
+    }
     fn conv<A: Element + Default + Send + Sync, O: BufferElement + Default + Send>(v: &[A], x: &Tensor) -> Result<CpuBuffer> {
         Ok(O::wrap(map1(v, x.layout(), |a: A| O::from_f64(a.to_f64()))?))
     }
@@ -182,6 +185,9 @@ where
 
 /// A numeric binary op with both operands in `dtype` (not bool).
 pub(crate) fn num_binary<K: NumBinary>(op: &str, k: &K, a: &Tensor, b: &Tensor, dtype: DType) -> Result<Tensor> {
+    if crate::wgpu::any_gpu(&[a, b]) {
+        return crate::wgpu::elementwise::num_binary::<K>(op, a, b, dtype);
+    }
     let (a, b) = (as_dtype(a, dtype)?, as_dtype(b, dtype)?);
     let bb = b.cpu_buffer()?;
     macro_rules! typed {
@@ -202,6 +208,9 @@ pub(crate) fn num_binary<K: NumBinary>(op: &str, k: &K, a: &Tensor, b: &Tensor, 
 /// A float binary op (fused backward kernels): both operands in float_of(promote(a, b)).
 pub(crate) fn float_binary<K: FloatBinary>(op: &str, k: &K, a: &Tensor, b: &Tensor) -> Result<Tensor> {
     let dt = float_of(arith_dtype(a.dtype(), b.dtype()));
+    if crate::wgpu::any_gpu(&[a, b]) {
+        return crate::wgpu::elementwise::float_binary::<K>(op, a, b, dt);
+    }
     let (a, b) = (as_dtype(a, dt)?, as_dtype(b, dt)?);
     match (a.cpu_buffer()?, b.cpu_buffer()?) {
         (CpuBuffer::F32(x), CpuBuffer::F32(y)) => {
@@ -217,6 +226,9 @@ pub(crate) fn float_binary<K: FloatBinary>(op: &str, k: &K, a: &Tensor, b: &Tens
 /// A float unary op; int and bool inputs compute in float32.
 pub(crate) fn float_unary<K: FloatUnary>(op: &str, k: &K, x: &Tensor) -> Result<Tensor> {
     let x = as_dtype(x, float_of(x.dtype()))?;
+    if x.device().is_gpu() {
+        return crate::wgpu::elementwise::float_unary::<K>(op, &x);
+    }
     let out = match x.cpu_buffer()? {
         CpuBuffer::F32(v) => CpuBuffer::F32(map_layout(v, x.layout(), |s, o| crate::cpu::unary::kernels::run_f32(k, s, o))?),
         CpuBuffer::F64(v) => CpuBuffer::F64(map_layout(v, x.layout(), |s, o| crate::cpu::unary::kernels::run_f64(k, s, o))?),
@@ -228,6 +240,9 @@ pub(crate) fn float_unary<K: FloatUnary>(op: &str, k: &K, x: &Tensor) -> Result<
 /// A numeric unary op in `arith_dtype(x)` (bool computes as int32).
 pub(crate) fn num_unary<K: NumUnary>(op: &str, k: &K, x: &Tensor) -> Result<Tensor> {
     let dt = arith_dtype(x.dtype(), x.dtype());
+    if x.device().is_gpu() {
+        return crate::wgpu::elementwise::num_unary::<K>(op, x, dt);
+    }
     let x = as_dtype(x, dt)?;
     let out = dispatch_numeric!(x.cpu_buffer()?, T, v => {
         <T as BufferElement>::wrap(map_layout(v, x.layout(), |s: &[T], o| run_num_unary(k, s, o))?)

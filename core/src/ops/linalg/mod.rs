@@ -66,12 +66,16 @@ fn matmul_nd(a: &Tensor, b: &Tensor) -> Result<Tensor> {
     let with_matrix = |mat: [usize; 2]| -> Vec<usize> { batch.iter().copied().chain(mat).collect() };
     let la = ac.layout().broadcast_to(&with_matrix([m, k]), "matmul")?;
     let lb = bc.layout().broadcast_to(&with_matrix([k, n]), "matmul")?;
-    let bbuf = bc.cpu_buffer()?;
-    let out = dispatch_numeric!(ac.cpu_buffer()?, T, x => {
-        let y = <T as BufferElement>::slice(bbuf).ok_or_else(|| dtype_err!("matmul: operands of different dtypes"))?;
-        <T as BufferElement>::wrap(batched_matmul(x, &la, y, &lb, &batch, m, n, k)?)
-    }, bool => return Err(dtype_err!("matmul: bool operands must be cast first")));
-    let out = Tensor::from_buffer(out, &with_matrix([m, n]))?;
+    let out = if crate::wgpu::any_gpu(&[&ac, &bc]) {
+        crate::wgpu::linalg::matmul(&ac, &la, &bc, &lb, &batch, m, n, k, None, false)?
+    } else {
+        let bbuf = bc.cpu_buffer()?;
+        let out = dispatch_numeric!(ac.cpu_buffer()?, T, x => {
+            let y = <T as BufferElement>::slice(bbuf).ok_or_else(|| dtype_err!("matmul: operands of different dtypes"))?;
+            <T as BufferElement>::wrap(batched_matmul(x, &la, y, &lb, &batch, m, n, k)?)
+        }, bool => return Err(dtype_err!("matmul: bool operands must be cast first")));
+        Tensor::from_buffer(out, &with_matrix([m, n]))?
+    };
     if !needs_grad(&[a, b]) {
         return Ok(out);
     }
@@ -271,7 +275,7 @@ fn diagonal_grad(g: &Tensor, in_shape: &[usize], a1: usize, a2: usize, i0: usize
     for d in 0..len {
         mask[(i0 + d) * n2 + j0 + d] = 1.0;
     }
-    let to = |v: Vec<f64>, shape: &[usize]| cast_untracked(&Tensor::from_vec(v, shape)?, g.dtype());
+    let to = |v: Vec<f64>, shape: &[usize]| cast_untracked(&Tensor::from_vec(v, shape)?, g.dtype())?.to(g.device());
     let along_a1 = matmul(g, &to(sel, &[len, n1])?)?; // (rest..., n1)
     let plane = multiply(&expand_dims(&along_a1, -1)?, &to(mask, &[n1, n2])?)?; // (rest..., n1, n2)
     // Move the plane's axes back to a1 and a2.
@@ -329,6 +333,9 @@ pub fn fused_linear(x: &Tensor, kernel: &Tensor, bias: Option<&Tensor>, activati
         if b.shape() != [n] {
             return Err(shape_err!("fused_linear: bias of shape {:?} does not match {n} output units", b.shape()));
         }
+    }
+    if crate::wgpu::any_gpu(&[x, kernel]) || bias.is_some_and(|b| b.device().is_gpu()) {
+        return crate::wgpu::linalg::fused_linear(x, kernel, bias, activation == FusedActivation::Relu);
     }
     let dt = bias.iter().fold(arith_dtype(x.dtype(), kernel.dtype()), |d, b| arith_dtype(d, b.dtype()));
     let rows = x.numel() / k.max(1);

@@ -28,6 +28,9 @@ fn softmax_like(x: &Tensor, axes: &[isize], log: bool) -> Result<Tensor> {
         return Err(value_err!("{op}: needs at least one axis"));
     }
     let ax = normalize_axes(Some(axes), x.rank(), op)?;
+    if x.device().is_gpu() && x.numel() > 0 {
+        return crate::wgpu::nn::softmax(x, &ax, log);
+    }
     let xf = cast_untracked(x, float_of(x.dtype()))?;
     if xf.numel() == 0 {
         return Ok(xf);

@@ -62,6 +62,9 @@ fn reduce_shell(
     empty: Option<f64>,
     kernel: impl FnOnce(&Dense) -> Result<CpuBuffer>,
 ) -> Result<Tensor> {
+    if x.device().is_gpu() {
+        return crate::wgpu::reduce::reduce(op, x, ax, keepdims, dtype, empty);
+    }
     let shape = reduced_shape(x.shape(), ax, keepdims);
     if x.numel() == 0 {
         if shape.iter().product::<usize>() == 0 {
@@ -146,6 +149,13 @@ fn extremum<const MAX: bool>(x: &Tensor, axes: Option<&[isize]>, keepdims: bool,
             BufferElement::wrap(r)
         }))
     })?;
+    let out = match initial {
+        Some(init) if out.device().is_gpu() => {
+            let v = crate::ops::elementwise::cast_untracked(&Tensor::scalar(init), out.dtype())?;
+            if MAX { crate::ops::maximum(&out, &v)? } else { crate::ops::minimum(&out, &v)? }
+        }
+        _ => out,
+    };
     if !needs_grad(&[x]) || !x.dtype().is_float() {
         return Ok(out);
     }
@@ -209,6 +219,9 @@ pub fn prod(x: &Tensor, axes: Option<&[isize]>, keepdims: bool) -> Result<Tensor
 
 /// Mean (keepdims) and variance (as asked) of `x` over `ax`, in `float_of(x)`.
 pub(crate) fn mean_and_var(x: &Tensor, ax: &[usize], keepdims: bool, op: &str) -> Result<(Tensor, Tensor)> {
+    if x.device().is_gpu() {
+        return crate::wgpu::reduce::mean_and_var(&x.detach(), ax, keepdims, op);
+    }
     let xf = cast_untracked(x, float_of(x.dtype()))?;
     let mut mean_out = None;
     let var = reduce_shell(&xf, ax, keepdims, xf.dtype(), op, Some(f64::NAN), |d| {
@@ -250,9 +263,9 @@ pub fn var(x: &Tensor, axes: Option<&[isize]>, keepdims: bool) -> Result<Tensor>
 pub fn std_dev(x: &Tensor, axes: Option<&[isize]>, keepdims: bool) -> Result<Tensor> {
     let ax = normalize_axes(axes, x.rank(), "std")?;
     let (mean, v) = mean_and_var(x, &ax, keepdims, "std")?;
-    let out = dispatch_float!(v.cpu_buffer()?, T, vals => {
+    let out = if v.device().is_gpu() { crate::ops::sqrt(&v)? } else { dispatch_float!(v.cpu_buffer()?, T, vals => {
         Tensor::from_buffer(<T as BufferElement>::wrap(vals.iter().map(|&e| e.sqrt()).collect()), v.shape())?
-    }, other => return Err(internal_dtype("std", v.dtype())));
+    }, other => return Err(internal_dtype("std", v.dtype()))) };
     if !needs_grad(&[x]) {
         return Ok(out);
     }
@@ -292,6 +305,14 @@ pub fn logsumexp(x: &Tensor, axes: Option<&[isize]>, keepdims: bool) -> Result<T
 /// argmax (`MAX`) or argmin over one axis, or over the flattened tensor.
 fn arg_extremum<const MAX: bool>(x: &Tensor, axis: Option<isize>, keepdims: bool) -> Result<Tensor> {
     let op = if MAX { "argmax" } else { "argmin" };
+    if x.device().is_gpu() && x.numel() > 0 {
+        let (src, a) = match axis {
+            Some(a) => (x.detach(), normalize_axis(a, x.rank(), op)?),
+            None => (crate::ops::reshape(&x.detach(), &[x.numel()])?, 0),
+        };
+        let out = crate::wgpu::reduce::arg(op, &src, a, keepdims && axis.is_some())?;
+        return if keepdims && axis.is_none() { crate::ops::reshape(&out, &vec![1; x.rank()]) } else { Ok(out) };
+    }
     let (src, ax, shape) = match axis {
         Some(a) => {
             let a = normalize_axis(a, x.rank(), op)?;
