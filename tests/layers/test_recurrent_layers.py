@@ -135,8 +135,6 @@ def test_masking(cls, kind, extra, rng):
 
 
 def test_masking_from_embedding(rng):
-    if not hasattr(layers, "Embedding"):
-        pytest.skip("Embedding is not available yet")
     tokens = np.array([[3, 5, 2, 0, 0], [1, 0, 4, 7, 0]], dtype="int32")
     emb = layers.Embedding(10, 4, mask_zero=True)
     lstm = layers.LSTM(3, return_sequences=True)
