@@ -278,9 +278,10 @@ class Layer:
     def __call__(self, *args, **kwargs):
         # Kept lean: this runs once per layer per eager call, so model(x) latency is mostly here.
         first = type(args[0]) if len(args) == 1 else None
-        if first in _TENSOR_TYPES and (not kwargs or not _is_symbolic_call((), kwargs)):
+        plain_kwargs = not kwargs or not _is_symbolic_call((), kwargs)
+        if first in _TENSOR_TYPES and plain_kwargs:
             in_mask = args[0]._keras_mask
-        elif first is np.ndarray and (not kwargs or not _is_symbolic_call((), kwargs)):
+        elif first is np.ndarray and plain_kwargs:
             args = (_array_to_tensor(args[0], self._dtype),)
             in_mask = None
         elif _is_symbolic_call(args, kwargs):
@@ -546,7 +547,7 @@ def _to_tensor_structure(x, float_dtype: str):
 
 
 def _mask_of(x):
-    if type(x) in _TENSOR_TYPES or isinstance(x, _Tensor):
+    if isinstance(x, _Tensor):
         return x._keras_mask
     if isinstance(x, (list, tuple)) and x and isinstance(x[0], _Tensor):
         masks = [t._keras_mask for t in x]

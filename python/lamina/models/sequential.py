@@ -103,13 +103,11 @@ class Sequential(Model):
         return self.outputs[0].shape if self.outputs else None
 
     def call(self, inputs, training=None, mask=None):
+        # With no flag given, the layers read it from the call context.
+        flag = {} if training is None else {"training": training}
         x = inputs
-        if training is None:  # the layers take the flag from the call context; no kwargs is faster
-            for layer in self._layers:
-                x = layer(x)
-            return x
         for layer in self._layers:
-            x = layer(x, training=training)
+            x = layer(x, **flag)
         return x
 
     def _maybe_build(self, args) -> None:
