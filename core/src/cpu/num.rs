@@ -30,64 +30,42 @@ pub trait Float: Num {
     fn tanh(self) -> Self;
 }
 
-/// numpy's divmod for floats (npy_divmod): the quotient is derived from fmod so that
+/// numpy's divmod for floats (npy_divmod), in the operands' own precision (numpy computes
+/// float32 operands in float32): the quotient is derived from fmod so that
 /// floor_divide(a, b) * b + mod(a, b) == a as closely as floats allow.
-#[inline]
-fn float_divmod(a: f64, b: f64) -> (f64, f64) {
-    if b == 0.0 {
-        return (a / b, f64::NAN);
-    }
-    let mut m = a % b;
-    let mut div = (a - m) / b;
-    if m != 0.0 {
-        if (b < 0.0) != (m < 0.0) {
-            m += b;
-            div -= 1.0;
+macro_rules! float_divmod {
+    ($name:ident, $t:ty) => {
+        #[inline]
+        fn $name(a: $t, b: $t) -> ($t, $t) {
+            if b == 0.0 {
+                return (a / b, <$t>::NAN);
+            }
+            let mut m = a % b;
+            let mut div = (a - m) / b;
+            if m != 0.0 {
+                if (b < 0.0) != (m < 0.0) {
+                    m += b;
+                    div -= 1.0;
+                }
+            } else {
+                m = (0.0 as $t).copysign(b);
+            }
+            let q = if div != 0.0 {
+                let f = div.floor();
+                if div - f > 0.5 {
+                    f + 1.0
+                } else {
+                    f
+                }
+            } else {
+                (0.0 as $t).copysign(a / b)
+            };
+            (q, m)
         }
-    } else {
-        m = 0.0f64.copysign(b);
-    }
-    let q = if div != 0.0 {
-        let f = div.floor();
-        if div - f > 0.5 {
-            f + 1.0
-        } else {
-            f
-        }
-    } else {
-        0.0f64.copysign(a / b)
     };
-    (q, m)
 }
-
-/// The same in f32 arithmetic (numpy computes float32 operands in float32).
-#[inline]
-fn float_divmod32(a: f32, b: f32) -> (f32, f32) {
-    if b == 0.0 {
-        return (a / b, f32::NAN);
-    }
-    let mut m = a % b;
-    let mut div = (a - m) / b;
-    if m != 0.0 {
-        if (b < 0.0) != (m < 0.0) {
-            m += b;
-            div -= 1.0;
-        }
-    } else {
-        m = 0.0f32.copysign(b);
-    }
-    let q = if div != 0.0 {
-        let f = div.floor();
-        if div - f > 0.5 {
-            f + 1.0
-        } else {
-            f
-        }
-    } else {
-        0.0f32.copysign(a / b)
-    };
-    (q, m)
-}
+float_divmod!(float_divmod, f64);
+float_divmod!(float_divmod32, f32);
 
 macro_rules! float_num {
     ($t:ty, $divmod:ident) => {
