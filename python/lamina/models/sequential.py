@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from lamina.layers.input_layer import InputLayer
-from lamina.layers.layer import Layer, _invalidate_weight_caches
+from lamina.layers.layer import _TENSOR_TYPES, Layer, _invalidate_weight_caches, _is_lean
 from lamina.layers.symbolic import KerasTensor
 from lamina.models.model import Model
 
@@ -107,7 +107,10 @@ class Sequential(Model):
         flag = {} if training is None else {"training": training}
         x = inputs
         for layer in self._layers:
-            x = layer(x, **flag)
+            if type(x) in _TENSOR_TYPES and x._keras_mask is None and _is_lean(layer):
+                x = layer.call(x)
+            else:
+                x = layer(x, **flag)
         return x
 
     def _maybe_build(self, args) -> None:

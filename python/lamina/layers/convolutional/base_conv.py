@@ -35,6 +35,8 @@ class BaseConvLayer(Layer):
     """The base of the convolution layers: argument normalization, building, the bias and
     activation after the convolution, and get_config."""
 
+    _lean_call = True
+
     _plain_config_keys: tuple = ()
 
     def _set_window(self, rank, kernel_size, strides, dilation_rate, padding, data_format, allow_causal=False):

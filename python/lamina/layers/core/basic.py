@@ -11,6 +11,8 @@ from lamina.layers.layer import Layer
 class Activation(Layer):
     """Applies an activation function (a name such as "relu", or a callable)."""
 
+    _lean_call = True
+
     def __init__(self, activation, **kwargs):
         super().__init__(**kwargs)
         self.activation = activations.get(activation)
@@ -28,6 +30,8 @@ class Activation(Layer):
 
 class Identity(Layer):
     """Returns its input unchanged."""
+
+    _lean_call = True
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -82,6 +86,8 @@ class Dropout(Layer):
 class Flatten(Layer):
     """Flattens every axis but the batch axis."""
 
+    _lean_call = True
+
     def __init__(self, data_format=None, **kwargs):
         super().__init__(**kwargs)
         from lamina.config import standardize_data_format
@@ -104,6 +110,8 @@ class Flatten(Layer):
 
 class Reshape(Layer):
     """Reshapes the inputs (batch axis excluded) to `target_shape`; one entry may be -1."""
+
+    _lean_call = True
 
     def __init__(self, target_shape, **kwargs):
         super().__init__(**kwargs)
@@ -135,6 +143,8 @@ class Reshape(Layer):
 class Permute(Layer):
     """Permutes the non-batch axes; `dims` is 1-indexed, as in Keras (e.g. (2, 1))."""
 
+    _lean_call = True
+
     def __init__(self, dims, **kwargs):
         super().__init__(**kwargs)
         self.dims = tuple(dims)
@@ -153,6 +163,8 @@ class Permute(Layer):
 
 class RepeatVector(Layer):
     """Repeats a (batch, features) input n times: (batch, n, features)."""
+
+    _lean_call = True
 
     def __init__(self, n, **kwargs):
         super().__init__(**kwargs)

@@ -23,6 +23,8 @@ class Dense(Layer):
     The kernel has shape (input_dim, units), as in Keras.
     """
 
+    _lean_call = True
+
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
                  kernel_constraint=None, bias_constraint=None, lora_rank=None, **kwargs):

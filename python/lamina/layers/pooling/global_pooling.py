@@ -69,6 +69,8 @@ class GlobalAveragePooling1D(BaseGlobalPooling):
 class GlobalAveragePooling2D(BaseGlobalPooling):
     """The mean over the height and width of `(batch, height, width, channels)` inputs."""
 
+    _lean_call = True
+
     def __init__(self, data_format=None, keepdims=False, **kwargs):
         super().__init__(2, data_format=data_format, keepdims=keepdims, **kwargs)
 
@@ -79,6 +81,8 @@ class GlobalAveragePooling2D(BaseGlobalPooling):
 class GlobalMaxPooling1D(BaseGlobalPooling):
     """The maximum over the steps of `(batch, steps, channels)` inputs."""
 
+    _lean_call = True
+
     def __init__(self, data_format=None, keepdims=False, **kwargs):
         super().__init__(1, data_format=data_format, keepdims=keepdims, **kwargs)
 
@@ -88,6 +92,8 @@ class GlobalMaxPooling1D(BaseGlobalPooling):
 
 class GlobalMaxPooling2D(BaseGlobalPooling):
     """The maximum over the height and width of `(batch, height, width, channels)` inputs."""
+
+    _lean_call = True
 
     def __init__(self, data_format=None, keepdims=False, **kwargs):
         super().__init__(2, data_format=data_format, keepdims=keepdims, **kwargs)

@@ -22,6 +22,8 @@ class BasePooling(Layer):
         data_format: "channels_last" or "channels_first"; None means the global default.
     """
 
+    _lean_call = True
+
     def __init__(self, pool_size, strides, pool_dimensions, pool_mode="max", padding="valid", data_format=None, **kwargs):
         super().__init__(**kwargs)
         self.pool_dimensions = pool_dimensions

@@ -38,6 +38,8 @@ class Cropping1D(Layer):
         cropping: int (both ends) or `(start, end)`: how many steps to remove; default (1, 1).
     """
 
+    _lean_call = True
+
     def __init__(self, cropping=(1, 1), **kwargs):
         super().__init__(**kwargs)
         self.cropping = window.standardize_tuple(cropping, 2, "cropping", allow_zero=True)
@@ -66,6 +68,8 @@ class Cropping2D(Layer):
             default no cropping.
         data_format: "channels_last" or "channels_first"; None means the global default.
     """
+
+    _lean_call = True
 
     def __init__(self, cropping=((0, 0), (0, 0)), data_format=None, **kwargs):
         super().__init__(**kwargs)

@@ -55,6 +55,8 @@ class UpSampling1D(Layer):
         size: the upsampling factor (default 2).
     """
 
+    _lean_call = True
+
     def __init__(self, size=2, **kwargs):
         super().__init__(**kwargs)
         if not isinstance(size, int) or isinstance(size, bool):
@@ -87,6 +89,8 @@ class UpSampling2D(Layer):
         data_format: "channels_last" or "channels_first"; None means the global default.
         interpolation: "nearest" (repeat cells) or "bilinear".
     """
+
+    _lean_call = True
 
     def __init__(self, size=(2, 2), data_format=None, interpolation="nearest", **kwargs):
         super().__init__(**kwargs)

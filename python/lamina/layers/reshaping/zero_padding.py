@@ -34,6 +34,8 @@ class ZeroPadding1D(Layer):
         data_format: "channels_last" or "channels_first"; None means the global default.
     """
 
+    _lean_call = True
+
     def __init__(self, padding=1, data_format=None, **kwargs):
         super().__init__(**kwargs)
         self.data_format = standardize_data_format(data_format)
@@ -67,6 +69,8 @@ class ZeroPadding2D(Layer):
             default `(1, 1)`.
         data_format: "channels_last" or "channels_first"; None means the global default.
     """
+
+    _lean_call = True
 
     def __init__(self, padding=(1, 1), data_format=None, **kwargs):
         super().__init__(**kwargs)
