@@ -9,6 +9,7 @@ use rayon::prelude::*;
 
 use crate::cpu::num::Float;
 use crate::cpu::parallel::PARALLEL_MIN_ELEMENTS;
+use crate::cpu::simd::levels::vectorized;
 use crate::dtype::DType;
 use crate::error::{Error, Result};
 use crate::ops::elementwise::cast_untracked;
@@ -53,11 +54,12 @@ impl Rule {
 }
 
 /// Runs `f(w, g, slots...)` over aligned chunks, on both cores for large parameters. The
-/// closures are monomorphic per rule and dtype, so the loops vectorize.
+/// closures are monomorphic per rule and dtype, so the loops vectorize (with the machine's
+/// widest SIMD: `vectorized`).
 fn for_chunks<T: Copy + Send + Sync, const K: usize>(w: &mut [T], g: &[T], slots: [&mut [T]; K], f: impl Fn(&mut [T], &[T], [&mut [T]; K]) + Sync) {
     let n = w.len();
     if n < PARALLEL_MIN_ELEMENTS {
-        f(w, g, slots);
+        vectorized(|| f(w, g, slots));
         return;
     }
     let chunk = n.div_ceil(rayon::current_num_threads().max(1) * 2).max(1024);
@@ -72,7 +74,7 @@ fn for_chunks<T: Copy + Send + Sync, const K: usize>(w: &mut [T], g: &[T], slots
             Ok(a) => a,
             Err(_) => return, // unreachable: every chunk got K slot pieces
         };
-        f(wc, gc, arr)
+        vectorized(|| f(wc, gc, arr))
     });
 }
 

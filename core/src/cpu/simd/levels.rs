@@ -118,6 +118,11 @@ macro_rules! level_entry_points {
             pub unsafe fn each2<A: Copy, B: Copy, O>(a: Src<A>, b: Src<B>, o: &mut [MaybeUninit<O>], f: &impl Fn(A, B) -> O) {
                 drive_each2(a, b, o, f)
             }
+
+            $(#[$attr])*
+            pub unsafe fn run<R>(f: impl FnOnce() -> R) -> R {
+                f()
+            }
         }
     };
 }
@@ -230,6 +235,23 @@ pub fn each2<A: Copy, B: Copy, O>(a: Src<A>, b: Src<B>, o: &mut [MaybeUninit<O>]
             #[cfg(target_arch = "x86_64")]
             Level::Avx2 => avx2_level::each2(a, b, o, f),
             _ => portable_level::each2(a, b, o, f),
+        }
+    }
+}
+
+/// Runs `f` compiled in the detected level's feature context: plain loops inside `f` (inlined
+/// here) are vectorized with AVX-512 or AVX2 where the machine has them. For kernels whose
+/// loops are not elementwise maps (e.g. the fused optimizer updates, several arrays at once).
+#[inline]
+pub fn vectorized<R>(f: impl FnOnce() -> R) -> R {
+    // SAFETY: level() only reports levels the CPU supports.
+    unsafe {
+        match level() {
+            #[cfg(target_arch = "x86_64")]
+            Level::Avx512 => avx512_level::run(f),
+            #[cfg(target_arch = "x86_64")]
+            Level::Avx2 => avx2_level::run(f),
+            _ => portable_level::run(f),
         }
     }
 }
