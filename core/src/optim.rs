@@ -5,11 +5,10 @@
 //! step count (bias corrections, Nadam's momentum schedule) are computed by the caller and
 //! passed in `Hyper`.
 
-use rayon::prelude::*;
-
 use crate::cpu::num::Float;
 use crate::cpu::parallel::PARALLEL_MIN_ELEMENTS;
 use crate::cpu::simd::levels::vectorized;
+use crate::cpu::team::{self, SharedMut};
 use crate::dtype::DType;
 use crate::error::{Error, Result};
 use crate::ops::elementwise::cast_untracked;
@@ -58,23 +57,17 @@ impl Rule {
 /// widest SIMD: `vectorized`).
 fn for_chunks<T: Copy + Send + Sync, const K: usize>(w: &mut [T], g: &[T], slots: [&mut [T]; K], f: impl Fn(&mut [T], &[T], [&mut [T]; K]) + Sync) {
     let n = w.len();
-    if n < PARALLEL_MIN_ELEMENTS {
+    if n < PARALLEL_MIN_ELEMENTS || slots.iter().any(|s| s.len() != n) || g.len() != n {
         vectorized(|| f(w, g, slots));
         return;
     }
-    let chunk = n.div_ceil(rayon::current_num_threads().max(1) * 2).max(1024);
-    let mut parts: Vec<Vec<&mut [T]>> = (0..n.div_ceil(chunk)).map(|_| Vec::with_capacity(K)).collect();
-    for slot in slots {
-        for (c, piece) in slot.chunks_mut(chunk).enumerate() {
-            parts[c].push(piece);
-        }
-    }
-    w.par_chunks_mut(chunk).zip(g.par_chunks(chunk)).zip(parts.into_par_iter()).for_each(|((wc, gc), sc)| {
-        let arr: [&mut [T]; K] = match sc.try_into() {
-            Ok(a) => a,
-            Err(_) => return, // unreachable: every chunk got K slot pieces
-        };
-        vectorized(|| f(wc, gc, arr))
+    let chunk = n.div_ceil(team::threads() * 2).max(1024);
+    let slot_ptrs = slots.map(|s| SharedMut(s.as_mut_ptr()));
+    team::chunks_mut(w, chunk, |i, wc| {
+        let r = i * chunk..i * chunk + wc.len();
+        // SAFETY: every slot has n elements (checked above) and the pieces' ranges are disjoint.
+        let sc = slot_ptrs.map(|p| unsafe { std::slice::from_raw_parts_mut(p.get().add(r.start), r.len()) });
+        vectorized(|| f(wc, &g[r], sc))
     });
 }
 

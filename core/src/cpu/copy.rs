@@ -5,7 +5,6 @@
 
 use std::mem::MaybeUninit;
 
-use rayon::prelude::*;
 
 use crate::error::Result;
 use crate::layout::Layout;
@@ -182,11 +181,8 @@ pub fn par_slabs<T: Send>(out: &mut [T], slabs: usize, f: impl Fn(&mut [T], usiz
         f(out, 0, slabs);
         return;
     }
-    let threads = rayon::current_num_threads().max(1);
-    let per_chunk = slabs.div_ceil(threads * 4).max(1);
-    out.par_chunks_mut(per_chunk * slab).enumerate().for_each(|(i, chunk)| {
-        f(chunk, i * per_chunk, chunk.len() / slab);
-    });
+    let per_chunk = slabs.div_ceil(crate::cpu::team::threads() * 4).max(1);
+    crate::cpu::team::chunks_mut(out, per_chunk * slab, |i, chunk| f(chunk, i * per_chunk, chunk.len() / slab));
 }
 
 /// The first axis of `shape` with more than one element (the one to split work along), or None

@@ -1,5 +1,5 @@
-//! The CPU backend: kernels over host buffers, SIMD paths chosen at run time, rayon threads
-//! above a size threshold. Each file is named after the op family it computes.
+//! The CPU backend: kernels over host buffers, SIMD paths chosen at run time, threads above a
+//! size threshold (the `team` for the hot loops, rayon elsewhere). Each file is named after the op family it computes.
 
 pub mod binary;
 pub mod conv;
@@ -16,4 +16,5 @@ pub mod recurrent;
 pub mod reduce;
 pub mod simd;
 pub mod strided;
+pub mod team;
 pub mod unary;

@@ -11,7 +11,6 @@ pub mod kernels;
 
 use std::mem::MaybeUninit;
 
-use rayon::prelude::*;
 
 use crate::error::Result;
 use crate::layout::Layout;
@@ -33,7 +32,7 @@ fn run_split<A: Copy + Sync, B: Copy + Sync, O: Send>(
         return;
     }
     let c = chunk_len(n);
-    out.par_chunks_mut(c).enumerate().for_each(|(i, o)| {
+    crate::cpu::team::chunks_mut(out, c, |i, o| {
         let r = i * c..i * c + o.len();
         let pa = match a {
             Src::Slice(s) => Src::Slice(&s[r.clone()]),
@@ -124,14 +123,8 @@ where
         alloc_with(n, |out| {
             if n >= PARALLEL_MIN_ELEMENTS && rows.count > 1 {
                 let ranges = rows.ranges();
-                let mut parts: Vec<&mut [MaybeUninit<O>]> = Vec::with_capacity(ranges.len());
-                let mut rest = out;
-                for &(s, e) in &ranges {
-                    let (head, tail) = rest.split_at_mut((e - s) * len);
-                    parts.push(head);
-                    rest = tail;
-                }
-                parts.into_par_iter().zip(ranges).for_each(|(part, (s, e))| zip_rows(a, b, &rows, s, e, part, &kernel));
+                let spans: Vec<(usize, usize)> = ranges.iter().map(|&(s, e)| (s * len, e * len)).collect();
+                crate::cpu::team::spans_mut(out, &spans, |k, part| zip_rows(a, b, &rows, ranges[k].0, ranges[k].1, part, &kernel));
             } else {
                 zip_rows(a, b, &rows, 0, rows.count, out, &kernel);
             }

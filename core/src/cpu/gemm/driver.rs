@@ -6,11 +6,10 @@ use std::mem::MaybeUninit;
 use std::ops::Range;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use rayon::prelude::*;
-
 use super::kernels::MicroKernel;
 use super::pack::{with_pack_buffer, Slot};
 use super::GemmScalar;
+use crate::cpu::team;
 
 /// Multiply-adds from which a product uses every thread of the pool. Below it, waking a second
 /// thread costs more than it saves (a 64^3 product takes ~2 us on one core).
@@ -39,7 +38,7 @@ fn blocking<K: MicroKernel>() -> (usize, usize, usize) {
     (get(0, K::MC, K::MR), get(1, K::KC, 1), get(2, K::NC, K::NR))
 }
 
-/// Pieces each thread's share is cut into. Rayon balances the pieces by work stealing, so a
+/// Pieces each thread's share is cut into. The team's threads claim pieces one at a time, so a
 /// thread the OS runs late (a busy machine) delays the product by one piece, not by half of it.
 const PIECES_PER_THREAD: usize = 4;
 
@@ -113,7 +112,7 @@ impl<T: GemmScalar> Problem<T> {
     }
 }
 
-/// A raw pointer that may cross to rayon's threads (the tasks touch disjoint parts).
+/// A raw pointer that may cross to the team's threads (the pieces touch disjoint parts).
 #[derive(Clone, Copy)]
 struct SendPtr<T>(*mut T);
 unsafe impl<T> Send for SendPtr<T> {}
@@ -160,7 +159,7 @@ pub(crate) fn run<K: MicroKernel>(p: &Problem<K::T>) {
     // classifier head: 128x256 @ 256x10), computing Cᵀ wastes far fewer padded lanes.
     let padded = |m: usize, n: usize| round_up(m, K::MR) * round_up(n, K::NR);
     let p = if 4 * padded(p.n, p.m) < 3 * padded(p.m, p.n) { p.transposed() } else { *p };
-    let threads = if p.m.saturating_mul(p.n).saturating_mul(p.k) >= PARALLEL_MIN_MACS { rayon::current_num_threads().max(1) } else { 1 };
+    let threads = if p.m.saturating_mul(p.n).saturating_mul(p.k) >= PARALLEL_MIN_MACS { team::threads() } else { 1 };
     // Packing B pays because each panel serves every row panel of A. With one row panel
     // (a small batch, or the transposed orientation of a narrow product) it would serve once:
     // read B in place when its rows are contiguous.
@@ -172,28 +171,18 @@ pub(crate) fn run<K: MicroKernel>(p: &Problem<K::T>) {
     let kc_block = p.k.div_ceil(p.k.div_ceil(kc_block + kc_block / 8));
     let nc_cap = round_up(p.n.min(nc_block), K::NR);
     let kc_cap = p.k.min(kc_block);
-    let body = || {
-        with_pack_buffer(Slot::B, nc_cap * kc_cap, |bp: *mut K::T| {
-            let bp = SendPtr(bp);
-            for jc in (0..p.n).step_by(nc_block) {
-                let nc = nc_block.min(p.n - jc);
-                for pc in (0..p.k).step_by(kc_block) {
-                    let kc = kc_block.min(p.k - pc);
-                    let blk = Block { mc: mc_block, jc, nc, pc, kc, load: pc > 0 || p.accumulate, last: pc + kc == p.k, b_in_place };
-                    // SAFETY: the block lies inside B, and bp has room for nc_cap * kc_cap elements.
-                    unsafe { run_block::<K>(&p, &blk, bp, threads) };
-                }
+    with_pack_buffer(Slot::B, nc_cap * kc_cap, |bp: *mut K::T| {
+        let bp = SendPtr(bp);
+        for jc in (0..p.n).step_by(nc_block) {
+            let nc = nc_block.min(p.n - jc);
+            for pc in (0..p.k).step_by(kc_block) {
+                let kc = kc_block.min(p.k - pc);
+                let blk = Block { mc: mc_block, jc, nc, pc, kc, load: pc > 0 || p.accumulate, last: pc + kc == p.k, b_in_place };
+                // SAFETY: the block lies inside B, and bp has room for nc_cap * kc_cap elements.
+                unsafe { run_block::<K>(&p, &blk, bp, threads) };
             }
-        })
-    };
-    if threads > 1 {
-        // Run the loops on a pool thread: its parallel regions are then cheap local forks that
-        // the other threads steal, instead of one cross-thread hand-off (and wake-up of the
-        // caller) per region.
-        rayon::scope(|_| body());
-    } else {
-        body();
-    }
+        }
+    })
 }
 
 /// Packs column panels `q` of B's block (in place mode: only a partial last panel).
@@ -216,8 +205,8 @@ fn split(len: usize, parts: usize, t: usize) -> Range<usize> {
 /// One (jc, pc) block, on one thread or split over several: by rows (B packed together, then
 /// each task packs and multiplies its own rows of A) or by column panels (B and A packed
 /// together, then each task multiplies A with its panels of B), whichever leaves fewer tiles
-/// on the busiest thread. Each parallel region is one rayon join, which costs microseconds on
-/// a busy machine, so the regions are as few as the data dependencies allow.
+/// on the busiest thread. Each parallel region ends in a wait for the slowest thread, which
+/// costs microseconds on a busy machine, so the regions are as few as the data dependencies allow.
 unsafe fn run_block<K: MicroKernel>(p: &Problem<K::T>, blk: &Block, bp: SendPtr<K::T>, threads: usize) {
     let row_panels = p.m.div_ceil(K::MR);
     let col_panels = blk.nc.div_ceil(K::NR);
@@ -232,9 +221,9 @@ unsafe fn run_block<K: MicroKernel>(p: &Problem<K::T>, blk: &Block, bp: SendPtr<
     let by_cols = col_panels.div_ceil(threads) * row_panels;
     if by_rows <= by_cols {
         let pieces = (threads * PIECES_PER_THREAD).min(col_panels);
-        (0..pieces).into_par_iter().for_each(|t| pack_b_panels::<K>(p, blk, bp.get(), split(col_panels, pieces, t)));
+        team::for_each(pieces, |t| pack_b_panels::<K>(p, blk, bp.get(), split(col_panels, pieces, t)));
         let pieces = (threads * PIECES_PER_THREAD).min(row_panels);
-        (0..pieces).into_par_iter().for_each(|t| {
+        team::for_each(pieces, |t| {
             let r = split(row_panels, pieces, t);
             if !r.is_empty() {
                 let rows = r.start * K::MR..(r.end * K::MR).min(p.m);
@@ -255,7 +244,7 @@ unsafe fn run_block<K: MicroKernel>(p: &Problem<K::T>, blk: &Block, bp: SendPtr<
             let b_units = if ic == 0 { col_panels } else { 0 };
             let units = b_units + a_panels;
             let pieces = (threads * PIECES_PER_THREAD).min(units);
-            (0..pieces).into_par_iter().for_each(|t| {
+            team::for_each(pieces, |t| {
                 let u = split(units, pieces, t);
                 pack_b_panels::<K>(p, blk, bp.get(), u.start.min(b_units)..u.end.min(b_units));
                 let r = u.start.max(b_units) - b_units..u.end.max(b_units) - b_units;
@@ -265,7 +254,7 @@ unsafe fn run_block<K: MicroKernel>(p: &Problem<K::T>, blk: &Block, bp: SendPtr<
                 }
             });
             let pieces = (threads * PIECES_PER_THREAD).min(col_panels);
-            (0..pieces).into_par_iter().for_each(|t| {
+            team::for_each(pieces, |t| {
                 let cols = split(col_panels, pieces, t);
                 if !cols.is_empty() {
                     tiles::<K>(p, blk, ic, mc, cols, ap.get(), bp.get());

@@ -10,7 +10,6 @@
 //! registers; they are compiled once per instruction set (AVX-512, AVX2/FMA with fused
 //! multiply-adds, baseline without) and picked with the GEMM's kernels.
 
-use rayon::prelude::*;
 
 use super::driver::{Problem, PARALLEL_MIN_MACS};
 use super::kernels::Isa;
@@ -32,18 +31,14 @@ pub(crate) fn try_gemv<T: GemmScalar>(p: &Problem<T>, isa: Isa) -> bool {
     if p.k == 0 || (p.csb != 1 && p.rsb != 1) {
         return false;
     }
-    let threads = if p.n.saturating_mul(p.k) >= PARALLEL_MIN_MACS { rayon::current_num_threads().clamp(1, p.n.div_ceil(64)) } else { 1 };
+    let threads = if p.n.saturating_mul(p.k) >= PARALLEL_MIN_MACS { crate::cpu::team::threads().clamp(1, p.n.div_ceil(64)) } else { 1 };
     let part = |t: usize| {
         let (j0, j1) = (p.n * t / threads, p.n * (t + 1) / threads);
         // SAFETY: j0..j1 lies inside C's row; A, B and the bias were bounds-checked for the
         // whole problem; parts write disjoint elements.
         unsafe { run_isa(&p, j0, j1, isa) }
     };
-    if threads == 1 {
-        part(0);
-    } else {
-        (0..threads).into_par_iter().for_each(part);
-    }
+    crate::cpu::team::for_each(threads, part);
     true
 }
 

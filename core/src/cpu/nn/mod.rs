@@ -7,7 +7,6 @@ pub mod loss;
 pub mod norm;
 pub mod softmax;
 
-use rayon::prelude::*;
 
 use crate::cpu::parallel::PARALLEL_MIN_ELEMENTS;
 
@@ -25,11 +24,11 @@ pub(crate) fn par_slabs_weighted<T: Send>(out: &mut [T], slab: usize, work: usiz
         return;
     }
     let m = out.len() / slab;
-    let threads = rayon::current_num_threads();
+    let threads = crate::cpu::team::threads();
     if out.len().saturating_mul(work) < PARALLEL_MIN_ELEMENTS || threads < 2 || m < 2 {
         f(0, out);
         return;
     }
     let per = m.div_ceil(threads * 4).max(1);
-    out.par_chunks_mut(per * slab).enumerate().for_each(|(i, o)| f(i * per, o));
+    crate::cpu::team::chunks_mut(out, per * slab, |i, o| f(i * per, o));
 }

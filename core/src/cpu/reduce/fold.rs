@@ -113,7 +113,7 @@ pub fn fold_mkn<T: Copy + Sync, F: Fold<T>>(f: &F, x: &[T], m: usize, k: usize, 
         return Ok(out);
     }
     let x = &x[..m * k * n];
-    let threads = rayon::current_num_threads();
+    let threads = crate::cpu::team::threads();
     if x.len() < FOLD_PARALLEL_MIN || threads < 2 {
         slabs(f, x, k, n, &mut out);
         return Ok(out);
@@ -121,7 +121,7 @@ pub fn fold_mkn<T: Copy + Sync, F: Fold<T>>(f: &F, x: &[T], m: usize, k: usize, 
     if m >= 2 * threads || (m >= threads && n > 1) {
         // Enough independent slabs: split the outputs.
         let per = m.div_ceil(threads * 4).max(1);
-        out.par_chunks_mut(per * n).zip(x.par_chunks(per * k * n)).for_each(|(o, xs)| slabs(f, xs, k, n, o));
+        crate::cpu::team::chunks_mut(&mut out, per * n, |i, o| slabs(f, &x[i * per * k * n..(i * per + o.len() / n) * k * n], k, n, o));
         return Ok(out);
     }
     // Few outputs and a long reduced axis: split `k` into pieces, fold each, merge in order.

@@ -10,7 +10,6 @@ pub mod kernels;
 
 use std::mem::MaybeUninit;
 
-use rayon::prelude::*;
 
 use crate::error::Result;
 use crate::layout::Layout;
@@ -152,7 +151,7 @@ where
             alloc_with(n, |out| {
                 if n >= PARALLEL_MIN_ELEMENTS {
                     let c = chunk_len(n);
-                    out.par_chunks_mut(c).zip(x.par_chunks(c)).for_each(|(o, x)| kernel(x, o));
+                    crate::cpu::team::chunks_mut(out, c, |i, o| kernel(&x[i * c..i * c + o.len()], o));
                 } else {
                     kernel(x, out);
                 }
@@ -167,14 +166,9 @@ where
         alloc_with(n, |out| {
             if n >= PARALLEL_MIN_ELEMENTS && rows.count > 1 {
                 let ranges = rows.ranges();
-                let mut parts: Vec<&mut [MaybeUninit<O>]> = Vec::with_capacity(ranges.len());
-                let mut rest = out;
-                for &(s, e) in &ranges {
-                    let (head, tail) = rest.split_at_mut((e - s) * len);
-                    parts.push(head);
-                    rest = tail;
-                }
-                parts.into_par_iter().zip(ranges).for_each(|(part, (s, e))| {
+                let spans: Vec<(usize, usize)> = ranges.iter().map(|&(s, e)| (s * len, e * len)).collect();
+                crate::cpu::team::spans_mut(out, &spans, |k, part| {
+                    let (s, e) = ranges[k];
                     let mut scratch = vec![A::default(); scratch_len];
                     rows.walk(s, e, |row, [b]| {
                         let o = &mut part[(row - s) * len..(row - s + 1) * len];
