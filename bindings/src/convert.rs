@@ -103,6 +103,43 @@ fn copy_array<T: numpy::Element + Copy>(a: &Bound<'_, PyArrayDyn<T>>) -> PyResul
     Ok((v, shape))
 }
 
+/// Rows `rows` (indices into the leading axis) of a C-contiguous array, gathered straight into a
+/// new tensor; None when the array is not contiguous or not of a dtype copied as is.
+pub fn take_rows_of(arr: &Bound<'_, PyUntypedArray>, rows: &[i64]) -> PyResult<Option<Tensor>> {
+    fn gather<T: numpy::Element + Copy>(a: &Bound<'_, PyArrayDyn<T>>, rows: &[i64]) -> PyResult<Option<(Vec<T>, Vec<usize>)>> {
+        let ro = a.readonly();
+        let Ok(data) = ro.as_slice() else { return Ok(None) };
+        let shape = ro.shape();
+        let Some((&n, rest)) = shape.split_first() else { return Ok(None) };
+        let row: usize = rest.iter().product();
+        let mut out = Vec::with_capacity(rows.len() * row);
+        for &r in rows {
+            let i = usize::try_from(r).ok().filter(|&i| i < n).ok_or_else(|| {
+                pyo3::exceptions::PyIndexError::new_err(format!("row index {r} is out of bounds for an array with {n} rows"))
+            })?;
+            out.extend_from_slice(&data[i * row..(i + 1) * row]);
+        }
+        let mut out_shape = shape.to_vec();
+        out_shape[0] = rows.len();
+        Ok(Some((out, out_shape)))
+    }
+    macro_rules! try_dtype {
+        ($t:ty) => {
+            if let Ok(a) = arr.downcast::<PyArrayDyn<$t>>() {
+                return match gather(a, rows)? {
+                    Some((v, s)) => Ok(Some(Tensor::from_vec(v, &s).py()?)),
+                    None => Ok(None),
+                };
+            }
+        };
+    }
+    try_dtype!(f32);
+    try_dtype!(f64);
+    try_dtype!(i32);
+    try_dtype!(i64);
+    Ok(None)
+}
+
 /// Copies a numpy array into a tensor. Dtypes lamina lacks map to the nearest it has
 /// (float16 -> float32, small ints -> int32, uint32/uint64 -> int64).
 pub fn tensor_from_ndarray(arr: &Bound<'_, PyUntypedArray>) -> PyResult<Tensor> {

@@ -1,6 +1,7 @@
 """lamina.data.Dataset: the tf.data-style pipeline."""
 
 import numpy as np
+import pytest
 
 from lamina.data import Dataset
 
@@ -47,3 +48,24 @@ def test_buffered_shuffle_is_a_permutation_and_generator_source():
     batches = list(g)
     assert len(batches) == 3 and batches[0][0].tolist() == [0.0, 1.0]
     assert len(list(g)) == 3  # re-iterable
+
+
+def test_array_batches_when_shuffling_are_gathered_rows():
+    """fit's shuffled batches from numpy (`_core.take_rows`): every row once per epoch, with
+    its label, for each dtype and for non-contiguous arrays (which go through numpy)."""
+    from lamina import _core
+    from lamina.models.data_adapter import ArrayAdapter
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(23, 3, 2)).astype("float32")
+    y = np.arange(23, dtype=np.int64)
+    for xs in (x, x.astype("float64"), x[:, :, ::-1], x.astype("int32")):
+        batches = list(ArrayAdapter(xs, y, batch_size=5, shuffle=True))
+        ids = np.concatenate([np.asarray(b[1]) for b in batches])
+        assert sorted(ids) == list(range(23)) and not np.array_equal(ids, np.arange(23))
+        got = np.concatenate([np.asarray(b[0]) for b in batches])
+        expected = xs.astype("float32") if xs.dtype == np.float64 else xs  # float64 is cast to floatx
+        np.testing.assert_array_equal(got, expected[ids])
+    np.testing.assert_array_equal(np.asarray(_core.take_rows(x, np.array([2, 0, 2]))), x[[2, 0, 2]])
+    with pytest.raises(IndexError, match="row index 23 is out of bounds for an array with 23 rows"):
+        _core.take_rows(x, np.array([1, 23]))

@@ -23,6 +23,22 @@ fn convert_to_tensor(x: &Bound<'_, PyAny>, dtype: Option<&Bound<'_, PyAny>>) -> 
     })?))
 }
 
+/// `take_rows(array, rows)`: rows of a numpy array (indices into its leading axis, an int64
+/// array) as a new tensor, gathered in one copy. The batches of `fit` on shuffled numpy data
+/// come from here. Arrays that are not C-contiguous, or of other dtypes, go through numpy.
+#[pyfunction]
+fn take_rows(array: &Bound<'_, PyAny>, rows: numpy::PyReadonlyArray1<'_, i64>) -> PyResult<PyTensor> {
+    let idx = rows.as_slice()?;
+    if let Ok(a) = array.downcast::<numpy::PyUntypedArray>() {
+        if let Some(t) = crate::convert::take_rows_of(a, idx)? {
+            return Ok(PyTensor::new(placed(t)?));
+        }
+    }
+    let np = array.py().import("numpy")?;
+    let gathered = np.call_method1("ascontiguousarray", (array.get_item(rows.as_any())?,))?;
+    Ok(PyTensor::new(placed(crate::convert::to_host_tensor(&gathered)?)?))
+}
+
 /// Return a new tensor of given shape and type, filled with zeros.
 ///
 /// Args:
@@ -203,6 +219,7 @@ fn identity(n: usize, dtype: Option<&Bound<'_, PyAny>>) -> PyResult<PyTensor> {
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(convert_to_tensor, m)?)?;
+    m.add_function(wrap_pyfunction!(take_rows, m)?)?;
     m.add_function(wrap_pyfunction!(zeros, m)?)?;
     m.add_function(wrap_pyfunction!(ones, m)?)?;
     m.add_function(wrap_pyfunction!(full, m)?)?;

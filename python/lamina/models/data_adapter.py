@@ -44,7 +44,9 @@ def _rows(a, rows, rows_tensor):
         return None
     if isinstance(a, _Tensor):
         return a[rows] if rows_tensor is None else _core.take(a, rows_tensor, 0)
-    return _core.convert_to_tensor(np.ascontiguousarray(a[rows]))
+    if isinstance(rows, slice):
+        return _core.convert_to_tensor(np.ascontiguousarray(a[rows]))
+    return _core.take_rows(a, rows)  # one copy, numpy array to tensor
 
 
 def _num_rows(structure) -> int:
