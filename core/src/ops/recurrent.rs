@@ -9,6 +9,9 @@
 //! outputs in that (reversed) order. Dropout masks (constant over time, one shared mask or one
 //! per gate block) are constants for autodiff.
 //!
+//! On the gpu the time loop runs over engine ops (`wgpu::recurrent`) and the gradients come
+//! from their rules; the cpu runs the fused kernels of `cpu::recurrent`.
+//!
 //! Dtype rule: the op computes in the widest float dtype of its operands (inputs, states,
 //! weights); integer operands count as float32. The sequence mask may be bool or numeric
 //! (non-zero means "use this step").

@@ -100,3 +100,47 @@ pub(crate) fn layer_normalization(x: &Tensor, gamma: Option<&Tensor>, beta: Opti
     let be = beta.map(|p| broadcast_param(p, dt, &pshape)).transpose()?;
     normalize(&xf, &mean, &var, ga.as_ref(), be.as_ref(), epsilon)
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::autograd::{gradient, track_leaf, RecordingGuard};
+    use crate::device::Device;
+    use crate::ops;
+    use crate::tensor::Tensor;
+
+    fn seq(n: usize, scale: f32, shift: usize) -> Tensor {
+        Tensor::from_vec((0..n).map(|i| (((i + shift) * 37 % 101) as f32 - 50.0) * scale).collect::<Vec<f32>>(), &[n]).unwrap()
+    }
+
+    /// batch_norm_train on the gpu: the output, the statistics and the gradients (with
+    /// cotangents on all three outputs) match the fused cpu op.
+    #[test]
+    fn batch_norm_train_matches_the_cpu_op() {
+        if !super::super::is_available() {
+            eprintln!("skipped: no GPU adapter");
+            return;
+        }
+        let _rec = RecordingGuard::start();
+        let x = track_leaf(&ops::reshape(&seq(4 * 3 * 5, 0.05, 0), &[4, 3, 5]).unwrap());
+        let gamma = track_leaf(&seq(3, 0.02, 1));
+        let beta = track_leaf(&seq(3, 0.01, 2));
+        let run = |x: &Tensor, g: &Tensor, b: &Tensor| {
+            let (y, m, v) = ops::batch_norm_train(x, Some(g), Some(b), &[0, 2], 1e-3).unwrap();
+            let w = ops::reshape(&seq(4 * 3 * 5, 0.1, 3), &[4, 3, 5]).unwrap().to(x.device()).unwrap();
+            let loss = ops::add(&ops::sum(&ops::multiply(&y, &w).unwrap(), None, false).unwrap(), &ops::sum(&ops::add(&m, &ops::square(&v).unwrap()).unwrap(), None, false).unwrap()).unwrap();
+            let gs = gradient(&[loss], None, &[x.clone(), g.clone(), b.clone()], false).unwrap();
+            (vec![y, m, v], gs)
+        };
+        let (oc, gc) = run(&x, &gamma, &beta);
+        let gl: Vec<Tensor> = [&x, &gamma, &beta].iter().map(|t| track_leaf(&t.to(Device::Gpu).unwrap())).collect();
+        let (og, gg) = run(&gl[0], &gl[1], &gl[2]);
+        let pairs = og.iter().zip(&oc).map(|(a, b)| (a.clone(), b.clone(), 1e-5)).chain(gg.iter().zip(&gc).map(|(a, b)| (a.clone().unwrap(), b.clone().unwrap(), 1e-4)));
+        for (k, (g, c, tol)) in pairs.enumerate() {
+            assert_eq!(g.device(), Device::Gpu);
+            let (a, b) = (g.to_vec::<f32>().unwrap(), c.to_vec::<f32>().unwrap());
+            for (i, (p, q)) in a.iter().zip(&b).enumerate() {
+                assert!((p - q).abs() <= tol * (1.0 + q.abs()), "result {k} element {i}: gpu {p} vs cpu {q}");
+            }
+        }
+    }
+}

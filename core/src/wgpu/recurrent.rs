@@ -242,3 +242,93 @@ pub(crate) fn run(cell: RnnCell, o: &RnnOperands<'_>, opts: &RnnOptions<'_>) -> 
     out.extend(c);
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::autograd::{gradient, track_leaf, RecordingGuard};
+    use crate::device::Device;
+    use crate::ops;
+    use crate::ops::recurrent::{RnnActivation, RnnOptions};
+    use crate::tensor::Tensor;
+
+    fn seq(n: usize, scale: f32, shift: usize) -> Tensor {
+        Tensor::from_vec((0..n).map(|i| (((i + shift) * 37 % 101) as f32 - 50.0) * scale).collect::<Vec<f32>>(), &[n]).unwrap()
+    }
+
+    fn close(gpu: &Tensor, cpu: &Tensor, tol: f32, what: &str) {
+        assert_eq!(gpu.device(), Device::Gpu, "{what}");
+        let (a, b) = (gpu.to_vec::<f32>().unwrap(), cpu.to_vec::<f32>().unwrap());
+        assert_eq!(a.len(), b.len());
+        for (i, (x, y)) in a.iter().zip(&b).enumerate() {
+            assert!((x - y).abs() <= tol * (1.0 + y.abs()), "{what} element {i}: gpu {x} vs cpu {y}");
+        }
+    }
+
+    /// The three ops with a mask, go_backwards, per-gate dropout masks and non-default
+    /// activations: outputs and every gradient (of a loss on all outputs) match the cpu kernels.
+    #[test]
+    fn recurrent_ops_match_the_cpu_kernels() {
+        if !super::super::is_available() {
+            eprintln!("skipped: no GPU adapter");
+            return;
+        }
+        let (nb, ns, nf, u) = (3, 4, 3, 2);
+        let mask = ops::cast(&Tensor::from_vec(vec![1i32, 1, 0, 1, 0, 1, 1, 1, 1, 1, 1, 0], &[nb, ns]).unwrap(), crate::DType::Bool).unwrap();
+        for (name, g) in [("simple_rnn", 1), ("lstm", 4), ("gru_after", 3), ("gru_before", 3)] {
+            let _rec = RecordingGuard::start();
+            let x = ops::reshape(&seq(nb * ns * nf, 0.03, 0), &[nb, ns, nf]).unwrap();
+            let h0 = ops::reshape(&seq(nb * u, 0.01, 1), &[nb, u]).unwrap();
+            let c0 = ops::reshape(&seq(nb * u, 0.01, 2), &[nb, u]).unwrap();
+            let k = ops::reshape(&seq(nf * g * u, 0.02, 3), &[nf, g * u]).unwrap();
+            let rk = ops::reshape(&seq(u * g * u, 0.02, 4), &[u, g * u]).unwrap();
+            let b = if name == "gru_after" { ops::reshape(&seq(2 * g * u, 0.01, 5), &[2, g * u]).unwrap() } else { seq(g * u, 0.01, 5) };
+            // per-gate input dropout: a third of the inputs dropped, the rest scaled by 1.5
+            let dm = Tensor::from_vec((0..g * nb * nf).map(|i| if i % 3 == 1 { 0.0f32 } else { 1.5 }).collect::<Vec<_>>(), &[g, nb, nf]).unwrap();
+            let rdm = Tensor::full(&[nb, u], 1.25, crate::DType::F32).unwrap();
+            let leaves_cpu: Vec<Tensor> = [&x, &h0, &c0, &k, &rk, &b].iter().map(|t| track_leaf(t)).collect();
+            let leaves_gpu: Vec<Tensor> = leaves_cpu.iter().map(|t| track_leaf(&t.to(Device::Gpu).unwrap())).collect();
+            let run = |l: &[Tensor], dev: Device| {
+                let (m, dm, rdm) = (mask.to(dev).unwrap(), dm.to(dev).unwrap(), rdm.to(dev).unwrap());
+                let opts = RnnOptions {
+                    activation: RnnActivation::Tanh,
+                    recurrent_activation: RnnActivation::HardSigmoid,
+                    mask: Some(&m),
+                    go_backwards: true,
+                    dropout_mask: Some(&dm),
+                    recurrent_dropout_mask: Some(&rdm),
+                    ..RnnOptions::default()
+                };
+                let outs: Vec<Tensor> = match name {
+                    "simple_rnn" => {
+                        let (y, h) = ops::simple_rnn(&l[0], &l[1], &l[3], &l[4], Some(&l[5]), &opts).unwrap();
+                        vec![y, h]
+                    }
+                    "lstm" => {
+                        let (y, h, c) = ops::lstm(&l[0], &l[1], &l[2], &l[3], &l[4], Some(&l[5]), &opts).unwrap();
+                        vec![y, h, c]
+                    }
+                    _ => {
+                        let (y, h) = ops::gru(&l[0], &l[1], &l[3], &l[4], Some(&l[5]), name == "gru_after", &opts).unwrap();
+                        vec![y, h]
+                    }
+                };
+                let mut loss = ops::sum(&ops::square(&outs[0]).unwrap(), None, false).unwrap();
+                for o in &outs[1..] {
+                    loss = ops::add(&loss, &ops::sum(o, None, false).unwrap()).unwrap();
+                }
+                // c0 is an operand of lstm only
+                let wrt: Vec<Tensor> = l.iter().enumerate().filter(|(i, _)| name == "lstm" || *i != 2).map(|(_, t)| t.clone()).collect();
+                let grads = gradient(&[loss], None, &wrt, false).unwrap();
+                (outs, grads)
+            };
+            let (oc, gc) = run(&leaves_cpu, Device::Cpu);
+            let (og, gg) = run(&leaves_gpu, Device::Gpu);
+            for (k, (a, b)) in og.iter().zip(&oc).enumerate() {
+                close(a, b, 1e-5, &format!("{name} output {k}"));
+            }
+            for (k, (a, b)) in gg.iter().zip(&gc).enumerate() {
+                close(a.as_ref().unwrap(), b.as_ref().unwrap(), 1e-4, &format!("{name} gradient {k}"));
+            }
+        }
+    }
+}

@@ -2,6 +2,8 @@
 //! `batch_norm_train` (one fused op computing batch statistics and normalizing, for
 //! BatchNormalization layers in training) and `layer_normalization` (fused, with a fused
 //! backward). Inputs are viewed as `[M, C, N]` (channels) or `[m, k]` rows (layer norm).
+//! On the gpu the three are composed from engine ops (`wgpu::norm`), whose rules give the
+//! gradients.
 
 use crate::autograd::{needs_grad, record};
 use crate::cpu::nn::norm::{channel_affine, channel_affine2, channel_moments, channel_sums, layer_norm, layer_norm_grad};
