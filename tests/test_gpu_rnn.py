@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import lamina as lm
-from lamina import optimizers
+from lamina import ops, optimizers
 
 
 def _no_gpu_reason():
@@ -124,3 +124,20 @@ def test_ftrl_trains_on_gpu_like_on_cpu():
                                l2_shrinkage_regularization_strength=0.01, beta=0.1)
 
     _compare(build, x, y, "mse", optimizer=ftrl, epochs=3)
+
+
+def test_errors_name_the_op_and_devices():
+    rng = np.random.default_rng(3)
+    x = lm.tensor(rng.normal(size=(2, 3, 4)).astype(np.float32)).to("gpu")
+    kernel, rk = rng.normal(size=(4, 8)).astype(np.float32), rng.normal(size=(2, 8)).astype(np.float32)
+    with pytest.raises(RuntimeError, match="lstm: expected all tensors on the same device.*gpu.*cpu"):
+        ops.lstm(x, None, None, lm.tensor(kernel), lm.tensor(rk).to("gpu"))
+    with pytest.raises(RuntimeError, match="layer_normalization: expected all tensors on the same device"):
+        ops.layer_normalization(x, lm.tensor(np.ones(4, np.float32)))
+    # the masks are constants: cpu ones are uploaded
+    mask = np.array([[True, False, True], [True, True, False]])
+    y, h, c = ops.lstm(x, None, None, lm.tensor(kernel).to("gpu"), lm.tensor(rk).to("gpu"), mask=mask,
+                       dropout_mask=np.full((2, 4), 2.0, np.float32))
+    want = ops.lstm(np.asarray(x), None, None, kernel, rk, mask=mask, dropout_mask=np.full((2, 4), 2.0, np.float32))
+    assert y.device == "gpu"
+    np.testing.assert_allclose(np.asarray(y), np.asarray(want[0]), rtol=1e-5, atol=1e-6)

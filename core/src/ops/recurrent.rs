@@ -264,6 +264,9 @@ fn run(kind: Kind, x: &Tensor, states: &[&Tensor], kernel: &Tensor, rk: &Tensor,
     let gpu = crate::wgpu::any_gpu(&tensors);
     if gpu {
         crate::wgpu::kind(dt, kind.name())?;
+        if let Some(t) = tensors.iter().find(|t| !t.device().is_gpu()) {
+            return Err(crate::wgpu::mixed(kind.name(), crate::device::Device::Gpu, t.device()));
+        }
     }
     // Tracked casts, so gradients reach operands of another dtype.
     let mut operands: Vec<Tensor> = vec![cast(x, dt)?];

@@ -9,6 +9,15 @@ use crate::error::Result;
 use crate::ops;
 use crate::tensor::Tensor;
 
+/// Checks that the operands are on the gpu (0-d cpu tensors aside: they are uploaded, as
+/// scalars are), naming `op` in the error.
+fn on_gpu(op: &str, ts: &[Option<&Tensor>]) -> Result<()> {
+    match ts.iter().flatten().find(|t| !t.device().is_gpu() && t.rank() > 0) {
+        Some(t) => Err(super::mixed(op, crate::device::Device::Gpu, t.device())),
+        None => Ok(()),
+    }
+}
+
 /// `x` in its float dtype (a tracked cast), refusing dtypes the gpu cannot compute in.
 fn float_operand(x: &Tensor, op: &str) -> Result<Tensor> {
     let dt = float_of(x.dtype());
@@ -53,6 +62,7 @@ pub(crate) fn batch_normalization(
     epsilon: f64,
 ) -> Result<Tensor> {
     const OP: &str = "batch_normalization";
+    on_gpu(OP, &[Some(x), Some(mean), Some(variance), offset, scale])?;
     let xf = float_operand(x, OP)?;
     let dt = xf.dtype();
     let shape = spanning(x.shape(), &[a]);
@@ -74,6 +84,7 @@ pub(crate) fn batch_norm_train(
     epsilon: f64,
 ) -> Result<(Tensor, Tensor, Tensor)> {
     const OP: &str = "batch_norm_train";
+    on_gpu(OP, &[Some(x), gamma, beta])?;
     let xf = float_operand(x, OP)?;
     let dt = xf.dtype();
     let axes: Vec<isize> = ax.iter().map(|&a| a as isize).collect();
@@ -91,6 +102,7 @@ pub(crate) fn batch_norm_train(
 /// parameters' shapes are checked by the caller.
 pub(crate) fn layer_normalization(x: &Tensor, gamma: Option<&Tensor>, beta: Option<&Tensor>, ax: &[usize], epsilon: f64) -> Result<Tensor> {
     const OP: &str = "layer_normalization";
+    on_gpu(OP, &[Some(x), gamma, beta])?;
     let xf = float_operand(x, OP)?;
     let dt = xf.dtype();
     let axes: Vec<isize> = ax.iter().map(|&a| a as isize).collect();
