@@ -6,7 +6,7 @@ import pytest
 
 import lamina as lm
 from lamina import ops
-from op_check import check_forward, check_gradient
+from op_check import check_forward, check_gradient, check_op
 
 ACTS = {
     "tanh": np.tanh,
@@ -111,7 +111,8 @@ def call(kind, x, states, kernel, rk, b, **kw):
     return fn(x, *states, kernel, rk, b, **kw)
 
 
-def check_case(kind, rng, grad=True, reset_after=True, bias=True, shape=None, **kw):
+def case(kind, rng, reset_after=True, bias=True, shape=None, **kw):
+    """(fn, numpy reference, arrays) of one recurrent op call, for `check_op`."""
     shape = shape or {}
     x, states, kernel, rk, b = make(kind, rng, reset_after=reset_after, bias=bias, **shape)
     if kind == "gru":
@@ -127,9 +128,12 @@ def check_case(kind, rng, grad=True, reset_after=True, bias=True, shape=None, **
         bb = args[3 + ns] if bias else None
         return rnn_reference(kind, args[0], list(args[1:1 + ns]), args[1 + ns], args[2 + ns], bb, **kw)
 
-    check_forward(fn, ref, *arrays, rtol=1e-5, atol=1e-5)
-    if grad:
-        check_gradient(fn, *arrays, rtol=1e-4, atol=1e-6)
+    return fn, ref, *arrays
+
+
+# check_op's tolerances for the recurrent ops (forward against the numpy transcription, BPTT
+# gradients against finite differences; on the gpu, both against the cpu backend).
+TOL = dict(rtol=1e-5, atol=1e-5, grad_rtol=1e-4, grad_atol=1e-6)
 
 
 KINDS = [("simple_rnn", True), ("lstm", True), ("gru", True), ("gru", False)]
@@ -137,18 +141,18 @@ KINDS = [("simple_rnn", True), ("lstm", True), ("gru", True), ("gru", False)]
 
 @pytest.mark.parametrize("kind,reset_after", KINDS)
 def test_forward_and_gradient(kind, reset_after, rng):
-    check_case(kind, rng, reset_after=reset_after)
+    check_op(*case(kind, rng, reset_after=reset_after), **TOL)
 
 
 @pytest.mark.parametrize("kind,reset_after", KINDS)
 def test_no_bias_last_output(kind, reset_after, rng):
-    check_case(kind, rng, reset_after=reset_after, bias=False, return_sequences=False)
+    check_op(*case(kind, rng, reset_after=reset_after, bias=False, return_sequences=False), **TOL)
 
 
 @pytest.mark.parametrize("kind,reset_after", KINDS)
 def test_go_backwards(kind, reset_after, rng):
-    check_case(kind, rng, reset_after=reset_after, go_backwards=True)
-    check_case(kind, rng, reset_after=reset_after, go_backwards=True, return_sequences=False, grad=False)
+    check_op(*case(kind, rng, reset_after=reset_after, go_backwards=True), **TOL)
+    check_op(*case(kind, rng, reset_after=reset_after, go_backwards=True, return_sequences=False), grad=False, **TOL)
 
 
 @pytest.mark.parametrize("kind,reset_after", KINDS)
@@ -158,10 +162,10 @@ def test_mask(kind, reset_after, go_backwards, zero_output_for_mask, rng):
     # Sample 0 starts masked (its first outputs are zeros even with a non-zero initial state);
     # sample 1 has a hole and right padding; sample 2 is fully masked.
     mask = np.array([[False, True, True, False], [True, False, True, False], [False, False, False, False]])
-    check_case(kind, rng, reset_after=reset_after, mask=mask, go_backwards=go_backwards,
-               zero_output_for_mask=zero_output_for_mask, shape=dict(batch=3, steps=4))
-    check_case(kind, rng, reset_after=reset_after, mask=mask.astype(np.float32), go_backwards=go_backwards,
-               return_sequences=False, shape=dict(batch=3, steps=4), grad=False)
+    check_op(*case(kind, rng, reset_after=reset_after, mask=mask, go_backwards=go_backwards,
+                   zero_output_for_mask=zero_output_for_mask, shape=dict(batch=3, steps=4)), **TOL)
+    check_op(*case(kind, rng, reset_after=reset_after, mask=mask.astype(np.float32), go_backwards=go_backwards,
+                   return_sequences=False, shape=dict(batch=3, steps=4)), grad=False, **TOL)
 
 
 @pytest.mark.parametrize("kind,reset_after", KINDS)
@@ -170,9 +174,10 @@ def test_dropout_masks(kind, reset_after, per_gate, rng):
     batch, features, units = 2, 3, 2
     g = GATES[kind]
     lead = (g,) if per_gate else ()
-    dm = (rng.random(lead + (batch, features)) > 0.3) / 0.7
-    rm = (rng.random(lead + (batch, units)) > 0.4) / 0.6
-    check_case(kind, rng, reset_after=reset_after, dropout_mask=dm, recurrent_dropout_mask=rm)
+    # float32 masks: the gpu holds no float64 (the reference computes with the same values)
+    dm = ((rng.random(lead + (batch, features)) > 0.3) / 0.7).astype(np.float32)
+    rm = ((rng.random(lead + (batch, units)) > 0.4) / 0.6).astype(np.float32)
+    check_op(*case(kind, rng, reset_after=reset_after, dropout_mask=dm, recurrent_dropout_mask=rm), **TOL)
 
 
 @pytest.mark.parametrize("activation,recurrent_activation", [("relu", "hard_sigmoid"), ("linear", "tanh"),
@@ -180,7 +185,7 @@ def test_dropout_masks(kind, reset_after, per_gate, rng):
 @pytest.mark.parametrize("kind,reset_after", KINDS)
 def test_activations(kind, reset_after, activation, recurrent_activation, rng):
     kw = {} if kind == "simple_rnn" else {"recurrent_activation": recurrent_activation}
-    check_case(kind, rng, reset_after=reset_after, activation=activation, **kw)
+    check_op(*case(kind, rng, reset_after=reset_after, activation=activation, **kw), **TOL)
 
 
 def test_activation_functions_are_accepted(rng):
@@ -204,14 +209,18 @@ def test_default_initial_state_is_zeros(rng):
 
 def test_longer_sequence_and_batch(rng):
     for kind, reset_after in KINDS:
-        check_case(kind, rng, reset_after=reset_after, grad=False, shape=dict(batch=5, steps=9, features=7, units=6))
+        check_op(*case(kind, rng, reset_after=reset_after, shape=dict(batch=5, steps=9, features=7, units=6)),
+                 grad=False, **TOL)
 
 
 def test_gradient_of_last_output_and_states_only(rng):
     # Gradients reach every operand when only the final states are used.
     x, states, kernel, rk, b = make("lstm", rng)
-    check_gradient(lambda *a: ops.lstm(*a)[1:], x, *states, kernel, rk, b)
-    check_gradient(lambda *a: ops.gru(*a, return_sequences=False)[0], x, *make("gru", rng)[1], *make("gru", rng)[2:])
+    check_op(lambda *a: ops.lstm(*a)[1:], lambda *a: rnn_reference("lstm", a[0], a[1:3], *a[3:])[1:],
+             x, *states, kernel, rk, b, **TOL)
+    _, gs, gk, grk, gb = make("gru", rng)
+    check_op(lambda *a: ops.gru(*a, return_sequences=False)[0], lambda *a: rnn_reference("gru", a[0], [a[1]], *a[2:],
+             return_sequences=False)[0], x, *gs, gk, grk, gb, **TOL)
 
 
 def test_dtype_rule(rng):
@@ -233,7 +242,7 @@ def test_empty_batch_and_features(rng):
 
 def test_single_step_and_unit(rng):
     for kind, reset_after in KINDS:
-        check_case(kind, rng, reset_after=reset_after, shape=dict(batch=1, steps=1, features=1, units=1))
+        check_op(*case(kind, rng, reset_after=reset_after, shape=dict(batch=1, steps=1, features=1, units=1)), **TOL)
 
 
 def test_error_messages(rng):

@@ -52,7 +52,8 @@ fn state_or_zeros(obj: Option<&Bound<'_, PyAny>>, x: &Tensor, recurrent_kernel: 
     }
     let batch = x.shape().first().copied().unwrap_or(0);
     let units = recurrent_kernel.shape().first().copied().unwrap_or(0);
-    Tensor::zeros(&[batch, units], float_of(x.dtype())).py()
+    // on the inputs' device, so a gpu sequence runs without a state argument
+    Tensor::zeros(&[batch, units], float_of(x.dtype())).and_then(|z| z.to(x.device())).py()
 }
 
 struct Common {

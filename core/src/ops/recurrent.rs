@@ -9,6 +9,9 @@
 //! outputs in that (reversed) order. Dropout masks (constant over time, one shared mask or one
 //! per gate block) are constants for autodiff.
 //!
+//! On the gpu the time loop runs over engine ops (`wgpu::recurrent`) and the gradients come
+//! from their rules; the cpu runs the fused kernels of `cpu::recurrent`.
+//!
 //! Dtype rule: the op computes in the widest float dtype of its operands (inputs, states,
 //! weights); integer operands count as float32. The sequence mask may be bool or numeric
 //! (non-zero means "use this step").
@@ -256,6 +259,15 @@ fn run(kind: Kind, x: &Tensor, states: &[&Tensor], kernel: &Tensor, rk: &Tensor,
         dt = promote(dt, s.dtype());
     }
     let dt = float_of(dt);
+    let mut tensors: Vec<&Tensor> = vec![x, kernel, rk];
+    tensors.extend(states.iter().copied().chain(bias));
+    let gpu = crate::wgpu::any_gpu(&tensors);
+    if gpu {
+        crate::wgpu::kind(dt, kind.name())?;
+        if let Some(t) = tensors.iter().find(|t| !t.device().is_gpu()) {
+            return Err(crate::wgpu::mixed(kind.name(), crate::device::Device::Gpu, t.device()));
+        }
+    }
     // Tracked casts, so gradients reach operands of another dtype.
     let mut operands: Vec<Tensor> = vec![cast(x, dt)?];
     for s in states {
@@ -266,11 +278,34 @@ fn run(kind: Kind, x: &Tensor, states: &[&Tensor], kernel: &Tensor, rk: &Tensor,
     if let Some(b) = bias {
         operands.push(cast(b, dt)?);
     }
+    if gpu {
+        return run_gpu(kind, operands, o);
+    }
     match dt {
         DType::F32 => run_typed::<f32>(kind, dims, operands, o),
         DType::F64 => run_typed::<f64>(kind, dims, operands, o),
         d => Err(dtype_err!("{}: cannot compute in {d}", kind.name())),
     }
+}
+
+/// The gpu arm: the time loop over engine ops (`wgpu::recurrent`), whose rules give the
+/// gradients. `operands` as built by `run`: x, the states, kernel, recurrent_kernel, bias.
+fn run_gpu(kind: Kind, operands: Vec<Tensor>, o: &RnnOptions<'_>) -> Result<Vec<Tensor>> {
+    use crate::wgpu::recurrent::{RnnCell, RnnOperands};
+    let cell = match kind {
+        Kind::SimpleRnn => RnnCell::SimpleRnn,
+        Kind::Lstm => RnnCell::Lstm,
+        Kind::Gru { reset_after } => RnnCell::Gru { reset_after },
+    };
+    let ns = kind.states();
+    let spec = RnnOperands {
+        x: &operands[0],
+        states: &operands[1..1 + ns],
+        kernel: &operands[1 + ns],
+        recurrent_kernel: &operands[2 + ns],
+        bias: operands.get(3 + ns),
+    };
+    crate::wgpu::recurrent::run(cell, &spec, o)
 }
 
 /// Everything the backward pass reads: the operands as contiguous tensors of the compute dtype.

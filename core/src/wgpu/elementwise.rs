@@ -141,6 +141,41 @@ pub(crate) fn float_unary<K>(op: &str, x: &Tensor) -> Result<Tensor> {
     run_unary(op, code, &x, kind(x.dtype(), op)?, x.dtype())
 }
 
+/// The unary shader's activations with a parameter: forward values and derivatives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum AlphaUnary {
+    LeakyRelu,
+    Elu,
+    LeakyReluDerivative,
+    EluDerivative,
+}
+
+/// `kind` of float `x` with its parameter `alpha` (passed after the operand block, p[22]).
+#[cold]
+#[inline(never)]
+pub(crate) fn alpha_unary(op: &str, kind_: AlphaUnary, x: &Tensor, alpha: f64) -> Result<Tensor> {
+    let code = match kind_ {
+        AlphaUnary::LeakyRelu => 28,
+        AlphaUnary::Elu => 29,
+        AlphaUnary::LeakyReluDerivative => 30,
+        AlphaUnary::EluDerivative => 31,
+    };
+    let x = prepared(op, x, x.dtype())?;
+    let k = kind(x.dtype(), op)?;
+    if k != 0 {
+        return Err(unsupported(op, &format!("a {} input", x.dtype())));
+    }
+    let n = x.numel();
+    let w = Walk::new(x.shape(), &[x.layout()], op)?;
+    let mut p = w.header(n, code, k);
+    w.operand(&mut p, 0);
+    p.f(alpha);
+    let out = GpuBuffer::alloc(x.dtype(), n, false, op)?;
+    let g = gpu()?;
+    g.launch(with_common!("shaders/unary.wgsl"), "unary", &p.0, &[Arg::Read(buf(&x)?.raw()), Arg::Write(out.raw())], g.groups_1d(n, 256))?;
+    wrap(out, x.shape())
+}
+
 /// Numeric unary ops (`num_unary`) in `dtype`.
 #[cold]
 #[inline(never)]

@@ -16,7 +16,9 @@ pub(crate) mod elementwise;
 pub(crate) mod index;
 pub(crate) mod linalg;
 pub(crate) mod nn;
+pub(crate) mod norm;
 pub(crate) mod optim;
+pub(crate) mod recurrent;
 pub(crate) mod reduce;
 #[cfg(test)]
 mod tests;

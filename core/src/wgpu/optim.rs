@@ -34,7 +34,7 @@ fn rule_code(rule: Rule) -> Result<u32> {
         Rule::Adadelta => 4,
         Rule::Adamax => 5,
         Rule::Nadam => 6,
-        Rule::Ftrl => return Err(unsupported("optimizer update", "the ftrl rule")),
+        Rule::Ftrl => 7,
     })
 }
 
@@ -93,4 +93,45 @@ pub(crate) fn update(rule: Rule, p: &mut Tensor, g: &Tensor, slots: &mut [&mut T
         &[Arg::Write(buf(p)?.raw()), Arg::Read(gb.raw()), Arg::Write(s0), Arg::Write(s1), Arg::Write(s2)],
         pg.groups_1d(n, 256),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::device::Device;
+    use crate::optim::{apply, Rule};
+    use crate::tensor::Tensor;
+
+    fn seq(n: usize, scale: f32, shift: usize) -> Vec<f32> {
+        (0..n).map(|i| (((i + shift) * 37 % 101) as f32 - 50.0) * scale).collect()
+    }
+
+    #[test]
+    fn ftrl_update_matches_cpu_in_place() {
+        if !super::super::is_available() {
+            eprintln!("skipped: no GPU adapter");
+            return;
+        }
+        let n = 300;
+        let w0 = Tensor::from_vec(seq(n, 0.01, 0), &[n]).unwrap();
+        let acc0 = Tensor::full(&[n], 0.1, crate::DType::F32).unwrap();
+        let lin0 = Tensor::zeros(&[n], crate::DType::F32).unwrap();
+        // lr, lr_power, l1, l2 (with beta / (2 lr)), l2_shrinkage: every term in play, and
+        // lr_power 0 (a constant learning rate) too.
+        for h in [[0.05, -0.5, 0.01, 0.02 + 0.1 / (2.0 * 0.05), 0.03], [0.1, 0.0, 0.0, 0.0, 0.0]] {
+            let (mut wc, mut ac, mut lc) = (w0.clone(), acc0.clone(), lin0.clone());
+            let (mut wg, mut ag, mut lg) = (w0.to(Device::Gpu).unwrap(), acc0.to(Device::Gpu).unwrap(), lin0.to(Device::Gpu).unwrap());
+            for step in 0..3 {
+                let g = Tensor::from_vec(seq(n, 0.02, step), &[n]).unwrap();
+                apply(Rule::Ftrl, &mut [&mut wc], &[Some(g.clone())], &mut [vec![&mut ac, &mut lc]], &h).unwrap();
+                apply(Rule::Ftrl, &mut [&mut wg], &[Some(g.to(Device::Gpu).unwrap())], &mut [vec![&mut ag, &mut lg]], &h).unwrap();
+            }
+            assert_eq!(wg.device(), Device::Gpu);
+            for (gpu, cpu) in [(&wg, &wc), (&ag, &ac), (&lg, &lc)] {
+                let (a, b) = (gpu.to_vec::<f32>().unwrap(), cpu.to_vec::<f32>().unwrap());
+                for (i, (x, y)) in a.iter().zip(&b).enumerate() {
+                    assert!((x - y).abs() <= 1e-5 * (1.0 + y.abs()), "element {i}: gpu {x} vs cpu {y} (hyper {h:?})");
+                }
+            }
+        }
+    }
 }

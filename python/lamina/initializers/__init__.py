@@ -178,7 +178,10 @@ class Orthogonal(_Random):
         rows = int(np.prod(shape[:-1]))
         cols = shape[-1]
         flat = (max(rows, cols), min(rows, cols))
-        a = np.asarray(random.normal(flat, dtype="float64", seed=self._seed()))
+        from lamina.device import device
+
+        with device("cpu"):  # a float64 draw for numpy's QR: on the host whatever the default device
+            a = np.asarray(random.normal(flat, dtype="float64", seed=self._seed()))
         q, r = np.linalg.qr(a)
         q = q * np.sign(np.diag(r))
         if rows < cols:

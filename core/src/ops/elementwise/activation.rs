@@ -53,13 +53,33 @@ pub fn relu6(x: &Tensor) -> Result<Tensor> {
     Ok(record1("relu6", &[x], out, move |g, _| Ok(vec![Some(float_binary("relu6", &bk::Relu6Grad, g, &xd)?)])))
 }
 
+/// The gpu arm of leaky_relu and elu: the unary shader with the parameter, and a backward
+/// that multiplies the shader's derivative into the upstream gradient.
+fn alpha_activation_gpu(name: &'static str, x: &Tensor, alpha: f64, elu: bool) -> Result<Tensor> {
+    use crate::wgpu::elementwise::{alpha_unary, AlphaUnary};
+    let (fwd, deriv) = if elu { (AlphaUnary::Elu, AlphaUnary::EluDerivative) } else { (AlphaUnary::LeakyRelu, AlphaUnary::LeakyReluDerivative) };
+    let xf = super::cast_untracked(x, crate::dtype::float_of(x.dtype()))?;
+    let out = alpha_unary(name, fwd, &xf, alpha)?;
+    if !needs_grad(&[x]) {
+        return Ok(out);
+    }
+    let xd = xf.detach();
+    Ok(record1(name, &[x], out, move |g, _| Ok(vec![Some(super::multiply(g, &alpha_unary(name, deriv, &xd, alpha)?)?)])))
+}
+
 /// `leaky_relu(x, negative_slope=0.2)`: x for x > 0, negative_slope * x otherwise.
 pub fn leaky_relu(x: &Tensor, negative_slope: f64) -> Result<Tensor> {
+    if x.device().is_gpu() {
+        return alpha_activation_gpu("leaky_relu", x, negative_slope, false);
+    }
     with_x_grad("leaky_relu", &uk::LeakyRelu { alpha: negative_slope }, bk::LeakyReluGrad { alpha: negative_slope }, x)
 }
 
 /// `elu(x, alpha=1.0)`: x for x > 0, alpha (e^x - 1) otherwise.
 pub fn elu(x: &Tensor, alpha: f64) -> Result<Tensor> {
+    if x.device().is_gpu() {
+        return alpha_activation_gpu("elu", x, alpha, true);
+    }
     with_x_grad("elu", &uk::Elu { alpha, scale: 1.0 }, bk::EluGrad { alpha, scale: 1.0 }, x)
 }
 

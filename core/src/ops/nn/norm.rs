@@ -2,6 +2,8 @@
 //! `batch_norm_train` (one fused op computing batch statistics and normalizing, for
 //! BatchNormalization layers in training) and `layer_normalization` (fused, with a fused
 //! backward). Inputs are viewed as `[M, C, N]` (channels) or `[m, k]` rows (layer norm).
+//! On the gpu the three are composed from engine ops (`wgpu::norm`), whose rules give the
+//! gradients.
 
 use crate::autograd::{needs_grad, record};
 use crate::cpu::nn::norm::{channel_affine, channel_affine2, channel_moments, channel_sums, layer_norm, layer_norm_grad};
@@ -17,6 +19,14 @@ use crate::{dispatch_float, dtype_err, shape_err};
 /// A per-channel parameter (C values) as a contiguous tensor of the compute dtype, checking
 /// that it holds exactly `c` values laid out along the channel axes (other axes of size 1).
 fn channel_param(p: &Tensor, c_shape: &[usize], dtype: DType, op: &str, name: &str) -> Result<Tensor> {
+    check_param(Some(p), c_shape, op, name)?;
+    cast_untracked(p, dtype)?.contiguous()
+}
+
+/// Checks that a per-channel parameter, when given, holds exactly the values of `c_shape`
+/// (other axes of size 1).
+fn check_param(p: Option<&Tensor>, c_shape: &[usize], op: &str, name: &str) -> Result<()> {
+    let Some(p) = p else { return Ok(()) };
     let squeeze = |s: &[usize]| s.iter().copied().filter(|&d| d != 1).collect::<Vec<_>>();
     if squeeze(p.shape()) != squeeze(c_shape) {
         return Err(shape_err!(
@@ -25,7 +35,7 @@ fn channel_param(p: &Tensor, c_shape: &[usize], dtype: DType, op: &str, name: &s
             c_shape.iter().product::<usize>()
         ));
     }
-    cast_untracked(p, dtype)?.contiguous()
+    Ok(())
 }
 
 fn buffer_of<T: BufferElement>(v: Vec<T>, shape: &[usize]) -> Result<Tensor> {
@@ -54,6 +64,14 @@ pub fn batch_normalization(
 ) -> Result<Tensor> {
     const OP: &str = "batch_normalization";
     let a = normalize_axis(axis, x.rank(), OP)?;
+    let gpu_operands: Vec<&Tensor> = [x, mean, variance].into_iter().chain(offset).chain(scale).collect();
+    if crate::wgpu::any_gpu(&gpu_operands) {
+        let cs = [x.shape()[a]];
+        for (p, name) in [(Some(mean), "mean"), (Some(variance), "variance"), (offset, "offset"), (scale, "scale")] {
+            check_param(p, &cs, OP, name)?;
+        }
+        return crate::wgpu::norm::batch_normalization(x, mean, variance, a, offset, scale, epsilon);
+    }
     let xf = float_input(x, OP)?.contiguous()?;
     let dt = xf.dtype();
     let c = x.shape()[a];
@@ -125,13 +143,18 @@ pub fn batch_norm_train(x: &Tensor, gamma: Option<&Tensor>, beta: Option<&Tensor
     let ax = normalize_axes(Some(axes), x.rank(), OP)?;
     let channel_axes: Vec<usize> = (0..x.rank()).filter(|a| !ax.contains(a)).collect();
     let c_shape: Vec<usize> = channel_axes.iter().map(|&a| x.shape()[a]).collect();
-    let xf = float_input(x, OP)?;
-    let dt = xf.dtype();
     let c = c_shape.iter().product::<usize>();
     let count = x.numel() / c.max(1);
     if count == 0 {
         return Err(shape_err!("{OP}: cannot compute batch statistics over axes {ax:?} of a tensor of shape {:?}: they hold no elements", x.shape()));
     }
+    if crate::wgpu::any_gpu(&[x]) || gamma.is_some_and(|t| t.device().is_gpu()) || beta.is_some_and(|t| t.device().is_gpu()) {
+        check_param(gamma, &c_shape, OP, "gamma")?;
+        check_param(beta, &c_shape, OP, "beta")?;
+        return crate::wgpu::norm::batch_norm_train(x, gamma, beta, &ax, &c_shape, epsilon);
+    }
+    let xf = float_input(x, OP)?;
+    let dt = xf.dtype();
     let ga = gamma.map(|p| channel_param(p, &c_shape, dt, OP, "gamma")).transpose()?;
     let be = beta.map(|p| channel_param(p, &c_shape, dt, OP, "beta")).transpose()?;
     let d = dense(&xf, &channel_axes, Walk::Block)?;
@@ -206,6 +229,11 @@ pub fn layer_normalization(x: &Tensor, gamma: Option<&Tensor>, beta: Option<&Ten
     }
     let ax = normalize_axes(Some(axes), x.rank(), OP)?;
     let p_shape: Vec<usize> = ax.iter().map(|&a| x.shape()[a]).collect();
+    if (crate::wgpu::any_gpu(&[x]) || gamma.is_some_and(|t| t.device().is_gpu()) || beta.is_some_and(|t| t.device().is_gpu())) && x.numel() > 0 {
+        check_param(gamma, &p_shape, OP, "gamma")?;
+        check_param(beta, &p_shape, OP, "beta")?;
+        return crate::wgpu::norm::layer_normalization(x, gamma, beta, &ax, epsilon);
+    }
     let xf = float_input(x, OP)?;
     let dt = xf.dtype();
     let ga = gamma.map(|p| channel_param(p, &p_shape, dt, OP, "gamma")).transpose()?;

@@ -1,5 +1,5 @@
 // Fused optimizer updates, in place: w (1), g (2), slots s0..s2 (3..5). p[0] count, p[1] rule
-// (0 sgd, 1 adam, 2 rmsprop, 3 adagrad, 4 adadelta, 5 adamax, 6 nadam), p[2] slot count,
+// (0 sgd, 1 adam, 2 rmsprop, 3 adagrad, 4 adadelta, 5 adamax, 6 nadam, 7 ftrl), p[2] slot count,
 // p[3..] hyper-parameters as float32 bits (the order of core/src/optim.rs).
 @group(0) @binding(0) var<storage, read> p: array<u32>;
 @group(0) @binding(1) var<storage, read_write> w: array<f32>;
@@ -9,6 +9,13 @@
 @group(0) @binding(5) var<storage, read_write> s2: array<f32>;
 
 fn h(i: u32) -> f32 { return bitcast<f32>(p[3u + i]); }
+
+// a^b for a >= 0 (ftrl's accumulator powers), with the host's values at a = 0 and b = 0.
+fn pow_nonneg(a: f32, b: f32) -> f32 {
+    if (b == 0.0) { return 1.0; }
+    if (a == 0.0) { return select(bitcast<f32>(0x7f800000u), 0.0, b > 0.0); }
+    return exp2(b * log2(a));
+}
 
 @compute @workgroup_size(256)
 fn optimizer_update(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
@@ -76,6 +83,24 @@ fn optimizer_update(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invoca
             s0[i] = m;
             s1[i] = u;
             w[i] = w[i] - h(0u) * m / (u + h(3u));
+        }
+        case 7u: {
+            // ftrl: h = lr, lr_power, l1, l2 (beta / (2 lr) included), l2_shrinkage;
+            // slots: accumulator, linear
+            let lr = h(0u);
+            let neg_power = -h(1u);
+            let wi = w[i];
+            let gs = gi + 2.0 * h(4u) * wi;
+            let acc = s0[i];
+            let new_acc = acc + gi * gi;
+            let p_new = pow_nonneg(new_acc, neg_power);
+            let lin = s1[i] + gs - (p_new - pow_nonneg(acc, neg_power)) / lr * wi;
+            s1[i] = lin;
+            s0[i] = new_acc;
+            let quadratic = p_new / lr + 2.0 * h(3u);
+            let l1 = h(2u);
+            let clipped = min(max(lin, -l1), l1);
+            w[i] = (clipped - lin) / quadratic;
         }
         default: {
             // nadam: h = lr, beta1, beta2, eps, u_t, u_t1, u_prod_t, u_prod_t1, beta2_power

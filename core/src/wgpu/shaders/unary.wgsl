@@ -2,6 +2,8 @@
 @group(0) @binding(1) var<storage, read> a: array<u32>;
 @group(0) @binding(2) var<storage, read_write> o: array<u32>;
 
+fn alpha() -> f32 { return bitcast<f32>(p[22]); }
+
 fn unary_f32(op: u32, x: f32) -> f32 {
     switch op {
         case 0u: { return -x; }
@@ -32,6 +34,12 @@ fn unary_f32(op: u32, x: f32) -> f32 {
         case 25u: { if (is_nan(x)) { return x; } return clamp((x + 3.0) / 6.0, 0.0, 1.0); }
         case 26u: { if (is_nan(x)) { return x; } return x * clamp((x + 3.0) / 6.0, 0.0, 1.0); }
         case 27u: { if (x > 0.0) { return SELU_SCALE * x; } return SELU_SCALE * SELU_ALPHA * expm1_s(x); }
+        // activations with a parameter, alpha at p[22] (after the operand block), and their
+        // derivatives (the backward multiplies them into the upstream gradient)
+        case 28u: { if (x > 0.0) { return x; } return x * alpha(); }
+        case 29u: { if (x > 0.0) { return x; } return alpha() * expm1_s(x); }
+        case 30u: { if (x > 0.0) { return 1.0; } return alpha(); }
+        case 31u: { if (x > 0.0) { return 1.0; } return alpha() * exp(x); }
         default: { return x; }
     }
 }
