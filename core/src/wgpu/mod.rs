@@ -17,7 +17,9 @@ pub(crate) mod index;
 pub(crate) mod linalg;
 pub(crate) mod nn;
 pub(crate) mod optim;
+pub(crate) mod pad;
 pub(crate) mod reduce;
+pub(crate) mod scatter;
 #[cfg(test)]
 mod tests;
 pub mod transfer;
@@ -123,7 +125,10 @@ pub(crate) fn kind(dtype: DType, op: &str) -> Result<u32> {
     match dtype {
         DType::F32 => Ok(0),
         DType::I32 | DType::Bool => Ok(1),
-        DType::I64 => Err(unsupported(op, "int64 arithmetic")),
+        DType::I64 => Err(Error::DType(format!(
+            "{op}: int64 arithmetic is not supported on the gpu device (WGSL has no 64-bit integers); cast to int32 \
+             (int64 tensors still live on, copy to, cast and index on the gpu)"
+        ))),
         DType::F64 => Err(Error::DType(format!(
             "{op}: float64 is not supported on the gpu device (WGSL has no portable 64-bit float arithmetic); cast to float32"
         ))),
