@@ -416,17 +416,17 @@ pub fn slice_update(x: &Tensor, start: &[i64], updates: &Tensor) -> Result<Tenso
     }
     let ranges = block_ranges("slice_update", x.shape(), start, &sizes)?;
     let index = NormIndex::new(x.shape(), &block_key(&ranges))?;
-    let mut out = x.detach();
-    if crate::wgpu::any_gpu(&[x, updates]) {
+    let starts: Vec<usize> = ranges.iter().map(|r| r.0).collect();
+    let out = if crate::wgpu::any_gpu(&[x, updates]) {
         // a fresh copy of x with the block overwritten by a strided copy
-        let starts: Vec<usize> = ranges.iter().map(|r| r.0).collect();
-        out = crate::wgpu::index::slice_update(x, &starts, updates)?;
+        crate::wgpu::index::slice_update(x, &starts, updates)?
     } else {
-        let starts: Vec<usize> = ranges.iter().map(|r| r.0).collect();
+        let mut out = x.detach();
         let u = cast_untracked(updates, x.dtype())?;
         let dst = out.storage_mut()?;
         with_buffer!(dst, d => copy_values(d, x.shape(), &starts, &u, "slice_update")?);
-    }
+        out
+    };
     if !needs_grad(&[x, updates]) {
         return Ok(out);
     }

@@ -292,17 +292,16 @@ pub fn split(x: &Tensor, spec: &SplitSpec, axis: isize) -> Result<Vec<Tensor>> {
     let shape = x.shape().to_vec();
     Ok(record("split", &[x], outs, move |gs, _| {
         // Pieces may overlap or leave gaps with unsorted indices: scatter each into place.
+        if bounds.windows(2).all(|w| w[0].1 == w[1].0) && bounds.first().map(|b| b.0) == Some(0) && bounds.last().map(|b| b.1) == Some(shape[ax]) {
+            return Ok(vec![Some(concatenate(gs, ax as isize)?)]);
+        }
         let dev = gs[0].device();
         let mut total = Tensor::zeros(&shape, gs[0].dtype())?.to(dev)?;
-        if bounds.windows(2).all(|w| w[0].1 == w[1].0) && bounds.first().map(|b| b.0) == Some(0) && bounds.last().map(|b| b.1) == Some(shape[ax]) {
-            total = concatenate(gs, ax as isize)?;
-        } else {
-            for (g, &(s, _)) in gs.iter().zip(&bounds) {
-                let mut start = vec![0i64; shape.len()];
-                start[ax] = s as i64;
-                let piece = crate::ops::index::slice_update(&Tensor::zeros(&shape, g.dtype())?.to(dev)?, &start, g)?;
-                total = crate::ops::elementwise::add(&total, &piece)?;
-            }
+        for (g, &(s, _)) in gs.iter().zip(&bounds) {
+            let mut start = vec![0i64; shape.len()];
+            start[ax] = s as i64;
+            let piece = crate::ops::index::slice_update(&Tensor::zeros(&shape, g.dtype())?.to(dev)?, &start, g)?;
+            total = crate::ops::elementwise::add(&total, &piece)?;
         }
         Ok(vec![Some(total)])
     }))
