@@ -12,7 +12,8 @@ import op_check
 import lamina as lm
 
 # Test modules of the op families with gpu kernels.
-GPU_FAMILIES = {"test_elementwise", "test_reduction", "test_linalg", "test_nn", "test_losses", "test_foundation", "test_shape", "test_recurrent"}
+GPU_FAMILIES = {"test_elementwise", "test_reduction", "test_linalg", "test_nn", "test_losses", "test_foundation", "test_shape",
+                "test_recurrent", "test_index"}
 
 
 def _gpu_skip_reason():

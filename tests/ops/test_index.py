@@ -366,3 +366,65 @@ def test_random_keys_match_numpy():
         got = np.asarray(lm.tensor(x)[key])
         assert got.shape == want.shape, key
         np.testing.assert_array_equal(got, want, err_msg=repr(key))
+
+
+# --- the gpu device: int dtypes, repeated positions, indices on the gpu ----------------------
+
+def _gpu_or_skip():
+    if "gpu" not in lm.list_devices():
+        pytest.skip("gpu: no GPU adapter")
+
+
+def test_index_ops_keep_int_dtypes(rng):
+    # int64 moves as two 32-bit words on the gpu; int32/bool as one (gathers and writes)
+    x64 = np.array([[1 << 40, -3, 7], [5, -(1 << 35), 0]], np.int64)
+    check_op(lambda t: t[:, [2, 0, 2]], lambda a: a[:, [2, 0, 2]], x64, grad=False)
+    check_op(lambda t: t[np.array([True, False])], lambda a: a[np.array([True, False])], x64, grad=False)
+    check_op(lambda t: ops.take(t, [1, 0], axis=0), lambda a: np.take(a, [1, 0], axis=0), x64, grad=False)
+    idx = np.array([[2, 0], [1, 1]])
+    check_op(lambda t: ops.take_along_axis(t, idx, axis=1), lambda a: np.take_along_axis(a, idx, axis=1), x64, grad=False)
+
+    def ref_update(a):
+        out = a.copy()
+        out[1, 2] = -9
+        return out
+    check_op(lambda t: ops.scatter_update(t, [[1, 2]], lm.tensor(np.array([-9], np.int64))), ref_update, x64, grad=False)
+    b = rng.random((3, 4)) > 0.5
+    check_op(lambda t: ops.slice_update(t, (1, 1), lm.tensor(np.ones((2, 2), bool))),
+             lambda a: np.concatenate([a[:1], np.concatenate([a[1:, :1], np.ones((2, 2), bool), a[1:, 3:]], 1)]), b, grad=False)
+    # int32 scatter sums repeated positions exactly (atomic integer adds on the gpu)
+    ind = np.array([[0], [2], [0], [0]])
+
+    def ref_scatter(v):
+        out = np.zeros(3, v.dtype)
+        np.add.at(out, ind[:, 0], v)
+        return out
+    check_op(lambda v: ops.scatter(ind, v, (3,)), ref_scatter, np.array([1, 2, 3, 4], np.int32), grad=False)
+
+
+def test_one_hot_forms(rng):
+    labels = np.array([[0, 2, -1], [1, 5, 2]], np.int32)
+    check_op(lambda t: ops.one_hot(t, 3), lambda a: (a[..., None] == np.arange(3)).astype(np.float32), labels, grad=False)
+    check_op(lambda t: ops.one_hot(t, 4, axis=0, dtype="int32"),
+             lambda a: np.moveaxis(a[..., None] == np.arange(4), -1, 0).astype(np.int32), labels, grad=False)
+    check_op(lambda t: ops.one_hot(t, 3), lambda a: (a[..., None] == np.arange(3)).astype(np.float32), labels.astype(np.int64), grad=False)
+
+
+def test_many_repeated_indices_accumulate(rng):
+    # 300 contributions to 4 rows: the scatter-add of the gradient must keep every one
+    x = rng.standard_normal((4, 3))
+    idx = rng.integers(0, 4, 300)
+    check_op(lambda t: ops.take(t, idx, axis=0), lambda a: np.take(a, idx, axis=0), x, noncontiguous=False)
+    check_op(lambda t: t[idx, 1:], lambda a: a[idx, 1:], x, noncontiguous=False)
+
+
+def test_gpu_index_results_stay_on_the_gpu(rng):
+    _gpu_or_skip()
+    with lm.device("gpu"):
+        x = lm.tensor(rng.standard_normal((4, 5)).astype(np.float32))
+        gidx = lm.tensor(np.array([3, 0, 3], np.int32))
+        outs = [x[gidx], x[:, gidx], ops.take(x, gidx, axis=1), ops.one_hot(gidx, 4),
+                ops.scatter(np.array([[1], [1]]), x[:2], (3, 5)), ops.slice_update(x, (0, 0), x[:1, :2])]
+        for o in outs:
+            assert o.device == "gpu"
+        np.testing.assert_array_equal(np.asarray(outs[0]), np.asarray(x)[[3, 0, 3]])

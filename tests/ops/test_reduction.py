@@ -298,3 +298,27 @@ def test_ints_forward(rng):
     check_forward(lambda t: ops.max(t, axis=0), lambda a: np.max(a, axis=0), x)
     check_forward(lambda t: ops.min(t), lambda a: np.min(a), x)
     check_forward(lambda t: ops.var(t, axis=1), lambda a: np.var(a, axis=1).astype(np.float32), x, check_dtype=True)
+
+
+def test_extremum_and_prod_gradients_match_on_the_gpu():
+    # three-way ties (finite differences cannot check an even split of three) and NaN rows,
+    # gpu against cpu; prod with zeros in a row
+    if "gpu" not in lm.list_devices():
+        pytest.skip("gpu: no GPU adapter")
+    x = np.array([[1.0, 3.0, 3.0, 3.0], [2.0, np.nan, 0.0, 2.0], [-1.0, -1.0, -1.0, -1.0]], np.float32)
+    p = np.array([[1.0, 0.0, 3.0, 2.0], [0.0, 4.0, 0.0, 2.0], [1.5, -2.0, 0.5, 3.0]], np.float32)
+    cases = [(lambda t: ops.max(t, axis=1), x), (lambda t: ops.min(t, axis=0), x), (lambda t: ops.max(t), x),
+             (lambda t: ops.max(t, axis=1, initial=2.5), x), (lambda t: ops.prod(t, axis=1), p),
+             (lambda t: ops.prod(t, axis=0, keepdims=True), p), (lambda t: ops.prod(t), p)]
+    for fn, a in cases:
+        got = {}
+        for device in ("cpu", "gpu"):
+            with lm.device(device):
+                t = lm.tensor(a)
+                with lm.GradientTape() as tape:
+                    tape.watch(t)
+                    loss = ops.sum(fn(t) * 3.0)
+                (g,) = tape.gradient(loss, [t])
+                assert g.device == device
+                got[device] = np.asarray(g)
+        np.testing.assert_allclose(got["gpu"], got["cpu"], rtol=1e-6, atol=0)

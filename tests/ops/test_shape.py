@@ -207,3 +207,19 @@ def test_reshape_family_still_works(rng):
     x = rng.standard_normal((2, 3, 4))
     check_op(lambda t: ops.reshape(t, (4, -1)), lambda a: a.reshape(4, -1), x)
     check_op(lambda t: ops.squeeze(ops.expand_dims(t, 0), 0), lambda a: a, x)
+
+
+@pytest.mark.parametrize("mode", ["constant", "reflect", "symmetric"])
+def test_pad_int_and_bool_dtypes(rng, mode):
+    widths = ((1, 2), (2, 0))
+    for a in (rng.integers(-5, 5, (3, 4)).astype(np.int32), rng.integers(-5, 5, (3, 4)).astype(np.int64) << 33,
+              rng.random((3, 4)) > 0.5):
+        kw = {"constant_values": 1} if mode == "constant" else {}
+        check_op(lambda t, kw=kw: ops.pad(t, widths, mode=mode, **kw), lambda x, kw=kw: np.pad(x, widths, mode=mode, **kw), a, grad=False)
+
+
+def test_split_with_unsorted_cuts_differentiates(rng):
+    # overlapping pieces: the backward scatters each piece's gradient into place
+    x = rng.standard_normal((3, 5))
+    check_op(lambda t: ops.split(t, [3, 1], axis=1), lambda a: np.split(a, [3, 1], axis=1), x)
+    check_op(lambda t: ops.repeat(t, [2, 0, 1], axis=0), lambda a: np.repeat(a, [2, 0, 1], axis=0), x)

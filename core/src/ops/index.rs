@@ -292,6 +292,9 @@ impl NormIndex {
             return x.with_layout(self.view(x.layout()).0);
         }
         let (plan, out_shape) = self.plan(x.layout())?;
+        if x.device().is_gpu() {
+            return crate::wgpu::scatter::gather(x, &plan, &out_shape, "index");
+        }
         let out = with_buffer!(x.cpu_buffer()?, v => BufferElement::wrap(gather(v, &plan)?));
         Tensor::from_buffer(out, &out_shape)
     }
@@ -300,6 +303,14 @@ impl NormIndex {
     /// indexed shape, added at (`accumulate`) or written to the indexed positions. Not recorded.
     fn write(&self, base: Tensor, values: &Tensor, accumulate: bool, op: &str) -> Result<Tensor> {
         let (plan, out_shape) = self.plan(&Layout::contiguous(base.shape()))?;
+        if crate::wgpu::any_gpu(&[&base, values]) {
+            // gpu: values (a 0-d cpu scalar is uploaded) broadcast to the indexed shape
+            let v = cast_untracked(&*crate::wgpu::operand(op, values)?, base.dtype())?;
+            let v = broadcast_to(&v, &out_shape)
+                .map_err(|_| shape_err!("{op}: values of shape {:?} do not fit the indexed shape {out_shape:?}", values.shape()))?;
+            let base = if base.device().is_gpu() { base } else { crate::wgpu::operand(op, &base)?.into_owned() };
+            return crate::wgpu::scatter::scatter(base, &plan, &v, accumulate, op);
+        }
         let values = broadcast_to(&cast_untracked(values, base.dtype())?.detach(), &out_shape)
             .map_err(|_| shape_err!("{op}: values of shape {:?} do not fit the indexed shape {out_shape:?}", values.shape()))?
             .contiguous()?;
@@ -333,7 +344,15 @@ fn copy_values<T: BufferElement>(dst: &mut [T], shape: &[usize], start: &[usize]
 
 /// `grad` scattered (summed) into zeros of `shape` through `index`.
 fn scatter_grad(index: &NormIndex, grad: &Tensor, shape: &[usize]) -> Result<Tensor> {
-    index.write(Tensor::zeros(shape, grad.dtype())?, grad, true, "index backward")
+    index.write(zeros_on(shape, grad.dtype(), grad.device())?, grad, true, "index backward")
+}
+
+/// Zeros of `shape` on `device` (filled there: no upload).
+fn zeros_on(shape: &[usize], dtype: DType, device: crate::device::Device) -> Result<Tensor> {
+    if device.is_gpu() {
+        return crate::wgpu::copy::full(shape, 0.0, dtype);
+    }
+    Tensor::zeros(shape, dtype)
 }
 
 /// Reads `x[index]` and records its backward (the scatter-add of the gradient).
@@ -397,13 +416,17 @@ pub fn slice_update(x: &Tensor, start: &[i64], updates: &Tensor) -> Result<Tenso
     }
     let ranges = block_ranges("slice_update", x.shape(), start, &sizes)?;
     let index = NormIndex::new(x.shape(), &block_key(&ranges))?;
-    let mut out = x.detach();
-    {
-        let starts: Vec<usize> = ranges.iter().map(|r| r.0).collect();
+    let starts: Vec<usize> = ranges.iter().map(|r| r.0).collect();
+    let out = if crate::wgpu::any_gpu(&[x, updates]) {
+        // a fresh copy of x with the block overwritten by a strided copy
+        crate::wgpu::index::slice_update(x, &starts, updates)?
+    } else {
+        let mut out = x.detach();
         let u = cast_untracked(updates, x.dtype())?;
         let dst = out.storage_mut()?;
         with_buffer!(dst, d => copy_values(d, x.shape(), &starts, &u, "slice_update")?);
-    }
+        out
+    };
     if !needs_grad(&[x, updates]) {
         return Ok(out);
     }
@@ -505,7 +528,7 @@ fn nd_key(indices: &Tensor, shape: &[usize], op: &str) -> Result<Vec<IndexItem>>
 /// (an (N..., k) tensor of positions along the first k axes); repeated indices sum.
 pub fn scatter(indices: &Tensor, values: &Tensor, shape: &[usize]) -> Result<Tensor> {
     let index = NormIndex::new(shape, &nd_key(indices, shape, "scatter")?)?;
-    let out = index.write(Tensor::zeros(shape, values.dtype())?, values, true, "scatter")?;
+    let out = index.write(zeros_on(shape, values.dtype(), values.device())?, values, true, "scatter")?;
     if !needs_grad(&[values]) {
         return Ok(out);
     }
@@ -540,6 +563,9 @@ pub fn one_hot(x: &Tensor, num_classes: usize, axis: isize, dtype: Option<DType>
         return Err(dtype_err!("one_hot: x must hold integer class ids, got {}", x.dtype()));
     }
     let ax = normalize_axis(axis, x.rank() + 1, "one_hot")?;
+    if x.device().is_gpu() {
+        return crate::wgpu::index::one_hot(x, num_classes, ax, dtype.unwrap_or(DType::F32));
+    }
     let classes = int_values(x, "one_hot: x")?;
     let inner: usize = x.shape()[ax..].iter().product();
     let mut shape = x.shape().to_vec();

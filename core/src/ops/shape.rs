@@ -292,16 +292,16 @@ pub fn split(x: &Tensor, spec: &SplitSpec, axis: isize) -> Result<Vec<Tensor>> {
     let shape = x.shape().to_vec();
     Ok(record("split", &[x], outs, move |gs, _| {
         // Pieces may overlap or leave gaps with unsorted indices: scatter each into place.
-        let mut total = Tensor::zeros(&shape, gs[0].dtype())?;
         if bounds.windows(2).all(|w| w[0].1 == w[1].0) && bounds.first().map(|b| b.0) == Some(0) && bounds.last().map(|b| b.1) == Some(shape[ax]) {
-            total = concatenate(gs, ax as isize)?;
-        } else {
-            for (g, &(s, _)) in gs.iter().zip(&bounds) {
-                let mut start = vec![0i64; shape.len()];
-                start[ax] = s as i64;
-                let piece = crate::ops::index::slice_update(&Tensor::zeros(&shape, g.dtype())?, &start, g)?;
-                total = crate::ops::elementwise::add(&total, &piece)?;
-            }
+            return Ok(vec![Some(concatenate(gs, ax as isize)?)]);
+        }
+        let dev = gs[0].device();
+        let mut total = Tensor::zeros(&shape, gs[0].dtype())?.to(dev)?;
+        for (g, &(s, _)) in gs.iter().zip(&bounds) {
+            let mut start = vec![0i64; shape.len()];
+            start[ax] = s as i64;
+            let piece = crate::ops::index::slice_update(&Tensor::zeros(&shape, g.dtype())?.to(dev)?, &start, g)?;
+            total = crate::ops::elementwise::add(&total, &piece)?;
         }
         Ok(vec![Some(total)])
     }))
@@ -405,6 +405,24 @@ pub fn pad(x: &Tensor, pad_width: &[(usize, usize)], mode: PadMode, constant: f6
             ));
         }
     }
+    let out = if x.device().is_gpu() { crate::wgpu::pad::pad(x, pad_width, mirror, constant)? } else { pad_cpu(x, pad_width, mirror, constant)? };
+    if !needs_grad(&[x]) {
+        return Ok(out);
+    }
+    let (in_shape, pads) = (x.shape().to_vec(), pad_width.to_vec());
+    Ok(record1("pad", &[x], out, move |g, _| {
+        let mut g = g.clone();
+        for (a, (&(before, after), &d)) in pads.iter().zip(&in_shape).enumerate() {
+            if before != 0 || after != 0 {
+                g = pad_grad_axis(&g, a, before, after, d, mirror)?;
+            }
+        }
+        Ok(vec![Some(g)])
+    }))
+}
+
+/// The cpu kernel of `pad` (arguments checked by `pad`).
+fn pad_cpu(x: &Tensor, pad_width: &[(usize, usize)], mirror: u8, constant: f64) -> Result<Tensor> {
     let out_shape: Vec<usize> = x.shape().iter().zip(pad_width).map(|(&d, &(b, a))| d + b + a).collect();
     let n = checked_numel(&out_shape)?;
     fn run<T: BufferElement>(x: &Tensor, n: usize, out_shape: &[usize], pads: &[(usize, usize)], constant: f64, mirror: u8) -> Result<CpuBuffer> {
@@ -420,20 +438,7 @@ pub fn pad(x: &Tensor, pad_width: &[(usize, usize)], mode: PadMode, constant: f6
         DType::F32 => run::<f32>(x, n, &out_shape, pad_width, constant, mirror)?,
         DType::F64 => run::<f64>(x, n, &out_shape, pad_width, constant, mirror)?,
     };
-    let out = Tensor::from_buffer(out, &out_shape)?;
-    if !needs_grad(&[x]) {
-        return Ok(out);
-    }
-    let (in_shape, pads) = (x.shape().to_vec(), pad_width.to_vec());
-    Ok(record1("pad", &[x], out, move |g, _| {
-        let mut g = g.clone();
-        for (a, (&(before, after), &d)) in pads.iter().zip(&in_shape).enumerate() {
-            if before != 0 || after != 0 {
-                g = pad_grad_axis(&g, a, before, after, d, mirror)?;
-            }
-        }
-        Ok(vec![Some(g)])
-    }))
+    Tensor::from_buffer(out, &out_shape)
 }
 
 /// The gradient of padding axis `a` (size `d` in the input): the interior of `g`, plus, for

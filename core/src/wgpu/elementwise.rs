@@ -4,7 +4,7 @@
 
 use crate::dtype::{promote, DType};
 use crate::error::Result;
-use crate::layout::broadcast_shapes;
+use crate::layout::{broadcast_shapes, Layout};
 use crate::tensor::Tensor;
 
 use super::buffer::GpuBuffer;
@@ -283,4 +283,71 @@ pub(crate) fn select(cond: &Tensor, a: &Tensor, b: &Tensor, dtype: DType) -> Res
 pub(crate) fn cast(x: &Tensor, dtype: DType) -> Result<Tensor> {
     let x = operand("cast", x)?;
     super::copy::cast(&x, dtype, "cast")
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bitwise ops: 32-bit words through the unary/binary shaders (codes 50..=52); an int64 tensor
+// is viewed as pairs of words (a trailing axis of 2), so no 64-bit arithmetic is needed.
+
+/// `l` (of an int64 tensor) as a layout over its 32-bit words: each element becomes 2 words.
+fn word_layout(l: &Layout) -> Layout {
+    let mut shape = l.shape().to_vec();
+    shape.push(2);
+    let mut strides: Vec<isize> = l.strides().iter().map(|&s| 2 * s).collect();
+    strides.push(1);
+    Layout::new(shape, strides, 2 * l.offset())
+}
+
+/// Runs bitwise `code` over the words of `xs` (layouts already broadcast to `shape`) into a
+/// new `dtype` tensor of `shape`.
+fn run_words(op: &str, code: u32, xs: &[&Tensor], layouts: &[Layout], shape: &[usize], dtype: DType) -> Result<Tensor> {
+    let n: usize = shape.iter().product();
+    let wide = dtype == DType::I64;
+    let (wshape, wl): (Vec<usize>, Vec<Layout>) = if wide {
+        let mut s = shape.to_vec();
+        s.push(2);
+        (s, layouts.iter().map(word_layout).collect())
+    } else {
+        (shape.to_vec(), layouts.to_vec())
+    };
+    let refs: Vec<&Layout> = wl.iter().collect();
+    let words = n * if wide { 2 } else { 1 };
+    let w = Walk::new(&wshape, &refs, op)?;
+    let mut p = w.header(words, code, 1);
+    for k in 0..xs.len() {
+        w.operand(&mut p, k);
+    }
+    let out = GpuBuffer::alloc(dtype, n, false, op)?;
+    let g = gpu()?;
+    let mut args: Vec<Arg<'_>> = xs.iter().map(|t| buf(t).map(|b| Arg::Read(b.raw()))).collect::<Result<_>>()?;
+    args.push(Arg::Write(out.raw()));
+    let (src, entry) = if xs.len() == 1 { (with_common!("shaders/unary.wgsl"), "unary") } else { (with_common!("shaders/binary.wgsl"), "binary") };
+    g.launch(src, entry, &p.0, &args, g.groups_1d(words, 256))?;
+    wrap(out, shape)
+}
+
+/// bitwise_and / bitwise_or / bitwise_xor of integer or bool operands in `dtype` (their
+/// promoted dtype: bool, int32 or int64).
+#[cold]
+#[inline(never)]
+pub(crate) fn bitwise(op: &str, a: &Tensor, b: &Tensor, dtype: DType) -> Result<Tensor> {
+    let code = match op {
+        "bitwise_and" => 50,
+        "bitwise_or" => 51,
+        "bitwise_xor" => 52,
+        _ => return Err(unsupported(op, "this op")),
+    };
+    let (a, b) = (prepared(op, a, dtype)?, prepared(op, b, dtype)?);
+    let shape = broadcast_shapes(a.shape(), b.shape(), op)?;
+    let ls = [a.layout().broadcast_to(&shape, op)?, b.layout().broadcast_to(&shape, op)?];
+    run_words(op, code, &[&a, &b], &ls, &shape, dtype)
+}
+
+/// bitwise_invert of an int32 or int64 gpu tensor (bools are logical_not).
+#[cold]
+#[inline(never)]
+pub(crate) fn bitwise_invert(x: &Tensor) -> Result<Tensor> {
+    const OP: &str = "bitwise_invert";
+    let x = operand(OP, x)?;
+    run_words(OP, 50, &[&x], &[x.layout().clone()], x.shape(), x.dtype())
 }

@@ -8,7 +8,7 @@ use crate::tensor::Tensor;
 
 use super::buffer::GpuBuffer;
 use super::context::{gpu, Arg};
-use super::{buf, operand, unsupported, wrap, Params};
+use super::{buf, operand, wrap, Params};
 
 /// `take(x, indices, axis)` for `x` and integer `indices` on the gpu.
 pub(crate) fn take(x: &Tensor, indices: &Tensor, axis: usize) -> Result<Tensor> {
@@ -39,7 +39,36 @@ pub(crate) fn take(x: &Tensor, indices: &Tensor, axis: usize) -> Result<Tensor> 
     if !needs_grad(&[x]) {
         return Ok(out);
     }
-    Ok(record1(OP, &[x], out, |_, _| Err(unsupported("take", "the gradient of take (a scatter-add)"))))
+    let (idx, x_shape) = (idx.detach(), x.shape().to_vec());
+    Ok(record1(OP, &[x], out, move |g, _| Ok(vec![Some(super::scatter::take_grad(g, &idx, &x_shape, axis)?)])))
+}
+
+/// `slice_update`: a new contiguous copy of `x` with the block at `start` replaced by `updates`
+/// (cast to x's dtype), written by a strided copy into that block.
+pub(crate) fn slice_update(x: &Tensor, start: &[usize], updates: &Tensor) -> Result<Tensor> {
+    const OP: &str = "slice_update";
+    let x = operand(OP, x)?;
+    let u = operand(OP, updates)?;
+    let out = super::copy::cast(&x, x.dtype(), OP)?;
+    let mut block = Layout::contiguous(x.shape());
+    for (a, (&s, &d)) in start.iter().zip(u.shape()).enumerate() {
+        block = block.slice_axis(a, s, d, 1);
+    }
+    super::copy::copy_into(&u, buf(&out)?, &block, OP)?;
+    Ok(out)
+}
+
+/// `one_hot` of integer gpu `x` with the new axis at `ax`: equal(x, class ids) cast to `dtype`
+/// (ids outside [0, num_classes) match nothing: an all-zero row). int64 ids are compared as
+/// int32 (ids beyond the int32 range are not class ids of any tensor the gpu can hold).
+pub(crate) fn one_hot(x: &Tensor, num_classes: usize, ax: usize, dtype: DType) -> Result<Tensor> {
+    const OP: &str = "one_hot";
+    let ids = if x.dtype() == DType::I32 { x.detach() } else { super::copy::cast(&*operand(OP, x)?, DType::I32, OP)? };
+    let mut cshape = vec![1usize; x.rank() + 1];
+    cshape[ax] = num_classes;
+    let classes = Tensor::from_vec((0..num_classes as i32).collect::<Vec<i32>>(), &cshape)?.to(crate::device::Device::Gpu)?;
+    let hit = crate::ops::equal(&crate::ops::expand_dims(&ids, ax as isize)?, &classes)?;
+    super::copy::cast(&hit, dtype, OP)
 }
 
 /// `concatenate` of same-dtype gpu tensors along `ax` into a new tensor of `out_shape`.

@@ -5,7 +5,8 @@
 //! Rules every GPU arm follows:
 //! - Operands must all be on the gpu, except 0-d cpu tensors (Python scalars, the constants of
 //!   backward rules), which are uploaded; anything else is a `Device` error naming both devices.
-//! - float32, int32, bool and int64 (storage, copies, casts and indexing only) live on the gpu;
+//! - float32, int32, bool and int64 (storage, copies, casts, indexing and bitwise ops only: int64
+//!   arithmetic is a `DType` error) live on the gpu;
 //!   float64 is refused with a `DType` error.
 //! - An op with no GPU kernel is a `Device` error naming the op, never a silent CPU fallback.
 
@@ -18,8 +19,10 @@ pub(crate) mod linalg;
 pub(crate) mod nn;
 pub(crate) mod norm;
 pub(crate) mod optim;
+pub(crate) mod pad;
 pub(crate) mod recurrent;
 pub(crate) mod reduce;
+pub(crate) mod scatter;
 #[cfg(test)]
 mod tests;
 pub mod transfer;
@@ -125,7 +128,10 @@ pub(crate) fn kind(dtype: DType, op: &str) -> Result<u32> {
     match dtype {
         DType::F32 => Ok(0),
         DType::I32 | DType::Bool => Ok(1),
-        DType::I64 => Err(unsupported(op, "int64 arithmetic")),
+        DType::I64 => Err(Error::DType(format!(
+            "{op}: int64 arithmetic is not supported on the gpu device; cast to int32 (WGSL has no 64-bit integers; \
+             int64 tensors still live on, copy to, cast and index on the gpu)"
+        ))),
         DType::F64 => Err(Error::DType(format!(
             "{op}: float64 is not supported on the gpu device (WGSL has no portable 64-bit float arithmetic); cast to float32"
         ))),

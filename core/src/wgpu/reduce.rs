@@ -115,3 +115,47 @@ pub(crate) fn mean_and_var(x: &Tensor, axes: &[usize], keepdims: bool, op: &str)
     let var = reduce("mean", &ops::square(&centered)?, axes, keepdims, dt, Some(f64::NAN))?;
     Ok((mean, var))
 }
+
+/// max/min's gradient: `g` split evenly between the elements of `x` equal to the reduced value
+/// `y` (as the cpu rule does; none when `y` is NaN), composed from engine ops.
+pub(crate) fn extremum_grad(x: &Tensor, y: &Tensor, g: &Tensor, axes: &[usize]) -> Result<Tensor> {
+    let keep = reduced_shape(x.shape(), axes, true);
+    let mask = ops::equal(x, &ops::reshape(y, &keep)?)?;
+    let ax: Vec<isize> = axes.iter().map(|&a| a as isize).collect();
+    let ties = ops::sum(&ops::elementwise::cast_untracked(&mask, x.dtype())?, Some(&ax), true)?;
+    let share = ops::divide(&ops::reshape(g, &keep)?, &ties)?;
+    ops::r#where(&mask, &share, &ops::elementwise::cast_untracked(&Tensor::scalar(0.0f32), x.dtype())?)
+}
+
+/// prod's gradient over `axes` of float32 `x` (`g` of the reduced shape): the reduced axes are
+/// moved last and made contiguous, one kernel thread forms each row's products, and the result
+/// is permuted back (a view).
+pub(crate) fn prod_grad(x: &Tensor, g: &Tensor, axes: &[usize]) -> Result<Tensor> {
+    const OP: &str = "prod backward";
+    kind(x.dtype(), OP)?;
+    let x = operand(OP, x)?;
+    let perm: Vec<usize> = (0..x.rank()).filter(|a| !axes.contains(a)).chain(axes.iter().copied()).collect();
+    let xt = x.with_layout(x.layout().permute(&perm)?)?.contiguous()?;
+    let gc = operand(OP, g)?.contiguous()?;
+    let k: usize = axes.iter().map(|&a| x.shape()[a]).product();
+    let rows = gc.numel();
+    let out = GpuBuffer::alloc(x.dtype(), xt.numel(), false, OP)?;
+    let mut p = Params::default();
+    p.u(rows as u32).u(k as u32).u(xt.layout().offset() as u32).u(gc.layout().offset() as u32);
+    let gpu = gpu()?;
+    if k > 0 {
+        gpu.launch(
+            include_str!("shaders/prod_grad.wgsl"),
+            "prod_grad_rows",
+            &p.0,
+            &[Arg::Read(buf(&xt)?.raw()), Arg::Read(buf(&gc)?.raw()), Arg::Write(out.raw())],
+            gpu.groups_1d(rows, 256),
+        )?;
+    }
+    let dx = wrap(out, xt.shape())?;
+    let mut inverse = vec![0usize; perm.len()];
+    for (i, &a) in perm.iter().enumerate() {
+        inverse[a] = i;
+    }
+    dx.with_layout(dx.layout().permute(&inverse)?)
+}

@@ -250,6 +250,9 @@ fn bitwise(op: &str, a: &Tensor, b: &Tensor, which: BitOp) -> Result<Tensor> {
     if dt.is_float() {
         return Err(dtype_err!("{op}: expected integer or bool operands, got {} and {}", a.dtype(), b.dtype()));
     }
+    if crate::wgpu::any_gpu(&[a, b]) {
+        return crate::wgpu::elementwise::bitwise(op, a, b, dt);
+    }
     let (a, b) = (as_dtype(a, dt)?, as_dtype(b, dt)?);
     fn typed<T: Bits>(op: &str, a: &Tensor, b: &Tensor, which: BitOp) -> Result<Tensor> {
         let x = T::slice(a.cpu_buffer()?).ok_or_else(|| dtype_err!("{op}: dtype mismatch"))?;
@@ -284,6 +287,13 @@ pub fn bitwise_xor(a: &Tensor, b: &Tensor) -> Result<Tensor> {
 
 /// `bitwise_invert(x)`: ~x for integers, logical not for bools.
 pub fn bitwise_invert(x: &Tensor) -> Result<Tensor> {
+    if x.device().is_gpu() {
+        return match x.dtype() {
+            DType::Bool => logical_not(x),
+            DType::I32 | DType::I64 => crate::wgpu::elementwise::bitwise_invert(x),
+            d => Err(dtype_err!("bitwise_invert: expected an integer or bool tensor, got {d}")),
+        };
+    }
     match x.cpu_buffer()? {
         CpuBuffer::Bool(_) => logical_not(x),
         CpuBuffer::I32(v) => Tensor::from_vec(map_layout(v, x.layout(), |s, o| each(s, o, &|p: i32| !p))?, x.shape()),

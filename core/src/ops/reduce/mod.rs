@@ -161,6 +161,9 @@ fn extremum<const MAX: bool>(x: &Tensor, axes: Option<&[isize]>, keepdims: bool,
     }
     let (xd, yd) = (x.detach(), out.detach());
     Ok(record1(op, &[x], out, move |g, _| {
+        if xd.device().is_gpu() {
+            return Ok(vec![Some(crate::wgpu::reduce::extremum_grad(&xd, &yd, g, &ax)?)]);
+        }
         let d = dense(&xd, &ax, Walk::Reduce)?;
         let (yc, gc) = (yd.contiguous()?, g.contiguous()?);
         let buf = dispatch_float!(d.t.cpu_buffer()?, T, _v => {
@@ -204,7 +207,10 @@ pub fn prod(x: &Tensor, axes: Option<&[isize]>, keepdims: bool) -> Result<Tensor
     let xd = x.detach();
     Ok(record1("prod", &[x], out, move |g, _| {
         if xd.numel() == 0 {
-            return Ok(vec![Some(Tensor::zeros(xd.shape(), xd.dtype())?)]);
+            return Ok(vec![Some(Tensor::zeros(xd.shape(), xd.dtype())?.to(xd.device())?)]);
+        }
+        if xd.device().is_gpu() {
+            return Ok(vec![Some(crate::wgpu::reduce::prod_grad(&xd, g, &ax)?)]);
         }
         let d = dense(&xd, &ax, Walk::Reduce)?;
         let gc = g.contiguous()?;

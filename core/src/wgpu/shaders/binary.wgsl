@@ -89,6 +89,14 @@ fn compare_i32(op: u32, x: i32, y: i32) -> bool {
     }
 }
 
+fn bitwise_words(op: u32, x: u32, y: u32) -> u32 {
+    switch op {
+        case 50u: { return x & y; }
+        case 51u: { return x | y; }
+        default: { return x ^ y; }
+    }
+}
+
 @compute @workgroup_size(256)
 fn binary(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
     let i = linear_id(wid, lid, nwg);
@@ -96,6 +104,12 @@ fn binary(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) l
     let op = p[2];
     let wx = a[at(i, 12u)];
     let wy = b[at(i, 22u)];
+    // --- bitwise ops (50 and, 51 or, 52 xor) on 32-bit words: int32, bool 0/1, and each word
+    // of an int64 (elementwise.rs views int64 operands as word pairs) ---
+    if (op >= 50u && op <= 52u) {
+        o[i] = bitwise_words(op, wx, wy);
+        return;
+    }
     if (op >= 9u && op <= 17u) {
         var r = false;
         if (p[3] == 0u) { r = compare_f32(op, bitcast<f32>(wx), bitcast<f32>(wy)); }

@@ -62,6 +62,11 @@ fn unary(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) li
     if (i >= p[0]) { return; }
     let op = p[2];
     let w = a[at(i, 12u)];
+    // --- bitwise_invert (50) on 32-bit words: int32, and each word of an int64 ---
+    if (op == 50u) {
+        o[i] = ~w;
+        return;
+    }
     if (op >= 40u) {
         // tests with a bool result: 40 isnan, 41 isinf, 42 isfinite (float32), 43 logical_not
         let x = bitcast<f32>(w);
