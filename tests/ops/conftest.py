@@ -13,7 +13,7 @@ import lamina as lm
 
 # Test modules of the op families with gpu kernels.
 GPU_FAMILIES = {"test_elementwise", "test_reduction", "test_linalg", "test_nn", "test_losses", "test_foundation", "test_shape",
-                "test_recurrent", "test_index"}
+                "test_recurrent", "test_index", "test_conv", "test_pool"}
 
 
 def _gpu_skip_reason():

@@ -324,3 +324,51 @@ def test_errors(rng):
     with pytest.raises(ValueError, match=r"conv_transpose: .*output_padding \[2\]"):
         ops.conv_transpose(x4, np.zeros((3, 3, 4, 3), np.float32), 2, output_padding=2)
 
+
+
+# ---------------------------------------------------------------------------------------------
+# The gpu device (check_op above runs every case there too; these cover what it does not)
+
+def _gpu_or_skip():
+    if "gpu" not in lm.list_devices():
+        pytest.skip("gpu: no GPU adapter")
+
+
+def test_gpu_conv_dtypes_empty_and_errors(rng):
+    _gpu_or_skip()
+    xi = rng.integers(-3, 3, (1, 4, 4, 2)).astype(np.int32)
+    k = rng.standard_normal((2, 2, 2, 3)).astype(np.float32)
+    y = ops.conv(lm.tensor(xi).to("gpu"), lm.tensor(k).to("gpu"))
+    assert y.device == "gpu" and y.dtype == "float32"
+    np.testing.assert_allclose(np.asarray(y), ref.conv(xi.astype(np.float32), k), rtol=1e-5, atol=1e-5)
+    g = lambda a: lm.tensor(np.asarray(a, np.float32)).to("gpu")
+    for y, shape in [(ops.conv(g(np.zeros((0, 5, 5, 2))), g(np.zeros((3, 3, 2, 4)))), (0, 3, 3, 4)),
+                     (ops.conv(g(np.zeros((2, 0, 5, 2))), g(np.zeros((3, 3, 2, 4))), padding="same"), (2, 0, 5, 4)),
+                     (ops.conv(g(np.ones((2, 5, 5, 2))), g(np.ones((3, 3, 2, 0)))), (2, 3, 3, 0)),
+                     (ops.conv(g(np.ones((1, 4, 4, 0))), g(np.ones((3, 3, 0, 2)))), (1, 2, 2, 2))]:
+        assert y.shape == shape and y.device == "gpu"
+        np.testing.assert_array_equal(np.asarray(y), np.zeros(shape, np.float32))
+    with pytest.raises(RuntimeError, match=r"conv: expected all tensors on the same device"):
+        ops.conv(g(np.ones((1, 4, 4, 2))), lm.tensor(np.ones((3, 3, 2, 2), np.float32)))
+
+
+def test_gpu_conv_larger_batch_matches_cpu(rng):
+    # Enough kernel elements and positions that the filter gradient's workgroups each fold
+    # many pixels; against the cpu backend in float32.
+    _gpu_or_skip()
+    x = rng.standard_normal((6, 11, 11, 5)).astype(np.float32)
+    w = rng.standard_normal((3, 3, 5, 7)).astype(np.float32)
+    dy = rng.standard_normal((6, 6, 6, 7)).astype(np.float32)
+
+    def run(device):
+        xt, wt = lm.tensor(x).to(device), lm.tensor(w).to(device)
+        with lm.GradientTape() as tape:
+            tape.watch([xt, wt])
+            y = ops.conv(xt, wt, strides=2, padding="same")
+            loss = ops.sum(ops.multiply(y, lm.tensor(dy).to(device)))
+        dx, dw = tape.gradient(loss, [xt, wt])
+        assert {y.device, dx.device, dw.device} == {device}
+        return [np.asarray(t) for t in (y, dx, dw)]
+
+    for got, want in zip(run("gpu"), run("cpu")):
+        np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)

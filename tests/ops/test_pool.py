@@ -127,3 +127,58 @@ def test_errors():
         ops.max_pool(np.zeros((1, 4, 4, 1), np.float32), 0)
     with pytest.raises(TypeError, match=r"max_pool: bool inputs are not supported"):
         ops.max_pool(np.zeros((1, 4, 4, 1), bool), 2)
+
+
+# ---------------------------------------------------------------------------------------------
+# The gpu device (check_op above runs every case there too; these cover what it does not)
+
+def _gpu_or_skip():
+    if "gpu" not in lm.list_devices():
+        pytest.skip("gpu: no GPU adapter")
+
+
+def test_gpu_dtypes_ties_and_empty(rng):
+    _gpu_or_skip()
+    xi = rng.integers(-50, 50, (2, 5, 4, 3)).astype(np.int32)
+    y = ops.max_pool(lm.tensor(xi).to("gpu"), 2, padding="same")
+    assert y.device == "gpu" and y.dtype == "int32"
+    np.testing.assert_array_equal(np.asarray(y), pool_ref(xi, 2, padding="same"))
+    y = ops.average_pool(lm.tensor(xi).to("gpu"), 2)
+    assert y.device == "gpu" and y.dtype == "float32"
+    np.testing.assert_allclose(np.asarray(y), pool_ref(xi, 2, kind="average"), rtol=1e-6)
+    # ties: the gradient goes to the first maximum of each window, as on the cpu
+    x = lm.tensor(np.array([[[[1.0], [3.0]], [[3.0], [2.0]]]], np.float32)).to("gpu")
+    with lm.GradientTape() as tape:
+        tape.watch(x)
+        s = ops.sum(ops.max_pool(x, 2))
+    np.testing.assert_array_equal(np.asarray(tape.gradient(s, x))[0, :, :, 0], [[0.0, 1.0], [0.0, 0.0]])
+    # NaN wins a max window, and its gradient goes to the NaN
+    xn = np.array([[[[1.0], [np.nan]], [[3.0], [2.0]]]], np.float32)
+    x = lm.tensor(xn).to("gpu")
+    with lm.GradientTape() as tape:
+        tape.watch(x)
+        y = ops.max_pool(x, 2)
+        s = ops.sum(y)
+    assert np.isnan(np.asarray(y)).all()
+    np.testing.assert_array_equal(np.asarray(tape.gradient(s, x))[0, :, :, 0], [[0.0, 1.0], [0.0, 0.0]])
+    for y, shape in [(ops.max_pool(lm.tensor(np.zeros((0, 4, 4, 2), np.float32)).to("gpu"), 2), (0, 2, 2, 2)),
+                     (ops.average_pool(lm.tensor(np.zeros((2, 0, 4, 2), np.float32)).to("gpu"), 2, padding="same"), (2, 0, 2, 2))]:
+        assert y.shape == shape and y.device == "gpu"
+    with pytest.raises(TypeError, match=r"max_pool: bool inputs are not supported"):
+        ops.max_pool(lm.tensor(np.zeros((1, 4, 4, 1), bool)).to("gpu"), 2)
+
+
+def test_gpu_larger_batch_matches_cpu(rng):
+    _gpu_or_skip()
+    x = rng.standard_normal((8, 14, 14, 6)).astype(np.float32)
+    for op in (ops.max_pool, ops.average_pool):
+        outs = {}
+        for device in ("cpu", "gpu"):
+            xt = lm.tensor(x).to(device)
+            with lm.GradientTape() as tape:
+                tape.watch(xt)
+                y = op(xt, 3, strides=2, padding="same")
+                s = ops.sum(ops.multiply(y, y))
+            outs[device] = (np.asarray(y), np.asarray(tape.gradient(s, xt)))
+        for got, want in zip(outs["gpu"], outs["cpu"]):
+            np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)

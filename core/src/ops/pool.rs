@@ -55,7 +55,7 @@ fn pool(op: &'static str, kind: PoolKind, inputs: &Tensor, pool_size: &[usize], 
     let ([stride_h, stride_w], [pad_top, pad_left]) = (two(&strides, 1), two(&pads, 0));
     let g = Pool2dGeometry { batch: s[0], in_h, in_w, channels: s[1 + spatial], out_h, out_w, k_h, k_w, stride_h, stride_w, pad_top, pad_left };
     if x.numel() == 0 || g.output_len() == 0 {
-        return from_channels_last(&Tensor::zeros(&outs_shape(&x, &outs), x.dtype())?, data_format);
+        return from_channels_last(&Tensor::zeros(&outs_shape(&x, &outs), x.dtype())?.to(x.device())?, data_format);
     }
     let x4 = if spatial == 1 { expand_dims(&x, 1)? } else { x };
     let y = match kind {
@@ -92,7 +92,7 @@ fn max_pool2d_nhwc(op: &str, x: &Tensor, g: Pool2dGeometry) -> Result<Tensor> {
         (Device::Cpu, DType::F64) => typed::<f64>(x, &g)?,
         (Device::Cpu, DType::I32) => typed::<i32>(x, &g)?,
         (Device::Cpu, DType::I64) => typed::<i64>(x, &g)?,
-        (Device::Gpu, _) => return Err(crate::wgpu::unsupported(op, "pooling on the gpu device")),
+        (Device::Gpu, _) => crate::wgpu::pool::max_pool(op, x, &g)?,
         (_, d) => return Err(dtype_err!("{op}: unsupported dtype {d}")),
     };
     if !needs_grad(&[x]) || !x.dtype().is_float() {
@@ -107,6 +107,9 @@ fn max_pool_backward(x: &Tensor, y: &Tensor, dy: &Tensor, g: &Pool2dGeometry) ->
     fn typed<T: Num + BufferElement>(x: &Tensor, y: &Tensor, dy: &Tensor, g: &Pool2dGeometry) -> Result<Tensor> {
         let (xc, d) = (x.contiguous()?, cast_untracked(dy, T::DTYPE)?.contiguous()?);
         Tensor::from_vec(max_pool2d_backward(xc.as_slice::<T>()?, y.as_slice::<T>()?, d.as_slice::<T>()?, g)?, &nhwc(g, true))
+    }
+    if crate::wgpu::any_gpu(&[x, y, dy]) {
+        return crate::wgpu::pool::max_pool_backward(x, y, dy, g);
     }
     match x.dtype() {
         DType::F32 => typed::<f32>(x, y, dy, g),
@@ -124,7 +127,7 @@ fn avg_pool2d_nhwc(op: &str, x: &Tensor, g: Pool2dGeometry) -> Result<Tensor> {
     let out = match (x.device(), x.dtype()) {
         (Device::Cpu, DType::F32) => typed::<f32>(x, &g)?,
         (Device::Cpu, DType::F64) => typed::<f64>(x, &g)?,
-        (Device::Gpu, _) => return Err(crate::wgpu::unsupported(op, "pooling on the gpu device")),
+        (Device::Gpu, _) => crate::wgpu::pool::average_pool(op, x, &g)?,
         (_, d) => return Err(dtype_err!("{op}: unsupported dtype {d}")),
     };
     if !needs_grad(&[x]) {
@@ -139,6 +142,9 @@ fn average_pool_backward(dy: &Tensor, g: &Pool2dGeometry) -> Result<Tensor> {
     fn typed<T: Float + BufferElement>(dy: &Tensor, g: &Pool2dGeometry) -> Result<Tensor> {
         let d = dy.contiguous()?;
         Tensor::from_vec(avg_pool2d_backward(d.as_slice::<T>()?, g)?, &nhwc(g, true))
+    }
+    if dy.device().is_gpu() {
+        return crate::wgpu::pool::average_pool_backward(dy, g);
     }
     match dy.dtype() {
         DType::F32 => typed::<f32>(dy, g),

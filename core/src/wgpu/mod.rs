@@ -12,6 +12,7 @@
 
 pub(crate) mod buffer;
 pub(crate) mod context;
+pub(crate) mod conv;
 pub mod copy;
 pub(crate) mod elementwise;
 pub(crate) mod index;
@@ -20,6 +21,7 @@ pub(crate) mod nn;
 pub(crate) mod norm;
 pub(crate) mod optim;
 pub(crate) mod pad;
+pub(crate) mod pool;
 pub(crate) mod recurrent;
 pub(crate) mod reduce;
 pub(crate) mod scatter;

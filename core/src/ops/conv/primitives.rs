@@ -13,6 +13,7 @@ use crate::error::Result;
 use crate::ops::elementwise::cast_untracked;
 use crate::storage::CpuBuffer;
 use crate::tensor::Tensor;
+use crate::wgpu::conv::ConvPass;
 use crate::dtype_err;
 
 /// Runs a float kernel on contiguous copies of `a` and `b` (cast to `dtype`).
@@ -36,6 +37,7 @@ fn run_float(
     let buf = match (a.device(), dtype) {
         (Device::Cpu, DType::F32) => typed(a, b, dtype, f32_kernel)?,
         (Device::Cpu, DType::F64) => typed(a, b, dtype, f64_kernel)?,
+        // The primitives send gpu operands to `wgpu::conv` before reaching here.
         (Device::Gpu, _) => return Err(crate::wgpu::unsupported(op, "convolution")),
         (_, d) => return Err(dtype_err!("{op}: expected float32 or float64 operands, got {d}")),
     };
@@ -44,18 +46,27 @@ fn run_float(
 
 /// y = conv(x, w): x (N, H, W, C), w (KH, KW, C / groups, O) -> (N, OH, OW, O). Not recorded.
 pub(crate) fn conv2d_raw(x: &Tensor, w: &Tensor, g: &Conv2dGeometry) -> Result<Tensor> {
+    if crate::wgpu::any_gpu(&[x, w]) {
+        return crate::wgpu::conv::conv2d(ConvPass::Forward, "conv", x, w, x.dtype(), g);
+    }
     let shape = [g.batch, g.out_h, g.out_w, g.out_c];
     run_float("conv", x, w, x.dtype(), &shape, |x, w| conv2d_forward(x, w, g), |x, w| conv2d_forward(x, w, g))
 }
 
 /// dx from dy (N, OH, OW, O) and w: the input's shape (N, H, W, C). Not recorded.
 pub(crate) fn conv2d_input_grad_raw(dy: &Tensor, w: &Tensor, g: &Conv2dGeometry) -> Result<Tensor> {
+    if crate::wgpu::any_gpu(&[dy, w]) {
+        return crate::wgpu::conv::conv2d(ConvPass::InputGrad, "conv", dy, w, w.dtype(), g);
+    }
     let shape = [g.batch, g.in_h, g.in_w, g.in_c];
     run_float("conv", dy, w, w.dtype(), &shape, |d, w| conv2d_input_grad(d, w, g), |d, w| conv2d_input_grad(d, w, g))
 }
 
 /// dw from x and dy: the kernel's shape (KH, KW, C / groups, O). Not recorded.
 pub(crate) fn conv2d_filter_grad_raw(x: &Tensor, dy: &Tensor, g: &Conv2dGeometry) -> Result<Tensor> {
+    if crate::wgpu::any_gpu(&[x, dy]) {
+        return crate::wgpu::conv::conv2d(ConvPass::FilterGrad, "conv", x, dy, x.dtype(), g);
+    }
     let shape = [g.k_h, g.k_w, g.group_in(), g.out_c];
     run_float("conv", x, dy, x.dtype(), &shape, |x, d| conv2d_filter_grad(x, d, g), |x, d| conv2d_filter_grad(x, d, g))
 }
