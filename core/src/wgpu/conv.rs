@@ -73,15 +73,40 @@ pub(crate) fn conv2d(pass: ConvPass, op: &str, a: &Tensor, b: &Tensor, dtype: DT
         p.u(d as u32);
     }
     p.u(a.layout().offset() as u32).u(b.layout().offset() as u32);
-    let out = GpuBuffer::alloc(DType::F32, n, false, op)?;
-    let gp = gpu()?;
-    // The filter gradient gives each kernel element a workgroup; the others a thread.
-    let groups = match pass {
-        ConvPass::FilterGrad => gp.groups_1d(n, 1),
-        _ => gp.groups_1d(n, 256),
+    // The filter gradient sums over every output position: in chunks of output rows, one
+    // thread per chunk and kernel element, then the chunks' partial sums are added.
+    let rows = g.batch * g.out_h;
+    let chunks = filter_grad_chunks(n, rows, g.out_w);
+    let chunk_len = rows.div_ceil(chunks);
+    p.u(chunks as u32).u(chunk_len as u32);
+    let threads = match pass {
+        ConvPass::FilterGrad => n * chunks,
+        _ => n,
     };
-    gp.launch(SHADER, pass.entry(), &p.0, &[Arg::Read(buf(&a)?.raw()), Arg::Read(buf(&b)?.raw()), Arg::Write(out.raw())], groups)?;
-    wrap(out, &shape)
+    if threads > u32::MAX as usize {
+        return Err(unsupported(op, &format!("a convolution this large ({g:?})")));
+    }
+    let out = GpuBuffer::alloc(DType::F32, threads, false, op)?;
+    let gp = gpu()?;
+    gp.launch(SHADER, pass.entry(), &p.0, &[Arg::Read(buf(&a)?.raw()), Arg::Read(buf(&b)?.raw()), Arg::Write(out.raw())], gp.groups_1d(threads, 256))?;
+    match pass {
+        ConvPass::FilterGrad if chunks > 1 => {
+            let partial = wrap(out, &[chunks, n])?;
+            crate::ops::reshape(&super::reduce::reduce("sum", &partial, &[0], false, DType::F32, Some(0.0))?, &shape)
+        }
+        _ => wrap(out, &shape),
+    }
+}
+
+/// How many chunks the filter gradient splits its `rows` output rows of `width` pixels into
+/// for `weights` kernel elements: enough threads to fill a device (about 2^17), chunks of at
+/// least 256 positions.
+fn filter_grad_chunks(weights: usize, rows: usize, width: usize) -> usize {
+    const TARGET_THREADS: usize = 1 << 17;
+    const MIN_CHUNK: usize = 256;
+    let by_length = rows.div_ceil(MIN_CHUNK.div_ceil(width.max(1)));
+    let by_threads = TARGET_THREADS.div_ceil(weights.max(1));
+    by_length.min(by_threads).max(1)
 }
 
 #[cfg(test)]
@@ -93,12 +118,12 @@ mod tests {
         (0..n).map(|i| ((i * 37 % 101) as f32 - 50.0) * scale).collect()
     }
 
-    fn geometry(groups: usize, stride: usize, dil: usize, pad: usize) -> Conv2dGeometry {
+    fn geometry(batch: usize, groups: usize, stride: usize, dil: usize, pad: usize) -> Conv2dGeometry {
         // 7x6 input, 3x2 kernel; output sizes follow from the padding before and after.
         let (in_h, in_w, k_h, k_w) = (7, 6, 3, 2);
         let out = |n: usize, k: usize| (n + 2 * pad - ((k - 1) * dil + 1)) / stride + 1;
         Conv2dGeometry {
-            batch: 2,
+            batch,
             in_h,
             in_w,
             in_c: 2 * groups,
@@ -124,15 +149,17 @@ mod tests {
         }
     }
 
-    /// Each pass against the cpu kernels, over groups, strides, dilation and padding.
+    /// Each pass against the cpu kernels, over groups, strides, dilation and padding; the last
+    /// batch is big enough that the filter gradient sums its positions in several chunks.
     #[test]
     fn every_pass_matches_the_cpu_kernels() {
         if !super::super::is_available() {
             eprintln!("skipped: no GPU adapter");
             return;
         }
-        for (groups, stride, dil, pad) in [(1, 1, 1, 0), (1, 2, 1, 1), (3, 1, 2, 1), (2, 3, 1, 2)] {
-            let g = geometry(groups, stride, dil, pad);
+        for (batch, groups, stride, dil, pad) in [(2, 1, 1, 1, 0), (2, 1, 2, 1, 1), (2, 3, 1, 2, 1), (2, 2, 3, 1, 2), (64, 2, 1, 1, 1)] {
+            let g = geometry(batch, groups, stride, dil, pad);
+            assert_eq!(filter_grad_chunks(g.kernel_len(), g.batch * g.out_h, g.out_w) > 1, batch == 64);
             let x = seq(g.input_len(), 0.01);
             let w = seq(g.kernel_len(), 0.02);
             let dy = seq(g.output_len(), 0.03);

@@ -95,21 +95,22 @@ fn conv2d_input_grad(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invoc
     o[e] = acc;
 }
 
-const FG: u32 = 64u;
-var<workgroup> part: array<f32, 64>;
-
-// One workgroup per kernel element: its threads split the sum over batch and output positions
-// (strided, so neighbouring threads read neighbouring pixels), then fold their partial sums in
-// workgroup memory.
-@compute @workgroup_size(64)
+// The filter gradient is a sum over batch and output positions, split into p[20] chunks of
+// p[21] output rows (batch x out_h): one thread per (chunk, kernel element) writes its partial sum to
+// o[chunk * kernel elements + element], and the chunks are summed afterwards. Adjacent threads
+// differ in the output channel, so their dy reads are adjacent and their x reads the same cell.
+@compute @workgroup_size(256)
 fn conv2d_filter_grad(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-    let e = wid.x + wid.y * nwg.x;
-    let live = e < p[0];
+    let e = elem_id(wid, lid, nwg);
+    let nk = p[8] * p[9] * p[16] * p[7];
+    if (e >= nk * p[20]) { return; }
     let in_c = p[4];
     let out_c = p[7];
     let cg = p[16];
-    let oc = e % out_c;
-    var t = e / out_c;
+    let k = e % nk;
+    let chunk = e / nk;
+    let oc = k % out_c;
+    var t = k / out_c;
     let cl = t % cg;
     t = t / cg;
     let kw = t % p[9];
@@ -117,27 +118,24 @@ fn conv2d_filter_grad(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invo
     let c = (oc / p[17]) * cg + cl;
     let dy_off = i32(kh * p[12]) - i32(p[14]);
     let dx_off = i32(kw * p[13]) - i32(p[15]);
-    let plane = p[5] * p[6];
-    let positions = p[1] * plane;
+    let first = chunk * p[21];
+    let last = min(first + p[21], p[1] * p[5]);
+    // The output columns whose tap lands inside the input: ox * stride_w + dx_off in [0, in_w).
+    let sw = i32(p[11]);
+    let ox_lo = u32(max(-dx_off + sw - 1, 0) / sw);
+    let room = i32(p[3]) - 1 - dx_off;
+    let ox_hi = select(0u, u32(min(room / sw + 1, i32(p[6]))), room >= 0);
     var acc = 0.0;
-    if (live) {
-        for (var q = lid.x; q < positions; q = q + FG) {
-            let n = q / plane;
-            let r = q % plane;
-            let oy = r / p[6];
-            let ox = r % p[6];
-            let iy = i32(oy * p[10]) + dy_off;
-            let ix = i32(ox * p[11]) + dx_off;
-            if (iy < 0 || iy >= i32(p[2]) || ix < 0 || ix >= i32(p[3])) { continue; }
-            let xi = p[18] + ((n * p[2] + u32(iy)) * p[3] + u32(ix)) * in_c + c;
-            acc = acc + a[xi] * b[p[19] + q * out_c + oc];
+    for (var row = first; row < last; row = row + 1u) {
+        let n = row / p[5];
+        let iy = i32((row % p[5]) * p[10]) + dy_off;
+        if (iy < 0 || iy >= i32(p[2])) { continue; }
+        let xrow = p[18] + (n * p[2] + u32(iy)) * p[3] * in_c + c;
+        let drow = p[19] + row * p[6] * out_c + oc;
+        for (var ox = ox_lo; ox < ox_hi; ox = ox + 1u) {
+            let ix = u32(i32(ox * p[11]) + dx_off);
+            acc = acc + a[xrow + ix * in_c] * b[drow + ox * out_c];
         }
     }
-    part[lid.x] = acc;
-    workgroupBarrier();
-    for (var s = FG / 2u; s > 0u; s = s / 2u) {
-        if (lid.x < s) { part[lid.x] = part[lid.x] + part[lid.x + s]; }
-        workgroupBarrier();
-    }
-    if (live && lid.x == 0u) { o[e] = part[0]; }
+    o[e] = acc;
 }
