@@ -45,9 +45,9 @@ def test_errors_name_op_and_devices():
         ops.add(g, c)
     with pytest.raises(TypeError, match="float64 is not supported on the gpu"):
         lm.tensor(np.ones(2)).to("gpu")
-    # an op without a gpu kernel says so, with the device (bitwise ops have none yet)
+    # an op without a gpu kernel says so, with the device (integer matmul has none yet)
     with pytest.raises(RuntimeError, match="no gpu kernel.*gpu device"):
-        ops.bitwise_and(ops.cast(g, "int32"), ops.cast(g, "int32"))
+        ops.matmul(ops.cast(g, "int32"), ops.cast(g, "int32"))
     # Python numbers mix with gpu tensors
     np.testing.assert_array_equal(np.asarray(g * 2 + 1), np.full((2, 2), 3, np.float32))
 
