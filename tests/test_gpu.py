@@ -34,6 +34,8 @@ def test_transfers_and_default_device():
         for t in (lm.tensor(x), ops.zeros((2, 3)), ops.ones((2,)), ops.arange(5), lm.random.normal((3,)), lm.Variable(x)):
             assert t.device == "gpu"
         assert float(ops.sum(lm.tensor(x))) == x.sum()
+        assert ops.full_like(x, 2.0).device == "gpu"
+    assert ops.full_like(g, 2.0).device == "gpu"  # on x's device, like zeros_like
     assert lm.get_default_device() == "cpu"
     assert lm.tensor(x).device == "cpu"
 

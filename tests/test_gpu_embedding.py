@@ -48,9 +48,10 @@ def _train(device, id_dtype=np.int32):
     return hist.history["loss"], devices, table, pred
 
 
-def test_embedding_model_trains_on_gpu_like_on_cpu():
-    cpu_loss, cpu_dev, cpu_table, cpu_pred = _train("cpu")
-    gpu_loss, gpu_dev, gpu_table, gpu_pred = _train("gpu")
+@pytest.mark.parametrize("id_dtype", [np.int32, np.int64])  # int64: numpy's default ids
+def test_embedding_model_trains_on_gpu_like_on_cpu(id_dtype):
+    cpu_loss, cpu_dev, cpu_table, cpu_pred = _train("cpu", id_dtype)
+    gpu_loss, gpu_dev, gpu_table, gpu_pred = _train("gpu", id_dtype)
     assert cpu_dev == {"cpu"} and gpu_dev == {"gpu"}
     # float32 on both devices; the gpu adds repeated rows in the order its threads arrive, so
     # the curves agree to float32 rounding over 12 steps: 1e-4 relative

@@ -139,7 +139,8 @@ fn ones_like(x: &Bound<'_, PyAny>, dtype: Option<&Bound<'_, PyAny>>) -> PyResult
 fn full_like(x: &Bound<'_, PyAny>, fill_value: &Bound<'_, PyAny>, dtype: Option<&Bound<'_, PyAny>>) -> PyResult<PyTensor> {
     let t = to_tensor(x)?;
     let dt = opt_dtype(dtype)?.unwrap_or(t.dtype());
-    Ok(PyTensor::new(filled(t.shape(), fill_value, dt)?))
+    // On x's device, as zeros_like and ones_like.
+    Ok(PyTensor::new(filled(t.shape(), fill_value, dt)?.to(t.device()).py()?))
 }
 
 /// A Python number or 0-d tensor as f64, and whether it was an integer.

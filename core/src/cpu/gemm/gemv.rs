@@ -10,10 +10,15 @@
 //! registers; they are compiled once per instruction set (AVX-512, AVX2/FMA with fused
 //! multiply-adds, baseline without) and picked with the GEMM's kernels.
 
-
-use super::driver::{Problem, PARALLEL_MIN_MACS};
+use super::driver::Problem;
 use super::kernels::Isa;
 use super::GemmScalar;
+
+/// Multiply-adds from which a GEMV splits its columns over the team. Lower than the GEMM's
+/// threshold: a GEMV streams B once (no reuse), so it is bound by each core's cache bandwidth,
+/// and two halves of B stream from two caches; handing half to a spinning helper costs about
+/// a microsecond (a 784x256 one-sample Dense layer: 8.5 us on one thread).
+const GEMV_PARALLEL_MIN_MACS: usize = 1 << 17;
 
 /// Independent accumulators of a dot product (lanes the compiler turns into vectors).
 const LANES: usize = 64;
@@ -31,7 +36,7 @@ pub(crate) fn try_gemv<T: GemmScalar>(p: &Problem<T>, isa: Isa) -> bool {
     if p.k == 0 || (p.csb != 1 && p.rsb != 1) {
         return false;
     }
-    let threads = if p.n.saturating_mul(p.k) >= PARALLEL_MIN_MACS { crate::cpu::team::threads().clamp(1, p.n.div_ceil(64)) } else { 1 };
+    let threads = if p.n.saturating_mul(p.k) >= GEMV_PARALLEL_MIN_MACS { crate::cpu::team::threads().clamp(1, p.n.div_ceil(64)) } else { 1 };
     let part = |t: usize| {
         let (j0, j1) = (p.n * t / threads, p.n * (t + 1) / threads);
         // SAFETY: j0..j1 lies inside C's row; A, B and the bias were bounds-checked for the

@@ -72,7 +72,8 @@ class Embedding(Layer):
         self.built = True
 
     def call(self, inputs):
-        if inputs.dtype not in ("int32", "int64"):
+        # The gpu has no int64 arithmetic (the range check below reduces the ids): int32 there.
+        if inputs.dtype not in ("int32", "int64") or (inputs.dtype == "int64" and inputs.device == "gpu"):
             inputs = ops.cast(inputs, "int32")
         if inputs.size:
             # `take` wraps negative ids like numpy; an embedding lookup must not.
