@@ -57,3 +57,17 @@ def test_masked_inputs_take_the_full_path():
     # unpadded prefix of each sample.
     for i, n in enumerate([2, 1]):
         np.testing.assert_allclose(masked[i], np.asarray(model(x[i:i + 1, :n]))[0], rtol=1e-5, atol=1e-6)
+
+
+def test_all_lean_model_and_one_that_stops_being_lean():
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(4, 6)).astype("float32")
+    model = lm.Sequential([lm.Input((6,)), layers.Dense(5, activation="relu"), layers.Reshape((5, 1)), layers.Flatten()])
+    h = lm.tensor(x)
+    for layer in model.layers:
+        h = layer(h)
+    for out in (model(x), model(lm.tensor(x)), model(x, training=True)):
+        np.testing.assert_allclose(np.asarray(out), np.asarray(h), rtol=1e-6)
+    model.add(layers.Dropout(0.5))  # no longer all lean: training reaches the Dropout
+    assert np.array_equal(np.asarray(model(x, training=False)), np.asarray(h))
+    assert not np.array_equal(np.asarray(model(x, training=True)), np.asarray(h))

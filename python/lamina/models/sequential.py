@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from lamina.layers.input_layer import InputLayer
-from lamina.layers.layer import _TENSOR_TYPES, Layer, _invalidate_weight_caches, _is_lean
+from lamina.layers.layer import _TENSOR_TYPES, Layer, _array_to_tensor, _invalidate_weight_caches, _is_lean
 from lamina.layers.symbolic import KerasTensor
 from lamina.models.model import Model
+
+
+_FAST_INPUTS = _TENSOR_TYPES | {np.ndarray}
 
 
 class Sequential(Model):
@@ -101,6 +106,22 @@ class Sequential(Model):
     @property
     def output_shape(self):
         return self.outputs[0].shape if self.outputs else None
+
+    def __call__(self, *args, **kwargs):
+        # A stack of lean layers (see `Layer._lean_call`) called on one unmasked tensor or
+        # array is the chain of their `call`s: skip the bookkeeping of `Layer.__call__` for the
+        # model too (one-sample `model(x)` latency). Anything else takes the full path.
+        x = args[0] if len(args) == 1 else None
+        if (type(x) in _FAST_INPUTS and (not kwargs or kwargs.keys() == {"training"}) and not self._call_losses
+                and all(_is_lean(layer) for layer in self._layers)):
+            if type(x) is np.ndarray:
+                x = _array_to_tensor(x, self._dtype)
+            elif x._keras_mask is not None:
+                return super().__call__(*args, **kwargs)
+            for layer in self._layers:
+                x = layer.call(x)
+            return x
+        return super().__call__(*args, **kwargs)
 
     def call(self, inputs, training=None, mask=None):
         # With no flag given, the layers read it from the call context.
