@@ -47,9 +47,9 @@ def test_errors_name_op_and_devices():
         ops.add(g, c)
     with pytest.raises(TypeError, match="float64 is not supported on the gpu"):
         lm.tensor(np.ones(2)).to("gpu")
-    # an op without a gpu kernel says so, with the device (integer matmul has none yet)
-    with pytest.raises(RuntimeError, match="no gpu kernel.*gpu device"):
-        ops.matmul(ops.cast(g, "int32"), ops.cast(g, "int32"))
+    # int64 has no arithmetic in WGSL: the error says so and what to do
+    with pytest.raises(TypeError, match="int64 arithmetic is not supported on the gpu device; cast to int32"):
+        ops.add(ops.cast(g, "int64"), 1)
     # Python numbers mix with gpu tensors
     np.testing.assert_array_equal(np.asarray(g * 2 + 1), np.full((2, 2), 3, np.float32))
 
@@ -91,3 +91,18 @@ def test_dense_model_trains_on_gpu_like_on_cpu():
     assert gpu_hist["loss"][-1] < gpu_hist["loss"][0]
     assert isinstance(gpu_pred, np.ndarray)
     np.testing.assert_allclose(gpu_pred, cpu_pred, rtol=1e-4, atol=1e-6)
+
+
+def test_int32_matmul_on_gpu_matches_numpy():
+    rng = np.random.default_rng(2)
+    a = rng.integers(-50, 50, size=(3, 5, 7)).astype(np.int32)
+    b = rng.integers(-50, 50, size=(7, 4)).astype(np.int32)
+    ga, gb = lm.tensor(a).to("gpu"), lm.tensor(b).to("gpu")
+    out = ops.matmul(ga, gb)
+    assert out.device == "gpu" and out.dtype == "int32"
+    np.testing.assert_array_equal(np.asarray(out), a @ b)
+    # a transposed view and a batch broadcast against one matrix
+    np.testing.assert_array_equal(np.asarray(ops.matmul(gb.T, ops.transpose(ga, (0, 2, 1)))), b.T @ a.transpose(0, 2, 1))
+    big = np.full((1, 3), 2**30, np.int32)  # wraps modulo 2^32, as on the cpu
+    np.testing.assert_array_equal(np.asarray(ops.matmul(lm.tensor(big).to("gpu"), lm.tensor(np.ones((3, 1), np.int32)).to("gpu"))),
+                                  np.asarray(ops.matmul(lm.tensor(big), lm.tensor(np.ones((3, 1), np.int32)))))

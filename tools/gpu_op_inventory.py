@@ -233,7 +233,7 @@ def run_case(thunk, grad=True):
             if res is None:
                 return "skip", "not exposed"
             outs, srcs = res
-            outs = outs if isinstance(outs, list) else [outs]
+            outs = list(outs) if isinstance(outs, (list, tuple)) else [outs]
             total = None
             for o in outs:
                 if not o.dtype.startswith("float"):

@@ -20,7 +20,9 @@ const MAX_BATCH_RANK: usize = 6;
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn matmul(a: &Tensor, la: &Layout, b: &Tensor, lb: &Layout, batch: &[usize], m: usize, n: usize, k: usize, bias: Option<&Tensor>, relu: bool) -> Result<Tensor> {
     const OP: &str = "matmul";
-    if a.dtype() != DType::F32 || b.dtype() != DType::F32 {
+    let dt = a.dtype();
+    let int = dt == DType::I32 && bias.is_none() && !relu;
+    if b.dtype() != dt || !(dt == DType::F32 || int) {
         return Err(unsupported(OP, &format!("{} operands", a.dtype())));
     }
     let (a, b) = (operand(OP, a)?, operand(OP, b)?);
@@ -30,12 +32,12 @@ pub(crate) fn matmul(a: &Tensor, la: &Layout, b: &Tensor, lb: &Layout, batch: &[
         return Err(unsupported(OP, &format!("a batch of shape {batch:?}")));
     }
     let out_shape: Vec<usize> = batch.iter().copied().chain([m, n]).collect();
-    let out = GpuBuffer::alloc(DType::F32, nb * m * n, false, OP)?;
+    let out = GpuBuffer::alloc(dt, nb * m * n, false, OP)?;
     if out_shape.iter().product::<usize>() == 0 {
         return wrap(out, &out_shape);
     }
     if k == 0 {
-        return super::copy::full(&out_shape, 0.0, DType::F32);
+        return super::copy::full(&out_shape, 0.0, dt);
     }
     let (sa, sb) = (la.strides(), lb.strides());
     let mut p = Params::default();
@@ -52,10 +54,11 @@ pub(crate) fn matmul(a: &Tensor, la: &Layout, b: &Tensor, lb: &Layout, batch: &[
         Some(t) => buf(t)?.raw(),
         None => buf(&a)?.raw(),
     };
-    let groups = [n.div_ceil(64) as u32, m.div_ceil(64) as u32, nb as u32];
+    let (entry, tile) = if int { ("matmul_i32", 16) } else { ("matmul_tiled", 64) };
+    let groups = [n.div_ceil(tile) as u32, m.div_ceil(tile) as u32, nb as u32];
     g.launch(
         include_str!("shaders/matmul.wgsl"),
-        "matmul_tiled",
+        entry,
         &p.0,
         &[Arg::Read(buf(&a)?.raw()), Arg::Read(buf(&b)?.raw()), Arg::Read(bias_buf), Arg::Write(out.raw())],
         groups,

@@ -95,3 +95,34 @@ fn matmul_tiled(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation
         }
     }
 }
+
+// int32 matmul (same parameters; the engine passes no bias or activation): one thread per output element, the
+// sum wrapping modulo 2^32 as the cpu's. Integer products are rare in models; no tiling.
+@compute @workgroup_size(16, 16, 1)
+fn matmul_i32(@builtin(global_invocation_id) gid: vec3<u32>) {
+    let M = p[0];
+    let N = p[1];
+    let K = p[2];
+    let row = gid.y;
+    let col = gid.x;
+    if (row >= M || col >= N) { return; }
+    var rem = gid.z;
+    var abase = i32(p[6]);
+    var bbase = i32(p[7]);
+    for (var d = p[3]; d > 0u; d = d - 1u) {
+        let size = p[11u + d];
+        let idx = i32(rem % size);
+        rem = rem / size;
+        abase = abase + idx * bitcast<i32>(p[17u + d]);
+        bbase = bbase + idx * bitcast<i32>(p[23u + d]);
+    }
+    var acc = 0i;
+    for (var kk = 0u; kk < K; kk = kk + 1u) {
+        let va = bitcast<i32>(a[u32(abase + i32(row) * bitcast<i32>(p[8]) + i32(kk) * bitcast<i32>(p[9]))]);
+        let vb = bitcast<i32>(b[u32(bbase + i32(kk) * bitcast<i32>(p[10]) + i32(col) * bitcast<i32>(p[11]))]);
+        acc = acc + va * vb;
+    }
+    // (every binding is used, so this entry point shares the float one's bind group layout)
+    if (p[5] == 1u) { acc = acc + bitcast<i32>(bias[col]); }
+    c[gid.z * M * N + row * N + col] = bitcast<u32>(acc);
+}
