@@ -4,7 +4,7 @@ import sys
 import numpy as np
 import pytest
 
-# Make the shared helpers (op_check.py) importable from every test folder.
+# Make the shared helpers (op_check.py, gpu_check.py...) importable from every test folder.
 sys.path.insert(0, os.path.dirname(__file__))
 
 

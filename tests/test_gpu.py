@@ -6,20 +6,11 @@ import numpy as np
 import pytest
 
 import lamina as lm
+from gpu_check import requires_gpu
 from lamina import ops
 
 
-def _no_gpu_reason():
-    if "gpu" in lm.list_devices():
-        return None
-    try:
-        lm.set_default_device("gpu")
-    except RuntimeError as e:
-        return str(e)
-    return "no GPU adapter"
-
-
-pytestmark = pytest.mark.skipif(_no_gpu_reason() is not None, reason=f"gpu: {_no_gpu_reason()}")
+pytestmark = requires_gpu
 
 
 def test_transfers_and_default_device():

@@ -7,9 +7,10 @@ import numpy as np
 import pytest
 
 import lamina as lm
+from gpu_check import requires_gpu
 from lamina import ops
 
-pytestmark = pytest.mark.skipif("gpu" not in lm.list_devices(), reason="gpu: no GPU adapter")
+pytestmark = requires_gpu
 
 
 def _gpu(a):

@@ -8,22 +8,12 @@ import os
 import pytest
 
 import op_check
+from gpu_check import no_gpu_reason
 
-import lamina as lm
 
 # Test modules of the op families with gpu kernels.
 GPU_FAMILIES = {"test_elementwise", "test_reduction", "test_linalg", "test_nn", "test_losses", "test_foundation", "test_shape",
                 "test_recurrent", "test_index", "test_conv", "test_pool"}
-
-
-def _gpu_skip_reason():
-    if "gpu" in lm.list_devices():
-        return None
-    try:
-        lm.set_default_device("gpu")
-    except RuntimeError as e:
-        return str(e)
-    return "no GPU adapter"
 
 
 def pytest_generate_tests(metafunc):
@@ -38,7 +28,7 @@ def pytest_generate_tests(metafunc):
 def op_device(request):
     device = getattr(request, "param", "cpu")
     if device == "gpu":
-        reason = _gpu_skip_reason()
+        reason = no_gpu_reason()
         if reason:
             pytest.skip(f"gpu: {reason}")
     op_check.DEVICE = device
