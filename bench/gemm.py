@@ -6,7 +6,8 @@ backward x^T @ g and g @ W^T, whose transposes are views on both sides (numpy ha
 transpose flag; lamina's GEMM reads the strides).
 
 The two run interleaved (numpy, lamina, numpy, ...; the order flips each round), each sample
-times enough calls to last a few milliseconds, and the figure is the median sample. The main
+times enough calls to last about 50 ms after a pause in which the other library's
+threads stop spinning, and the figure is the median sample. The main
 table uses every core for both (OpenBLAS' threads, rayon's pool); a second table repeats the
 runs in a child process with one thread each (OPENBLAS_NUM_THREADS=1, RAYON_NUM_THREADS=1),
 which compares the kernels without thread scheduling on a busy machine.
@@ -59,7 +60,12 @@ def operands(rng, m, k, n, ta, tb):
     return (a, b), (la, lb)
 
 
-def calls_per_sample(f, target_s=0.004):
+# Pause before each sample (see `measure`), and how long a sample lasts.
+SETTLE_S = 0.15
+SAMPLE_S = 0.05
+
+
+def calls_per_sample(f, target_s=SAMPLE_S):
     """How many calls make one sample last about target_s."""
     t = time.perf_counter()
     f()
@@ -79,6 +85,9 @@ def measure(fn_np, fn_lm, flops, rounds):
     pair = [("numpy", fn_np), ("lamina", fn_lm)]
     for r in range(rounds):
         for name, f in pair if r % 2 == 0 else pair[::-1]:
+            # Let the other library's idle threads stop spinning before this sample: OpenBLAS'
+            # spin for about 2^28 cycles (~0.1 s) after a call and would take the second core.
+            time.sleep(SETTLE_S)
             t, c = time.perf_counter(), time.process_time()
             for _ in range(reps):
                 f()
@@ -168,11 +177,11 @@ def main():
     lines = [
         "# GEMM: lamina vs numpy (float32)",
         "",
-        f"Measured {now} by `python bench/gemm.py` on {model}, {cpus} cores (shared with other jobs: "
-        "other builds ran on the same 2 cores, so figures are medians of interleaved samples and "
-        "the ratio is the figure to read). "
+        f"Measured {now} by `python bench/gemm.py` on {model}, {cpus} cores (a shared machine: "
+        "figures are medians of interleaved samples and the ratio is the figure to read). "
         f"numpy {np.__version__} with {blas}; lamina GEMM kernel `{_core._gemm_kernel()}`; "
-        f"{args.rounds} interleaved rounds, each sample a few ms of back-to-back calls. "
+        f"{args.rounds} interleaved rounds, each sample about {int(SAMPLE_S * 1000)} ms of back-to-back calls after a "
+        f"{SETTLE_S} s pause (so that neither library's idle threads still spin). "
         f"1-minute load average {load_before:.1f} at the start and {load_after:.1f} at the end (2 cores). "
         "docs/design/gemm.md says how to read figures taken on a loaded machine.",
         "",
