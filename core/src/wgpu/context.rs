@@ -196,6 +196,8 @@ impl Gpu {
         }
         let layout = pipeline.get_bind_group_layout(0);
         let bind = self.device.create_bind_group(&::wgpu::BindGroupDescriptor { label: None, layout: &layout, entries: &entries });
+        // A kernel whose arguments do not fit its shader fails here, naming the op's entry point.
+        self.check_errors()?;
         let device = &self.device;
         let enc = b.encoder.get_or_insert_with(|| device.create_command_encoder(&::wgpu::CommandEncoderDescriptor { label: None }));
         {
@@ -258,10 +260,10 @@ impl Gpu {
         staging.map_async(::wgpu::MapMode::Read, .., move |r| {
             let _ = tx.send(r);
         });
-        self.device
-            .poll(::wgpu::PollType::Wait { submission_index: index, timeout: None })
-            .map_err(|e| Error::Device(format!("gpu: waiting for a readback failed: {e}")))?;
+        let waited = self.device.poll(::wgpu::PollType::Wait { submission_index: index, timeout: None });
+        // A validation error recorded earlier explains a failed wait better than the wait does.
         self.check_errors()?;
+        waited.map_err(|e| Error::Device(format!("gpu: waiting for a readback failed: {e}")))?;
         match rx.recv() {
             Ok(Ok(())) => {}
             Ok(Err(e)) => return Err(Error::Device(format!("gpu: mapping a readback buffer failed: {e}"))),
@@ -278,10 +280,9 @@ impl Gpu {
     /// Waits for everything submitted so far (tests and benchmarks).
     pub(crate) fn wait_idle(&self) -> Result<()> {
         self.submit()?;
-        self.device
-            .poll(::wgpu::PollType::wait_indefinitely())
-            .map_err(|e| Error::Device(format!("gpu: waiting for the device failed: {e}")))?;
-        self.check_errors()
+        let waited = self.device.poll(::wgpu::PollType::wait_indefinitely());
+        self.check_errors()?;
+        waited.map(|_| ()).map_err(|e| Error::Device(format!("gpu: waiting for the device failed: {e}")))
     }
 
     /// Turns an error wgpu reported asynchronously into an `Error::Device`.

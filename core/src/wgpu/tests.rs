@@ -182,3 +182,23 @@ fn take_concatenate_and_casts_match_cpu() {
     }
 }
 
+
+#[test]
+fn a_kernel_given_the_wrong_arguments_fails_at_launch_with_wgpus_reason() {
+    if !gpu_or_skip() {
+        return;
+    }
+    use super::buffer::GpuBuffer;
+    use super::context::{gpu, Arg};
+    // One storage binding besides the parameters, launched with two: a bind group mismatch.
+    const SRC: &str = "@group(0) @binding(0) var<storage, read> p: array<u32>;\n\
+                       @group(0) @binding(1) var<storage, read_write> o: array<u32>;\n\
+                       @compute @workgroup_size(1) fn one_arg(@builtin(global_invocation_id) g: vec3<u32>) { o[g.x] = p[0]; }";
+    let (a, b) = (GpuBuffer::alloc(crate::dtype::DType::F32, 4, false, "test").unwrap(), GpuBuffer::alloc(crate::dtype::DType::F32, 4, false, "test").unwrap());
+    let g = gpu().unwrap();
+    let err = g.launch(SRC, "one_arg", &[1], &[Arg::Write(a.raw()), Arg::Write(b.raw())], [1, 1, 1]).unwrap_err().to_string();
+    assert!(err.starts_with("gpu: ") && err.to_lowercase().contains("bind"), "{err}");
+    // The error was reported once; the device keeps working.
+    let t = Tensor::from_vec(vec![1.0f32, 2.0], &[2]).unwrap().to(Device::Gpu).unwrap();
+    assert_eq!(ops::add(&t, &t).unwrap().to_vec::<f32>().unwrap(), vec![2.0, 4.0]);
+}
