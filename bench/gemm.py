@@ -8,7 +8,7 @@ transpose flag; lamina's GEMM reads the strides).
 The two run interleaved (numpy, lamina, numpy, ...; the order flips each round), each sample
 times enough calls to last about 50 ms after a pause in which the other library's
 threads stop spinning, and the figure is the median sample. The main
-table uses every core for both (OpenBLAS' threads, rayon's pool); a second table repeats the
+table uses every core for both (OpenBLAS' threads, lamina's team); a second table repeats the
 runs in a child process with one thread each (OPENBLAS_NUM_THREADS=1, RAYON_NUM_THREADS=1),
 which compares the kernels without thread scheduling on a busy machine.
 

@@ -4,7 +4,7 @@
 //! small contiguous panels that a register-blocked micro-kernel streams through. Packing reads
 //! the operands through their strides, so transposed and broadcast views cost no extra copy.
 //! The micro-kernel (AVX-512, AVX2/FMA or portable) is chosen once at run time; large products
-//! split over rayon's threads, small ones stay on the calling thread. See docs/design/gemm.md.
+//! split over the team's threads (`cpu/team.rs`), small ones stay on the calling thread. See docs/design/gemm.md.
 //!
 //! Entry point: [`gemm_strided`] computes `C = act(beta·C + A·B + bias)` with `beta` 0 or 1
 //! (overwrite or accumulate), an optional bias row (one value per column of C) and an optional

@@ -19,6 +19,19 @@ const TK: u32 = 16u;
 var<workgroup> As: array<f32, 1024>; // [TK][TILE]
 var<workgroup> Bs: array<f32, 1024>; // [TK][TILE]
 
+// Offsets of batch element z's matrices in A and B (z walks the batch shape in C order).
+fn batch_bases(z: u32) -> vec2<i32> {
+    var rem = z;
+    var bases = vec2<i32>(i32(p[6]), i32(p[7]));
+    for (var d = p[3]; d > 0u; d = d - 1u) {
+        let size = p[11u + d];
+        let idx = i32(rem % size);
+        rem = rem / size;
+        bases = bases + idx * vec2<i32>(bitcast<i32>(p[17u + d]), bitcast<i32>(p[23u + d]));
+    }
+    return bases;
+}
+
 @compute @workgroup_size(16, 16, 1)
 fn matmul_tiled(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
     let M = p[0];
@@ -29,16 +42,9 @@ fn matmul_tiled(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation
     let t = ty * 16u + tx;
     let row0 = wid.y * TILE;
     let col0 = wid.x * TILE;
-    var rem = wid.z;
-    var abase = i32(p[6]);
-    var bbase = i32(p[7]);
-    for (var d = p[3]; d > 0u; d = d - 1u) {
-        let size = p[11u + d];
-        let idx = i32(rem % size);
-        rem = rem / size;
-        abase = abase + idx * bitcast<i32>(p[17u + d]);
-        bbase = bbase + idx * bitcast<i32>(p[23u + d]);
-    }
+    let bases = batch_bases(wid.z);
+    let abase = bases.x;
+    let bbase = bases.y;
     let ars = bitcast<i32>(p[8]);
     let acs = bitcast<i32>(p[9]);
     let brs = bitcast<i32>(p[10]);
@@ -106,16 +112,9 @@ fn matmul_i32(@builtin(global_invocation_id) gid: vec3<u32>) {
     let row = gid.y;
     let col = gid.x;
     if (row >= M || col >= N) { return; }
-    var rem = gid.z;
-    var abase = i32(p[6]);
-    var bbase = i32(p[7]);
-    for (var d = p[3]; d > 0u; d = d - 1u) {
-        let size = p[11u + d];
-        let idx = i32(rem % size);
-        rem = rem / size;
-        abase = abase + idx * bitcast<i32>(p[17u + d]);
-        bbase = bbase + idx * bitcast<i32>(p[23u + d]);
-    }
+    let bases = batch_bases(gid.z);
+    let abase = bases.x;
+    let bbase = bases.y;
     var acc = 0i;
     for (var kk = 0u; kk < K; kk = kk + 1u) {
         let va = bitcast<i32>(a[u32(abase + i32(row) * bitcast<i32>(p[8]) + i32(kk) * bitcast<i32>(p[9]))]);
