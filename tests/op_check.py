@@ -102,20 +102,8 @@ def check_gradient(fn: Callable, *arrays: np.ndarray, wrt: Sequence[int] | None 
         return float(sum(np.sum(r.astype(np.float64) * w) for r, w in zip(res, cotangents)))
 
     def analytic(views: bool):
-        sources, inputs = [], []
         with lm.GradientTape() as tape:
-            for i, a in enumerate(arrays):
-                if i in wrt and views and a.ndim >= 2:
-                    base = lm.tensor(np.ascontiguousarray(np.swapaxes(a, 0, 1)))
-                    tape.watch(base)
-                    sources.append(base)
-                    inputs.append(ops.transpose(base, _swap01(a.ndim)))
-                else:
-                    t = lm.tensor(a)
-                    if i in wrt:
-                        tape.watch(t)
-                        sources.append(t)
-                    inputs.append(t)
+            sources, inputs = _watched_inputs(tape, arrays, wrt, views)
             res = fn(*inputs)
             res = list(res) if isinstance(res, (list, tuple)) else [res]
             loss = None
@@ -142,6 +130,26 @@ def check_gradient(fn: Callable, *arrays: np.ndarray, wrt: Sequence[int] | None 
                                        err_msg=f"gradient of argument {i} ({'view' if views else 'contiguous'})")
 
 
+def _watched_inputs(tape, arrays, wrt, views: bool):
+    """Tensors of `arrays` for fn, the ones in `wrt` watched by `tape` (returned as the sources).
+    With `views`, each watched array of rank >= 2 enters as a transposed view of a contiguous
+    base, the base being the source (its gradient comes back with axes 0 and 1 swapped)."""
+    sources, inputs = [], []
+    for i, a in enumerate(arrays):
+        if i in wrt and views and a.ndim >= 2:
+            base = lm.tensor(np.ascontiguousarray(np.swapaxes(a, 0, 1)))
+            tape.watch(base)
+            sources.append(base)
+            inputs.append(ops.transpose(base, _swap01(a.ndim)))
+        else:
+            t = lm.tensor(a)
+            if i in wrt:
+                tape.watch(t)
+                sources.append(t)
+            inputs.append(t)
+    return sources, inputs
+
+
 def _swap01(ndim: int) -> list:
     axes = list(range(ndim))
     axes[0], axes[1] = 1, 0
@@ -163,20 +171,8 @@ def check_op(fn: Callable, ref: Callable, *arrays: np.ndarray, grad: bool = True
 def _run_on(device: str, fn: Callable, arrays: list, wrt, cotangents, views: bool):
     """fn's outputs and (with `wrt`) the gradients of sum(fn * cotangent) on `device`."""
     with lm.device(device):
-        sources, inputs = [], []
         with lm.GradientTape() as tape:
-            for i, a in enumerate(arrays):
-                if wrt and i in wrt and views and a.ndim >= 2:
-                    base = lm.tensor(np.ascontiguousarray(np.swapaxes(a, 0, 1)))
-                    tape.watch(base)
-                    sources.append(base)
-                    inputs.append(ops.transpose(base, _swap01(a.ndim)))
-                else:
-                    t = lm.tensor(a)
-                    if wrt and i in wrt:
-                        tape.watch(t)
-                        sources.append(t)
-                    inputs.append(t)
+            sources, inputs = _watched_inputs(tape, arrays, wrt or [], views)
             res = fn(*inputs)
             res = list(res) if isinstance(res, (list, tuple)) else [res]
             loss = None
