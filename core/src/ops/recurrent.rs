@@ -102,8 +102,9 @@ impl Default for RnnOptions<'_> {
     }
 }
 
+/// The cell a recurrent op runs (also the gpu arm's, `wgpu::recurrent`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Kind {
+pub(crate) enum Kind {
     SimpleRnn,
     Lstm,
     Gru { reset_after: bool },
@@ -117,7 +118,7 @@ impl Kind {
             Kind::Gru { .. } => "gru",
         }
     }
-    fn gates(self) -> usize {
+    pub(crate) fn gates(self) -> usize {
         match self {
             Kind::SimpleRnn => 1,
             Kind::Lstm => 4,
@@ -129,6 +130,14 @@ impl Kind {
             2
         } else {
             1
+        }
+    }
+    /// Gate blocks that share the per-step product `h @ U` (GRU without reset_after applies
+    /// its h-block to `r * h` instead).
+    pub(crate) fn rec_blocks(self) -> usize {
+        match self {
+            Kind::Gru { reset_after: false } => 2,
+            k => k.gates(),
         }
     }
     /// The bias shape Keras uses for `units`.
@@ -291,12 +300,7 @@ fn run(kind: Kind, x: &Tensor, states: &[&Tensor], kernel: &Tensor, rk: &Tensor,
 /// The gpu arm: the time loop over engine ops (`wgpu::recurrent`), whose rules give the
 /// gradients. `operands` as built by `run`: x, the states, kernel, recurrent_kernel, bias.
 fn run_gpu(kind: Kind, operands: Vec<Tensor>, o: &RnnOptions<'_>) -> Result<Vec<Tensor>> {
-    use crate::wgpu::recurrent::{RnnCell, RnnOperands};
-    let cell = match kind {
-        Kind::SimpleRnn => RnnCell::SimpleRnn,
-        Kind::Lstm => RnnCell::Lstm,
-        Kind::Gru { reset_after } => RnnCell::Gru { reset_after },
-    };
+    use crate::wgpu::recurrent::RnnOperands;
     let ns = kind.states();
     let spec = RnnOperands {
         x: &operands[0],
@@ -305,7 +309,7 @@ fn run_gpu(kind: Kind, operands: Vec<Tensor>, o: &RnnOptions<'_>) -> Result<Vec<
         recurrent_kernel: &operands[2 + ns],
         bias: operands.get(3 + ns),
     };
-    crate::wgpu::recurrent::run(cell, &spec, o)
+    crate::wgpu::recurrent::run(kind, &spec, o)
 }
 
 /// Everything the backward pass reads: the operands as contiguous tensors of the compute dtype.

@@ -15,36 +15,9 @@ use crate::device::Device;
 use crate::dtype::DType;
 use crate::error::Result;
 use crate::ops;
-use crate::ops::recurrent::{RnnActivation, RnnOptions};
+use crate::ops::recurrent::{Kind, RnnActivation, RnnOptions};
 use crate::ops::shape::SplitSpec;
 use crate::tensor::Tensor;
-
-/// The cell a recurrent op runs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum RnnCell {
-    SimpleRnn,
-    Lstm,
-    Gru { reset_after: bool },
-}
-
-impl RnnCell {
-    fn gates(self) -> usize {
-        match self {
-            RnnCell::SimpleRnn => 1,
-            RnnCell::Lstm => 4,
-            RnnCell::Gru { .. } => 3,
-        }
-    }
-
-    /// Gate blocks that share the per-step product `h @ U` (GRU without reset_after applies
-    /// its h-block to `r * h` instead).
-    fn rec_blocks(self) -> usize {
-        match self {
-            RnnCell::Gru { reset_after: false } => 2,
-            c => c.gates(),
-        }
-    }
-}
 
 /// The operands of one recurrent op, float32 and (the masks aside) tracked.
 pub(crate) struct RnnOperands<'a> {
@@ -140,7 +113,7 @@ fn blocks_of(t: &Tensor, gates: usize) -> Result<Vec<Tensor>> {
 }
 
 /// Runs the sequence; returns [outputs, h, (c)] like the cpu op.
-pub(crate) fn run(cell: RnnCell, o: &RnnOperands<'_>, opts: &RnnOptions<'_>) -> Result<Vec<Tensor>> {
+pub(crate) fn run(cell: Kind, o: &RnnOperands<'_>, opts: &RnnOptions<'_>) -> Result<Vec<Tensor>> {
     let (nb, ns) = (o.x.shape()[0], o.x.shape()[1]);
     let gates = cell.gates();
     let u = o.recurrent_kernel.shape()[0];
@@ -148,7 +121,7 @@ pub(crate) fn run(cell: RnnCell, o: &RnnOperands<'_>, opts: &RnnOptions<'_>) -> 
 
     // Biases: GRU with reset_after has an input row and a recurrent row.
     let (input_bias, recurrent_bias) = match (o.bias, cell) {
-        (Some(b), RnnCell::Gru { reset_after: true }) => {
+        (Some(b), Kind::Gru { reset_after: true }) => {
             let mut rows = ops::unstack(b, Some(2), 0)?.into_iter();
             (rows.next(), rows.next())
         }
@@ -195,8 +168,8 @@ pub(crate) fn run(cell: RnnCell, o: &RnnOperands<'_>, opts: &RnnOptions<'_>) -> 
         }
         let (ra, act) = (opts.recurrent_activation, opts.activation);
         let (h_new, c_new) = match cell {
-            RnnCell::SimpleRnn => (apply(act, &ops::add(x_t(0), &rec[0])?)?, None),
-            RnnCell::Lstm => {
+            Kind::SimpleRnn => (apply(act, &ops::add(x_t(0), &rec[0])?)?, None),
+            Kind::Lstm => {
                 let i = apply(ra, &ops::add(x_t(0), &rec[0])?)?;
                 let f = apply(ra, &ops::add(x_t(1), &rec[1])?)?;
                 let g = apply(act, &ops::add(x_t(2), &rec[2])?)?;
@@ -205,7 +178,7 @@ pub(crate) fn run(cell: RnnCell, o: &RnnOperands<'_>, opts: &RnnOptions<'_>) -> 
                 let c_new = ops::add(&ops::multiply(&f, c_prev)?, &ops::multiply(&i, &g)?)?;
                 (ops::multiply(&og, &apply(act, &c_new)?)?, Some(c_new))
             }
-            RnnCell::Gru { reset_after } => {
+            Kind::Gru { reset_after } => {
                 let z = apply(ra, &ops::add(x_t(0), &rec[0])?)?;
                 let r = apply(ra, &ops::add(x_t(1), &rec[1])?)?;
                 let hterm = if reset_after {
@@ -248,7 +221,7 @@ mod tests {
     use crate::autograd::{gradient, track_leaf, RecordingGuard};
     use crate::device::Device;
     use crate::ops;
-    use crate::ops::recurrent::{RnnActivation, RnnOptions};
+    use crate::ops::recurrent::{Kind, RnnActivation, RnnOptions};
     use crate::tensor::Tensor;
 
     fn seq(n: usize, scale: f32, shift: usize) -> Tensor {
