@@ -115,8 +115,10 @@ def test_matmul_shared_weight_gradient(rng):
 def test_matmul_releases_gil_for_large_products(rng, call):
     # Another Python thread runs *during* one large product. With a long switch interval the
     # other thread can only run while the product has released the GIL (a GIL-holding op of
-    # the same length lets it run 0 times).
-    a = lm.tensor(rng.standard_normal((700, 700)).astype(np.float32))
+    # the same length lets it run 0 times). The product lasts tens of milliseconds: the calling
+    # thread works on it too, so both cores are busy and the OS gives the ticker a slice only
+    # after a scheduling period (a 700^3 product, 2 ms, sometimes ended before that).
+    a = lm.tensor(rng.standard_normal((1600, 1600)).astype(np.float32))
     product = (lambda: ops.matmul(a, a)) if call == "function" else (lambda: a @ a)
     ticks = []
     go, stop = threading.Event(), threading.Event()
