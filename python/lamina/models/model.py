@@ -87,6 +87,29 @@ class Model(Trainer, Layer):
 
         saving_api.save_model(self, filepath, overwrite=overwrite, **kwargs)
 
+    def export(self, filepath, format: str = "tf_saved_model", verbose=None, input_signature=None, opset_version=None,
+               **kwargs) -> None:
+        """Exports the model for inference, as Keras 3's `Model.export`.
+
+        Args:
+            filepath: where to write the artifact.
+            format: `"onnx"`, the one format lamina writes. The default is Keras' own,
+                "tf_saved_model", which needs TensorFlow and so raises here.
+            verbose: print where the file was written.
+            input_signature: not supported; the model's own input shapes (batch dynamic) are used.
+            opset_version: the ONNX opset (default 18).
+        """
+        from lamina.export import export_onnx
+
+        if format != "onnx":
+            raise ValueError(f"Model.export: format={format!r} is not available in lamina; pass format='onnx'")
+        if input_signature is not None or kwargs:
+            raise ValueError(f"Model.export: input_signature and {sorted(kwargs)} are not supported by lamina's ONNX "
+                             "export; the model's own input shapes are used")
+        export_onnx(self, filepath, opset=18 if opset_version is None else int(opset_version))
+        if verbose:
+            print(f"Saved the model to ONNX at '{filepath}'.")
+
     def save_weights(self, filepath, overwrite: bool = True) -> None:
         """Saves the weights to a `.weights.h5` file (Keras 3 layout)."""
         from lamina.saving import saving_api

@@ -1,0 +1,162 @@
+"""Whole models through ONNX Runtime: the Keras-file test architectures (functional graphs with
+several inputs and outputs, nested and shared models, masks, initial states), masked
+recurrent layers, and the layers and calls that must be refused."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+
+import lamina as lm
+from lamina import layers
+from lamina.export import ExportError
+from onnx_check import assert_onnx_matches, export_and_load, require
+
+import importlib.util
+
+_spec = importlib.util.spec_from_file_location(
+    "keras_architectures", os.path.join(os.path.dirname(__file__), "..", "saving", "keras_architectures.py"))
+architectures = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(architectures)
+
+
+def _row_subsets(xs):
+    """Batches of 1 row, of all rows, and of the rows repeated (3 sizes)."""
+    n = xs[0].shape[0]
+    return [[x[:1] for x in xs], xs, [np.concatenate([x, x[::-1]]) for x in xs]] if n > 1 else [xs]
+
+
+@pytest.mark.parametrize("build", architectures.ARCHITECTURES, ids=[a.__name__ for a in architectures.ARCHITECTURES])
+def test_architecture_exports_exactly(build, tmp_path):
+    lm.utils.set_random_seed(0)
+    rng = np.random.default_rng(0)
+    model, xs, _, _ = build(lm, rng)
+    architectures.set_small_weights(model, rng)
+    assert_onnx_matches(model, _row_subsets(xs), tmp_path / f"{build.__name__}.onnx")
+
+
+def _padded_ids(rng, batch, steps, vocab=30):
+    x = rng.integers(1, vocab, (batch, steps))
+    lengths = rng.integers(1, steps + 1, batch)
+    x[np.arange(steps)[None, :] >= lengths[:, None]] = 0
+    return x.astype("int32")
+
+
+MASKED = {
+    "lstm": lambda: layers.LSTM(5),
+    "gru_sequences": lambda: layers.GRU(4, return_sequences=True),
+    "simple_rnn_zero_output": lambda: layers.SimpleRNN(4, return_sequences=True, zero_output_for_mask=True),
+    "lstm_backwards": lambda: layers.LSTM(4, go_backwards=True),
+    "bidirectional": lambda: layers.Bidirectional(layers.GRU(3)),
+    "lstm_state": lambda: layers.LSTM(3, return_state=True),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MASKED))
+def test_right_padded_mask_becomes_sequence_lens(name, tmp_path):
+    lm.utils.set_random_seed(1)
+    rng = np.random.default_rng(1)
+    inp = lm.Input(shape=(None,), dtype="int32")
+    h = layers.Embedding(30, 4, mask_zero=True)(inp)
+    h = layers.Dense(4, activation="tanh")(h)  # a mask-propagating layer between them
+    out = MASKED[name]()(h)
+    model = lm.Model(inp, out)
+    batches = [_padded_ids(rng, b, t) for t in (3, 8) for b in (1, 4, 9)]
+    assert_onnx_matches(model, batches, tmp_path / "masked.onnx")
+
+
+def test_masked_global_average_pooling(tmp_path):
+    inp = lm.Input(shape=(6,), dtype="int32")
+    out = layers.GlobalAveragePooling1D()(layers.Embedding(30, 4, mask_zero=True)(inp))
+    model = lm.Model(inp, out)
+    rng = np.random.default_rng(2)
+    ids = rng.integers(0, 30, (7, 6)).astype("int32")  # any mask, not only right padding
+    ids[:, 0] = 1
+    assert_onnx_matches(model, [ids, ids[:2]], tmp_path / "gap.onnx")
+
+
+def test_mask_that_is_not_right_padding_answers_nan(tmp_path):
+    inp = lm.Input(shape=(5,), dtype="int32")
+    model = lm.Model(inp, layers.LSTM(3)(layers.Embedding(10, 2, mask_zero=True)(inp)))
+    session = export_and_load(model, tmp_path / "m.onnx")
+    ids = np.array([[1, 2, 3, 0, 0], [1, 0, 2, 0, 0], [0, 0, 0, 0, 0]], dtype="int32")
+    got = session.run(None, {session.get_inputs()[0].name: ids})[0]
+    np.testing.assert_allclose(got[0], model.predict(ids[:1], verbose=0)[0], atol=1e-5)
+    assert np.isnan(got[1]).all() and np.isnan(got[2]).all(), "a gap in the mask must not give numbers"
+
+
+def test_dynamic_batch_and_sequence_axes(tmp_path):
+    inp = lm.Input(shape=(None, 3))
+    model = lm.Model(inp, layers.GRU(2)(inp))
+    session = export_and_load(model, tmp_path / "m.onnx")
+    shape = session.get_inputs()[0].shape
+    assert shape[0] == "batch" and isinstance(shape[1], str) and shape[2] == 3
+
+
+def test_to_onnx_fixed_batch():
+    require("onnx")
+    model = lm.Sequential([lm.Input(shape=(3,)), layers.Dense(2)])
+    proto = lm.export.to_onnx(model, dynamic_batch=False)
+    assert proto.graph.input[0].type.tensor_type.shape.dim[0].dim_value == 1
+    assert proto.opset_import[0].version == 18
+
+
+def _functional(shape, build):
+    inp = lm.Input(shape=shape)
+    return lm.Model(inp, build(inp))
+
+
+REFUSED = [
+    ("lambda", lambda: _functional((3,), lambda t: layers.Lambda(lambda v: v * 2, name="doubler")(t)), "doubler"),
+    ("masking_lstm", lambda: _functional((3, 2), lambda t: layers.LSTM(2)(layers.Masking(name="pad_mask")(t))),
+     "pad_mask"),
+    ("bilinear", lambda: _functional((3, 2, 1), lambda t: layers.UpSampling2D(2, interpolation="bilinear",
+                                                                                name="up2")(t)), "up2"),
+    ("custom_activation", lambda: _functional((3,), lambda t: layers.Dense(2, activation=lambda v: v,
+                                                                            name="odd")(t)), "odd"),
+]
+
+
+@pytest.mark.parametrize("case", REFUSED, ids=[c[0] for c in REFUSED])
+def test_unexportable_layer_is_named_and_no_file_written(case, tmp_path):
+    require("onnx")
+    _, build, expected = case
+    model = build()
+    path = tmp_path / "never.onnx"
+    with pytest.raises(ExportError, match=expected):
+        model.export(str(path), format="onnx")
+    assert not os.listdir(tmp_path), "a failed export must not leave a file"
+
+
+def test_masked_sequences_backwards_refused(tmp_path):
+    require("onnx")
+    inp = lm.Input(shape=(4,), dtype="int32")
+    h = layers.Embedding(9, 2, mask_zero=True)(inp)
+    model = lm.Model(inp, layers.GRU(2, return_sequences=True, go_backwards=True, name="backwards_gru")(h))
+    with pytest.raises(ExportError, match="backwards_gru"):
+        lm.export.to_onnx(model)
+
+
+def test_subclassed_model_refused():
+    require("onnx")
+
+    class Custom(lm.Model):
+        def __init__(self):
+            super().__init__()
+            self.d = layers.Dense(2)
+
+        def call(self, x):
+            return self.d(x) * 2
+
+    model = Custom()
+    model(np.zeros((1, 3), "float32"))
+    with pytest.raises(ExportError, match="subclassed"):
+        lm.export.to_onnx(model)
+
+
+def test_export_format_must_be_onnx(tmp_path):
+    model = lm.Sequential([lm.Input(shape=(3,)), layers.Dense(2)])
+    with pytest.raises(ValueError, match="format='onnx'"):
+        model.export(str(tmp_path / "m"))
