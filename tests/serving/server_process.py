@@ -51,7 +51,7 @@ class TFServingClient:
 
 
 class ServerProcess:
-    def __init__(self, base_path: str, name: str, extra_args=(), log_path: str | None = None):
+    def __init__(self, base_path: str, name: str, extra_args=(), log_path: str | None = None, cpus: set | None = None):
         self.port = free_port()
         self.name = name
         env = {**os.environ, "PYTHONPATH": os.path.join(ROOT, "python") + os.pathsep + os.environ.get("PYTHONPATH", "")}
@@ -60,7 +60,9 @@ class ServerProcess:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "lamina.cli", "serve", f"--model_name={name}", f"--model_base_path={base_path}",
              f"--rest_api_port={self.port}", "--file_system_poll_wait_seconds=0.2", *extra_args],
-            stdout=self._log, stderr=subprocess.STDOUT, env=env)
+            stdout=self._log, stderr=subprocess.STDOUT, env=env,
+            # Pinned from the start, so the engine sizes its thread team to the given cores.
+            preexec_fn=(lambda: os.sched_setaffinity(0, cpus)) if cpus else None)
         self.client = TFServingClient("127.0.0.1", self.port, name)
 
     def wait_ready(self, timeout: float = 60.0) -> None:

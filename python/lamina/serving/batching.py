@@ -11,6 +11,7 @@ fill. The settings come from a `--batching_parameters_file` in TF Serving's text
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 from dataclasses import dataclass
 
@@ -18,6 +19,7 @@ import numpy as np
 
 from lamina.serving.servable import RequestError
 
+log = logging.getLogger("lamina.serve")
 _FIELD = re.compile(r"^\s*(\w+)\s*\{\s*value\s*:\s*(\w+)\s*\}\s*$")
 
 
@@ -129,6 +131,7 @@ class Batcher:
 
     async def _run_batch(self, batch: list) -> None:
         servable = batch[0].servable
+        log.debug("batch of %d request(s)", len(batch))
         merged = [np.concatenate(parts) for parts in zip(*(t.arrays for t in batch))]
         try:
             outputs = await self._run(lambda: servable.predict(merged))

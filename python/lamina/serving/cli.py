@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import sys
 
 
 def _bool(text: str) -> bool:
@@ -49,6 +50,10 @@ def main(argv=None) -> int:
         from lamina.serving.rest_api import ServerState, create_app
     except ImportError as e:
         raise SystemExit(f"lamina serve needs its extra: pip install 'lamina[serve]' ({e})") from None
+    # The engine thread gives the GIL up inside each op and needs it back between ops; with the
+    # default 5 ms switch interval it waits behind the event loop's request parsing that long
+    # each time (the convoy effect), which makes large batches slow. 100 us keeps it moving.
+    sys.setswitchinterval(1e-4)
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(name)s %(levelname)s %(message)s")
     batching = None
     if args.enable_batching:

@@ -18,7 +18,7 @@ import logging
 import re
 from concurrent.futures import ThreadPoolExecutor
 
-import numpy as np
+import orjson
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -55,6 +55,15 @@ async def _read_body(request: Request, limit: int) -> bytes:
         if len(body) > limit:
             raise _BodyTooLarge()
     return bytes(body)
+
+
+def _parse_json(body: bytes):
+    """orjson (several times faster on long number lists); the standard parser for what strict
+    JSON lacks and TF Serving accepts (NaN, Infinity), and for its clearer error messages."""
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return json.loads(body)
 
 
 def _rows_to_columns(servable, instances) -> list:
@@ -188,7 +197,7 @@ def create_app(state: ServerState) -> Starlette:
         except _BodyTooLarge:
             return _error(f"Request body exceeds the limit of {state.max_body_bytes} bytes (--max_body_bytes)", 413)
         try:
-            data = json.loads(body)
+            data = _parse_json(body)
         except (json.JSONDecodeError, UnicodeDecodeError) as e:
             return _error(f"JSON Parse error: {e}", 400)
         try:
