@@ -280,6 +280,29 @@ class Estimator:
             raise ValueError("evaluate: the input_fn gave no batches")
         return tracker.result(runtime.global_step)
 
+    def export_saved_model(self, export_dir_base, serving_input_receiver_fn, assets_extra=None, as_text=False,
+                           checkpoint_path=None, experimental_mode=PREDICT) -> str:
+        """Exports the trained model into a new version directory `export_dir_base/<timestamp>/`,
+        which `lamina serve --model_base_path=export_dir_base` serves (TF's signature).
+
+        Args:
+            export_dir_base: the directory holding the versions.
+            serving_input_receiver_fn: e.g. `lamina.estimators.export.build_raw_serving_input_receiver_fn(
+                {"x": (4,)})`, naming the features requests feed; None uses the numeric columns.
+            assets_extra, as_text, checkpoint_path, experimental_mode: TF's; only their defaults
+                are supported.
+
+        Returns:
+            The path of the new version directory.
+
+        Raises:
+            ExportError: naming a feature column that cannot be exported (only numeric columns can).
+        """
+        from lamina.estimators.export import export_saved_model
+
+        return export_saved_model(self, export_dir_base, serving_input_receiver_fn, assets_extra, as_text,
+                                  checkpoint_path, experimental_mode)
+
     def predict(self, input_fn, predict_keys=None, hooks=None, checkpoint_path=None, yield_single_examples=True):
         """Yields TensorFlow's prediction dict for each example of `input_fn` (or for each
         batch with yield_single_examples=False). `predict_keys` keeps only those keys."""

@@ -9,10 +9,11 @@ __all__ = ["ExportError", "to_onnx", "export_onnx"]
 
 
 def to_onnx(model, opset: int = 18, dynamic_batch: bool = True):
-    """Converts a built Sequential or functional model to an ONNX model.
+    """Converts a built Sequential or functional model (or a trained canned Estimator with numeric
+    feature columns) to an ONNX model.
 
     Args:
-        model: the lamina model (nested models are inlined).
+        model: the lamina model (nested models are inlined), or an Estimator.
         opset: the ONNX opset to target (18 or newer).
         dynamic_batch: leave the batch dimension free (`"batch"`); with False it is fixed at the
             model's declared batch size, or 1.
@@ -26,6 +27,10 @@ def to_onnx(model, opset: int = 18, dynamic_batch: bool = True):
     """
     from lamina.export.onnx_model import build_onnx
 
+    if not hasattr(model, "layers") and hasattr(model, "_ready_runtime"):  # a canned Estimator
+        from lamina.estimators.export import estimator_model
+
+        model = estimator_model(model)
     return build_onnx(model, opset=opset, dynamic_batch=dynamic_batch)
 
 
