@@ -22,6 +22,13 @@ def _inside(path: str, root: str) -> bool:
     return os.path.commonpath([path, root]) == root
 
 
+def _mtime(path: str | None) -> float | None:
+    try:
+        return os.path.getmtime(path) if path else None
+    except OSError:
+        return None
+
+
 def version_dirs(base_path: str) -> dict:
     """{version: directory} for the numbered directories inside the base path."""
     found = {}
@@ -45,7 +52,7 @@ class ModelStore:
         self.base_path = os.path.realpath(base_path)
         self.warm_up_batch_sizes = tuple(warm_up_batch_sizes)
         self._loaded: dict = {}
-        self._failed: set = set()
+        self._failed: dict = {}  # version -> modification time of the file that failed
         self._lock = threading.Lock()
 
     def latest(self) -> Servable | None:
@@ -65,16 +72,17 @@ class ModelStore:
     def poll(self) -> None:
         """Loads the newest version when it is newer than the one serving (then unloads the
         older one, TF Serving's default "latest" policy). A version that fails to load is
-        logged and skipped; the one serving stays."""
+        logged and skipped until its file changes; the one serving stays."""
         dirs = version_dirs(self.base_path)
         current = max(self._loaded) if self._loaded else -1
         for version in sorted(dirs, reverse=True):
             if version <= current:
                 return
-            if version in self._failed:
-                continue
+            model_file = None
             try:
                 model_file = find_model_file(dirs[version])
+                if self._failed.get(version) == _mtime(model_file):
+                    continue  # failed as it is; tried again once the file changes
                 if not _inside(model_file, self.base_path):
                     raise PermissionError(f"{model_file} resolves outside --model_base_path")
                 servable = Servable(version, model_file)
@@ -85,7 +93,7 @@ class ModelStore:
                 continue
             except Exception as e:  # a broken file must not stop the server
                 log.error("version %d of %s failed to load: %s", version, self.name, e)
-                self._failed.add(version)
+                self._failed[version] = _mtime(model_file)
                 continue
             with self._lock:
                 self._loaded = {version: servable}

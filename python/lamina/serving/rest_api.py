@@ -153,7 +153,10 @@ class ServerState:
         while True:
             await asyncio.sleep(self.poll_seconds)
             # Loading runs on its own thread, so serving goes on while a new version loads.
-            await asyncio.get_running_loop().run_in_executor(None, self.store.poll)
+            try:
+                await asyncio.get_running_loop().run_in_executor(None, self.store.poll)
+            except Exception as e:  # e.g. the base path vanished for a moment: keep serving, poll again
+                log.error("polling %s failed: %s", self.store.base_path, e)
 
     async def predict(self, servable, arrays: list) -> list:
         if self.batcher is not None:
