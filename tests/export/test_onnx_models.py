@@ -160,3 +160,14 @@ def test_export_format_must_be_onnx(tmp_path):
     model = lm.Sequential([lm.Input(shape=(3,)), layers.Dense(2)])
     with pytest.raises(ValueError, match="format='onnx'"):
         model.export(str(tmp_path / "m"))
+
+
+def test_python_operators_on_symbolic_tensors(tmp_path):
+    a, b = lm.Input(shape=(4, 3), name="a"), lm.Input(shape=(4, 3), name="b")
+    h = (a + 1.5) * b - a / 2.0
+    h = -abs(h) ** 2.0
+    out = h[:, 1:, ::-1] + h[:, -1:, 0:1]
+    model = lm.Model([a, b], [out, h[:, 0], h @ layers.Permute((2, 1))(b)])
+    rng = np.random.default_rng(5)
+    batches = [[rng.normal(size=(n, 4, 3)).astype("float32") for _ in range(2)] for n in (1, 4)]
+    assert_onnx_matches(model, batches, tmp_path / "ops.onnx")

@@ -110,7 +110,7 @@ def _transpose_pads(layer) -> tuple[list, list, list]:
             left = extent - 1
             right = extent - 1 + (max(extent, s) - extent if out_pad is None else out_pad)
         else:
-            pad_len = s + extent - 2 + (0 if out_pad is None else out_pad)
+            pad_len = s + extent - 2 if out_pad is None else extent + extent % 2 - 2 + out_pad
             left = min(pad_len // 2 + pad_len % 2, extent - 1)
             right = pad_len - left
         begin = extent - 1 - left

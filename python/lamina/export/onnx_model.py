@@ -43,6 +43,8 @@ def _is_model(layer) -> bool:
 
 def _convert_layer(g: GraphBuilder, layer, args: tuple, kwargs: dict, out_shapes: list) -> list:
     """Output Values of one layer call on Values (args/kwargs hold Values where tensors were)."""
+    if isinstance(layer, layers.OpLayer):
+        return _op_layer(g, layer, args, kwargs, out_shapes)
     first = args[0]
     ins = list(first) if isinstance(first, (list, tuple)) else [first]
     extra = {k: v for k, v in kwargs.items() if k not in ("training",)}
@@ -92,6 +94,63 @@ def _time_distributed(g: GraphBuilder, layer, ins: list, out_shapes: list) -> li
     lead = g.op("Shape", [x.name], layer.name, start=0, end=2)
     shape = g.op("Concat", [lead, g.ints(list(inner_shape[1:]), f"{layer.name}/tail")], layer.name, axis=0)
     return [g.op("Reshape", [inner_out.name, shape], layer.name)]
+
+
+_BINARY_OPS = {"add": "Add", "subtract": "Sub", "multiply": "Mul", "divide": "Div", "power": "Pow",
+               "matmul": "MatMul"}
+_UNARY_OPS = {"negative": "Neg", "abs": "Abs"}
+
+
+def _op_layer(g: GraphBuilder, layer, args: tuple, kwargs: dict, out_shapes: list) -> list:
+    """Python operators on symbolic tensors (`x + 1`, `a * b`, `x[:, 1:]`)."""
+    out = out_shapes[0]
+    values = [a for a in args if isinstance(a, Value)]
+    if kwargs or any(v.mask is not None for v in values):
+        raise ExportError(f"Layer '{layer.name}' (OpLayer '{layer.op_name}'): keyword arguments or masked inputs "
+                          "cannot be exported")
+
+    def operand(a):
+        if isinstance(a, Value):
+            return a.name
+        if isinstance(a, (int, float, np.ndarray, np.number)):
+            return g.const(np.asarray(a, dtype=out.dtype), f"{layer.name}/const")
+        raise ExportError(f"Layer '{layer.name}' (OpLayer '{layer.op_name}'): argument {a!r} cannot be exported")
+
+    if layer.op_name in _BINARY_OPS and len(args) == 2:
+        name = g.op(_BINARY_OPS[layer.op_name], [operand(a) for a in args], layer.name)
+    elif layer.op_name in _UNARY_OPS and len(args) == 1:
+        name = g.op(_UNARY_OPS[layer.op_name], [operand(args[0])], layer.name)
+    elif layer.op_name == "__getitem__" and len(args) == 2 and isinstance(args[0], Value):
+        name = _getitem(g, layer, args[0], args[1])
+    else:
+        raise ExportError(f"Layer '{layer.name}': the symbolic op '{layer.op_name}' has no ONNX export")
+    return [Value(name, tuple(out.shape), out.dtype)]
+
+
+def _getitem(g: GraphBuilder, layer, x: Value, key) -> str:
+    """Basic indexing: integers and slices (with steps), one per leading axis."""
+    key = key if isinstance(key, tuple) else (key,)
+    if len(key) > x.ndim or not all(isinstance(k, (int, slice)) for k in key):
+        raise ExportError(f"Layer '{layer.name}': indexing with {key!r} cannot be exported (integers and slices only)")
+    big = np.iinfo(np.int64).max
+    starts, ends, axes, steps, squeeze = [], [], [], [], []
+    for axis, k in enumerate(key):
+        if isinstance(k, int):
+            starts.append(k)
+            ends.append(k + 1 if k != -1 else big)
+            steps.append(1)
+            squeeze.append(axis)
+        else:
+            step = 1 if k.step is None else k.step
+            starts.append(k.start if k.start is not None else (0 if step > 0 else -1))
+            ends.append(k.stop if k.stop is not None else (big if step > 0 else -big))
+            steps.append(step)
+        axes.append(axis)
+    y = g.op("Slice", [x.name, g.ints(starts, f"{layer.name}/starts"), g.ints(ends, f"{layer.name}/ends"),
+                       g.ints(axes, f"{layer.name}/axes"), g.ints(steps, f"{layer.name}/steps")], layer.name)
+    if squeeze:
+        y = g.op("Squeeze", [y, g.ints(squeeze, f"{layer.name}/squeeze")], layer.name)
+    return y
 
 
 class _Spec:
