@@ -50,6 +50,8 @@ MASKED = {
     "simple_rnn_zero_output": lambda: layers.SimpleRNN(4, return_sequences=True, zero_output_for_mask=True),
     "lstm_backwards": lambda: layers.LSTM(4, go_backwards=True),
     "bidirectional": lambda: layers.Bidirectional(layers.GRU(3)),
+    "bidirectional_sequences": lambda: layers.Bidirectional(layers.LSTM(3, return_sequences=True)),
+    "gru_backwards_sequences": lambda: layers.GRU(3, return_sequences=True, go_backwards=True),
     "lstm_state": lambda: layers.LSTM(3, return_state=True),
 }
 
@@ -64,17 +66,29 @@ def test_right_padded_mask_becomes_sequence_lens(name, tmp_path):
     out = MASKED[name]()(h)
     model = lm.Model(inp, out)
     batches = [_padded_ids(rng, b, t) for t in (3, 8) for b in (1, 4, 9)]
+    assert sum((x == 0).sum() for x in batches) > 20, "the batches must hold padding"
     assert_onnx_matches(model, batches, tmp_path / "masked.onnx")
 
 
 def test_masked_global_average_pooling(tmp_path):
     inp = lm.Input(shape=(6,), dtype="int32")
-    out = layers.GlobalAveragePooling1D()(layers.Embedding(30, 4, mask_zero=True)(inp))
-    model = lm.Model(inp, out)
+    model = lm.Model(inp, layers.GlobalAveragePooling1D()(layers.Embedding(30, 4, mask_zero=True)(inp)))
     rng = np.random.default_rng(2)
-    ids = rng.integers(0, 30, (7, 6)).astype("int32")  # any mask, not only right padding
+    ids = rng.integers(1, 30, (7, 6)).astype("int32")
+    ids[rng.uniform(size=ids.shape) < 0.4] = 0  # any mask, gaps included
     ids[:, 0] = 1
+    assert (ids == 0).any()
     assert_onnx_matches(model, [ids, ids[:2]], tmp_path / "gap.onnx")
+
+
+def test_mask_flows_through_recurrent_sequences(tmp_path):
+    inp = lm.Input(shape=(None,), dtype="int32")
+    h = layers.LSTM(3, return_sequences=True)(layers.Embedding(30, 4, mask_zero=True)(inp))
+    model = lm.Model(inp, layers.GlobalAveragePooling1D()(layers.Dropout(0.2)(h)))
+    rng = np.random.default_rng(3)
+    batches = [_padded_ids(rng, b, t) for t in (4, 9) for b in (2, 6)]
+    assert all((x == 0).any() for x in batches[1:])
+    assert_onnx_matches(model, batches, tmp_path / "chain.onnx")
 
 
 def test_mask_that_is_not_right_padding_answers_nan(tmp_path):
@@ -128,15 +142,6 @@ def test_unexportable_layer_is_named_and_no_file_written(case, tmp_path):
     with pytest.raises(ExportError, match=expected):
         model.export(str(path), format="onnx")
     assert not os.listdir(tmp_path), "a failed export must not leave a file"
-
-
-def test_masked_sequences_backwards_refused(tmp_path):
-    require("onnx")
-    inp = lm.Input(shape=(4,), dtype="int32")
-    h = layers.Embedding(9, 2, mask_zero=True)(inp)
-    model = lm.Model(inp, layers.GRU(2, return_sequences=True, go_backwards=True, name="backwards_gru")(h))
-    with pytest.raises(ExportError, match="backwards_gru"):
-        lm.export.to_onnx(model)
 
 
 def test_subclassed_model_refused():

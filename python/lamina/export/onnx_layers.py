@@ -99,12 +99,8 @@ def embedding_mask(g, layer, ins) -> str | None:
     """The bool mask `ids != 0` of an Embedding with mask_zero, or None."""
     if not layer.mask_zero:
         return None
-    zero = g.const(np.zeros((), dtype=_np_dtype(ins[0].dtype)), f"{layer.name}/mask_zero")
+    zero = g.const(np.zeros((), dtype=np.dtype(ins[0].dtype)), f"{layer.name}/mask_zero")
     return g.op("Not", [g.op("Equal", [ins[0].name, zero], layer.name)], f"{layer.name}/mask")
-
-
-def _np_dtype(dtype: str):
-    return np.dtype(dtype)
 
 
 _IDENTITY = (layers.Dropout, layers.Identity, layers.GaussianNoise, layers.GaussianDropout, layers.AlphaDropout,

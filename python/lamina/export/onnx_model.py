@@ -72,8 +72,9 @@ def _convert_layer(g: GraphBuilder, layer, args: tuple, kwargs: dict, out_shapes
     if isinstance(layer, layers.Embedding):
         out[0].mask = embedding_mask(g, layer, ins)
     elif isinstance(layer, _RECURRENT):
-        if layer.return_sequences and in_mask is not None:
-            for v in out[:1 if layer.merge_mode else 2] if isinstance(layer, layers.Bidirectional) else out[:1]:
+        if layer.return_sequences and in_mask is not None:  # the sequence outputs keep the mask, not the states
+            unmerged = isinstance(layer, layers.Bidirectional) and layer.merge_mode is None
+            for v in out[:2 if unmerged else 1]:
                 v.mask = in_mask
     elif in_mask is not None and layer.supports_masking and not masked_mean:
         out[0].mask = in_mask

@@ -112,9 +112,6 @@ def convert_rnn(g: GraphBuilder, layer, seq: Value, initial_state: list | None) 
                           f"{type(cell).__name__}")
     if layer.stateful:
         raise ExportError(f"Layer '{layer.name}': a stateful RNN keeps state between calls, which ONNX cannot hold")
-    if seq.mask is not None and layer.return_sequences and layer.go_backwards:
-        raise ExportError(f"Layer '{layer.name}': a masked sequence with go_backwards and return_sequences has no "
-                          "ONNX equivalent")
     op, acts, w, r, b, extra = _cell_weights(cell)
     hint, units = layer.name, cell.units
     x = g.transpose(seq.name, [1, 0, 2], hint)  # ONNX: [steps, batch, features]
@@ -132,9 +129,11 @@ def convert_rnn(g: GraphBuilder, layer, seq: Value, initial_state: list | None) 
     states = [g.op("Squeeze", [s, zero], hint) for s in outs[1:]]
     if layer.return_sequences:
         y = g.transpose(g.op("Squeeze", [outs[0], g.ints([1], f"{hint}/axis1")], hint), [1, 0, 2], hint)
-        if layer.go_backwards:  # Keras returns the outputs in the order it computed them
+        if layer.go_backwards:
+            # Keras returns the outputs in the order it computed them. Masked, it met the
+            # padding first, where the outputs are zeros, as ONNX's past sequence_lens.
             y = g.flip_axis(y, 1, hint)
-        if lens is not None and not layer.zero_output_for_mask:
+        elif lens is not None and not layer.zero_output_for_mask:
             y = _hold_last_output(g, y, lens, hint)
     else:
         y = states[0]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -131,10 +132,11 @@ class Batcher:
 
     async def _run_batch(self, batch: list) -> None:
         servable = batch[0].servable
-        log.debug("batch of %d request(s)", len(batch))
         merged = [np.concatenate(parts) for parts in zip(*(t.arrays for t in batch))]
         try:
+            start = time.perf_counter()
             outputs = await self._run(lambda: servable.predict(merged))
+            log.debug("batch of %d request(s): %.0f us", len(batch), (time.perf_counter() - start) * 1e6)
         except Exception as e:
             if len(batch) > 1:  # one request's failure must not fail the others: run each alone
                 for t in batch:
