@@ -176,3 +176,13 @@ def test_python_operators_on_symbolic_tensors(tmp_path):
     rng = np.random.default_rng(5)
     batches = [[rng.normal(size=(n, 4, 3)).astype("float32") for _ in range(2)] for n in (1, 4)]
     assert_onnx_matches(model, batches, tmp_path / "ops.onnx")
+
+
+def test_shared_weights_are_stored_once():
+    require("onnx")
+    shared = layers.Dense(64, name="shared")
+    a, b = lm.Input(shape=(32,), name="a"), lm.Input(shape=(32,), name="b")
+    model = lm.Model([a, b], layers.Add()([shared(a), shared(b)]))
+    proto = lm.export.to_onnx(model)
+    kernels = [t for t in proto.graph.initializer if tuple(t.dims) == (32, 64)]
+    assert len(kernels) == 1

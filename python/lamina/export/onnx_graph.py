@@ -8,6 +8,7 @@ with the Keras shape (None for a size known only at run time) and, after an
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -50,6 +51,7 @@ class GraphBuilder:
         self.nodes: list = []
         self.initializers: list = []
         self._used: set = set()
+        self._consts: dict = {}
 
     def fresh(self, hint: str) -> str:
         base = "".join(c if c.isalnum() or c in "_./:" else "_" for c in hint) or "t"
@@ -63,12 +65,17 @@ class GraphBuilder:
         self._used.add(name)
 
     def const(self, array, hint: str = "const") -> str:
-        """A weight or constant as an initializer (float64 arrays become float32)."""
-        array = np.asarray(array)
+        """A weight or constant as an initializer (float64 arrays become float32). Equal arrays
+        share one initializer, so a shared layer or nested model called twice is stored once."""
+        array = np.ascontiguousarray(array)
         if array.dtype == np.float64:
             array = array.astype(np.float32)
+        key = (array.dtype.str, array.shape, hashlib.blake2b(array.tobytes(), digest_size=16).digest())
+        if key in self._consts:
+            return self._consts[key]
         name = self.fresh(hint)
         self.initializers.append(self.onnx.numpy_helper.from_array(array, name))
+        self._consts[key] = name
         return name
 
     def ints(self, values, hint: str = "shape") -> str:
