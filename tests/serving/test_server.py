@@ -147,6 +147,9 @@ def test_routing_errors(mlp_server):
     assert c.get("/v1/models/mlp:predict")[0] == 405
     assert c.get("/v1/models/mlp/metadata", method="POST", body=b"{}")[0] == 405
     assert c.get("/v1/models/mlp:classify", method="POST", body=b"{}")[0] == 400
+    assert c.get("/v1/models/mlp", method="PATCH", body=b"{}") == (405, {"error": "Method PATCH is not allowed for "
+                                                                             "/v1/models/mlp"})
+    assert c.get("/v2/anything")[0] == 404
     for path in ("/v1/models/../../etc/passwd", "/v1/models/mlp/versions/..%2F..%2Fetc", "/v1/models/%2e%2e"):
         status, body = c.get(path)
         assert status == 404 and "error" in body

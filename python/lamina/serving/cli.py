@@ -39,33 +39,41 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _batching(args):
+    """The batching parameters, or None without --enable_batching."""
+    from lamina.serving.batching import BatchingParameters
+
+    if not args.enable_batching:
+        if args.batching_parameters_file:
+            raise ValueError("--batching_parameters_file needs --enable_batching")
+        return None
+    if not args.batching_parameters_file:
+        return BatchingParameters()
+    with open(args.batching_parameters_file, encoding="utf-8") as f:
+        return BatchingParameters.parse(f.read(), args.batching_parameters_file)
+
+
 def main(argv=None) -> int:
     """Parses TF Serving's flags and serves until interrupted."""
     args = build_parser().parse_args(argv)
     try:
         import uvicorn
 
-        from lamina.serving.batching import BatchingParameters
         from lamina.serving.model_store import ModelStore
         from lamina.serving.rest_api import ServerState, create_app
     except ImportError as e:
         raise SystemExit(f"lamina serve needs its extra: pip install 'lamina[serve]' ({e})") from None
+    try:
+        batching = _batching(args)
+        warm = (1,) if batching is None else tuple(sorted({1, batching.max_batch_size}))
+        store = ModelStore(args.model_name, os.path.abspath(args.model_base_path), warm_up_batch_sizes=warm)
+    except (OSError, ValueError) as e:
+        raise SystemExit(f"lamina serve: {e}") from None
     # The engine thread gives the GIL up inside each op and needs it back between ops; with the
     # default 5 ms switch interval it waits behind the event loop's request parsing that long
     # each time (the convoy effect), which makes large batches slow. 100 us keeps it moving.
     sys.setswitchinterval(1e-4)
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    batching = None
-    if args.enable_batching:
-        text = ""
-        if args.batching_parameters_file:
-            with open(args.batching_parameters_file, encoding="utf-8") as f:
-                text = f.read()
-        batching = BatchingParameters.parse(text, args.batching_parameters_file or "defaults")
-    elif args.batching_parameters_file:
-        raise SystemExit("--batching_parameters_file needs --enable_batching")
-    warm = (1,) if batching is None else tuple(sorted({1, batching.max_batch_size}))
-    store = ModelStore(args.model_name, os.path.abspath(args.model_base_path), warm_up_batch_sizes=warm)
     state = ServerState(store, args.max_body_bytes, batching, args.file_system_poll_wait_seconds)
     uvicorn.run(create_app(state), host=args.host, port=args.rest_api_port, log_level=args.log_level,
                 access_log=False)

@@ -228,6 +228,9 @@ def create_app(state: ServerState) -> Starlette:
     async def not_found(request: Request, exc) -> Response:
         return _error(f"Malformed request: {request.method} {request.url.path}", 404)
 
+    async def not_allowed(request: Request, exc) -> Response:
+        return _error(f"Method {request.method} is not allowed for {request.url.path}", 405)
+
     async def server_error(request: Request, exc) -> Response:
         log.error("unexpected error: %s", exc)
         return _error("internal error", 500)
@@ -241,4 +244,4 @@ def create_app(state: ServerState) -> Starlette:
             await state.shutdown()
 
     return Starlette(routes=[Route("/v1/models/{rest:path}", models, methods=["GET", "POST", "PUT", "DELETE"])],
-                     lifespan=lifespan, exception_handlers={404: not_found, 405: not_found, 500: server_error})
+                     lifespan=lifespan, exception_handlers={404: not_found, 405: not_allowed, 500: server_error})
