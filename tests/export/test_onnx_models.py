@@ -186,3 +186,10 @@ def test_shared_weights_are_stored_once():
     proto = lm.export.to_onnx(model)
     kernels = [t for t in proto.graph.initializer if tuple(t.dims) == (32, 64)]
     assert len(kernels) == 1
+
+
+def test_sequential_built_by_its_first_call(tmp_path):
+    model = lm.Sequential([layers.Dense(4, activation="relu"), layers.Dense(2)])
+    x = np.random.default_rng(6).normal(size=(3, 5)).astype("float32")
+    model(x)
+    assert_onnx_matches(model, [x, x[:1]], tmp_path / "lazy.onnx")

@@ -18,10 +18,10 @@ from lamina.layers.recurrent.gru import GRUCell
 from lamina.layers.recurrent.lstm import LSTMCell
 from lamina.layers.recurrent.simple_rnn import SimpleRNNCell
 
-# ONNX activation name and (alpha, beta) for each activation the fused kernels support.
-_ACTIVATIONS = {activations.tanh: ("Tanh", 0.0, 0.0), activations.sigmoid: ("Sigmoid", 0.0, 0.0),
-                activations.relu: ("Relu", 0.0, 0.0), activations.hard_sigmoid: ("HardSigmoid", 1.0 / 6.0, 0.5),
-                activations.linear: ("Affine", 1.0, 0.0)}
+# ONNX activation name, with (alpha, beta) for those that take them.
+_ACTIVATIONS = {activations.tanh: ("Tanh", None), activations.sigmoid: ("Sigmoid", None),
+                activations.relu: ("Relu", None), activations.hard_sigmoid: ("HardSigmoid", (1.0 / 6.0, 0.5)),
+                activations.linear: ("Affine", (1.0, 0.0))}
 
 
 def _gate_blocks(matrix: np.ndarray, order: list, units: int) -> np.ndarray:
@@ -56,16 +56,21 @@ def _cell_weights(cell) -> tuple[str, list, np.ndarray, np.ndarray, np.ndarray, 
 
 
 def _activation_attrs(layer, acts) -> dict:
+    # ONNX hands the alpha/beta lists out in order to the activations that take them only.
     names, alphas, betas = [], [], []
     for fn in acts:
         if fn not in _ACTIVATIONS:
             raise ExportError(f"Layer '{layer.name}': activation {getattr(fn, '__name__', fn)!r} has no ONNX "
                               "recurrent equivalent")
-        name, alpha, beta = _ACTIVATIONS[fn]
+        name, params = _ACTIVATIONS[fn]
         names.append(name)
-        alphas.append(alpha)
-        betas.append(beta)
-    return {"activations": names, "activation_alpha": alphas, "activation_beta": betas}
+        if params is not None:
+            alphas.append(params[0])
+            betas.append(params[1])
+    attrs = {"activations": names}
+    if alphas:
+        attrs.update(activation_alpha=alphas, activation_beta=betas)
+    return attrs
 
 
 def _sequence_lens(g: GraphBuilder, mask: str, hint: str) -> tuple[str, str]:
