@@ -79,10 +79,11 @@ def main() -> None:
     ap.add_argument("--time-cap", type=float, default=60.0)
     ap.add_argument("--concurrency", default="1,8,64")
     ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--no-pin", action="store_true", help="let the OS place server and client")
     args = ap.parse_args()
     levels = [int(c) for c in args.concurrency.split(",")]
     body = json.dumps({"instances": np.random.default_rng(0).standard_normal((1, 784)).round(4).tolist()}).encode()
-    two_cores = hasattr(os, "sched_setaffinity") and len(os.sched_getaffinity(0)) >= 2
+    two_cores = hasattr(os, "sched_setaffinity") and len(os.sched_getaffinity(0)) >= 2 and not args.no_pin
     runs: dict = {}
     with tempfile.TemporaryDirectory() as root:
         base = os.path.join(root, "mlp")
