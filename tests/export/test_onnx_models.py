@@ -193,3 +193,18 @@ def test_sequential_built_by_its_first_call(tmp_path):
     x = np.random.default_rng(6).normal(size=(3, 5)).astype("float32")
     model(x)
     assert_onnx_matches(model, [x, x[:1]], tmp_path / "lazy.onnx")
+
+
+@pytest.mark.parametrize("shapes,axes,normalize", [(((5,), (5,)), 1, False), (((5,), (5,)), -1, True),
+                                                   (((3, 4), (2, 4)), (2, 2), False), (((3, 4), (3, 2)), (1, 1), True),
+                                                   (((3, 4), (4, 2)), (2, 1), False)])
+def test_merging_layers_with_two_inputs(shapes, axes, normalize, tmp_path):
+    a, b = lm.Input(shape=shapes[0], name="a"), lm.Input(shape=shapes[1], name="b")
+    outs = [layers.Dot(axes=axes, normalize=normalize)([a, b])]
+    if shapes[0] == shapes[1]:
+        outs += [layers.Subtract()([a, b]), layers.Average()([a, b, a]), layers.Maximum()([a, b]),
+                 layers.Minimum()([a, b]), layers.Multiply()([a, b]), layers.Concatenate(axis=1)([a, b])]
+    model = lm.Model([a, b], outs)
+    rng = np.random.default_rng(7)
+    batches = [[rng.normal(size=(n, *s)).astype("float32") for s in shapes] for n in (1, 4)]
+    assert_onnx_matches(model, batches, tmp_path / "merge.onnx")

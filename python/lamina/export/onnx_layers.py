@@ -1,6 +1,7 @@
 """ONNX converters for the core, activation, merging, reshaping, normalization and
 regularization layers. Each converter takes (graph, layer, inputs, out_shapes) -- inputs are
-`Value`s, out_shapes the Keras output shapes -- and returns the ONNX names of the outputs.
+`Value`s, out_shapes the layer call's symbolic outputs (with `.shape` and `.dtype`) -- and
+returns the ONNX names of the outputs.
 """
 
 from __future__ import annotations
@@ -186,7 +187,7 @@ def _dot(g, layer, ins, out_shapes):
     a3 = g.reshape(g.transpose(an, a_perm, layer.name), [0, -1, a.shape[ax]], layer.name)
     b3 = g.reshape(g.transpose(bn, b_perm, layer.name), [0, b.shape[bx], -1], layer.name)
     out = g.op("MatMul", [a3, b3], layer.name)
-    return [g.reshape(out, [0, *out_shapes[0][1:]], layer.name)]
+    return [g.reshape(out, [0, *out_shapes[0].shape[1:]], layer.name)]
 
 
 # ---------------------------------------------------------------------------------------------
