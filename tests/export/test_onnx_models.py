@@ -208,3 +208,16 @@ def test_merging_layers_with_two_inputs(shapes, axes, normalize, tmp_path):
     rng = np.random.default_rng(7)
     batches = [[rng.normal(size=(n, *s)).astype("float32") for s in shapes] for n in (1, 4)]
     assert_onnx_matches(model, batches, tmp_path / "merge.onnx")
+
+
+def test_initial_states_from_inputs(tmp_path):
+    seq, h0 = lm.Input(shape=(None, 3), name="seq"), lm.Input(shape=(4,), name="h0")
+    hf, hb = lm.Input(shape=(2,), name="hf"), lm.Input(shape=(2,), name="hb")
+    gru = layers.GRU(4, return_sequences=True)(seq, initial_state=[h0])
+    rnn = layers.SimpleRNN(4, go_backwards=True)(seq, initial_state=h0)
+    bi = layers.Bidirectional(layers.GRU(2))(seq, initial_state=[hf, hb])
+    model = lm.Model([seq, h0, hf, hb], [gru, rnn, bi])
+    rng = np.random.default_rng(8)
+    batches = [[rng.normal(size=s).astype("float32") for s in ((n, t, 3), (n, 4), (n, 2), (n, 2))]
+               for n, t in ((1, 2), (3, 6))]
+    assert_onnx_matches(model, batches, tmp_path / "states.onnx")
