@@ -4,7 +4,6 @@ version switching while running, and every kind of bad request (4xx, never a 500
 
 from __future__ import annotations
 
-import json
 import os
 import threading
 

@@ -20,11 +20,9 @@ class ExportError(ValueError):
 
 def require_onnx():
     try:
-        import onnx  # noqa: F401
+        import onnx
     except ImportError as e:
         raise ImportError("ONNX export needs the `onnx` package: `pip install lamina[onnx]` (or `pip install onnx`).") from e
-    import onnx
-
     return onnx
 
 

@@ -11,7 +11,7 @@ import math
 import numpy as np
 
 from lamina import activations, layers
-from lamina.export.onnx_graph import ExportError, GraphBuilder, Value
+from lamina.export.onnx_graph import ExportError, GraphBuilder
 
 CONVERTERS: dict = {}
 

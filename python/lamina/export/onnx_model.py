@@ -15,7 +15,6 @@ from lamina import layers
 from lamina.export import onnx_conv, onnx_recurrent  # noqa: F401  (registers their converters)
 from lamina.export.onnx_graph import ExportError, GraphBuilder, Value
 from lamina.export.onnx_layers import CONVERTERS, converts, embedding_mask
-from lamina.layers.input_layer import InputLayer
 from lamina.layers.symbolic import KerasTensor, flatten
 
 _RECURRENT = (layers.RNN, layers.Bidirectional)
