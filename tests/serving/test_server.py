@@ -106,6 +106,9 @@ def test_predict_row_and_columnar(mlp_server):
     status, body = server.client.predict({"inputs": X.tolist()})
     assert status == 200, body
     np.testing.assert_allclose(np.array(body["outputs"]), want, atol=1e-6)
+    # TF Serving's JSON accepts NaN and Infinity tokens (strict JSON has none).
+    status, body = server.client.predict(None, raw=b'{"instances": [[NaN, 1.0, 2.0, 3.0], [Infinity, 0, 0, 0]]}')
+    assert status == 200 and np.isnan(body["predictions"][0]).all(), body
     status, body = server.client.predict({"signature_name": "serving_default", "inputs": X[:2].tolist()}, version=1)
     assert status == 200, body
     np.testing.assert_allclose(np.array(body["outputs"]), want[:2], atol=1e-6)
