@@ -26,7 +26,12 @@ _FIELD = re.compile(r"^\s*(\w+)\s*\{\s*value\s*:\s*(\w+)\s*\}\s*$")
 
 @dataclass
 class BatchingParameters:
-    """TF Serving's BatchingParameters (its defaults where a field is absent)."""
+    """TF Serving's BatchingParameters (its defaults where a field is absent).
+
+    `max_enqueued_batches` bounds the queue (beyond it requests get 503). `num_batch_threads`
+    is read for compatibility: batches run one at a time on the engine's thread, since the
+    engine parallelizes each call itself.
+    """
 
     max_batch_size: int = 1000
     batch_timeout_micros: int = 0
