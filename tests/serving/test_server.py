@@ -126,6 +126,8 @@ BAD = [
     ("ragged", {"instances": [[1, 2, 3, 4], [1, 2]]}, None, 400, "ragged"),
     ("empty", {"instances": []}, None, 400, "non-empty"),
     ("bad_signature", {"signature_name": "other", "instances": [[0, 0, 0, 0]]}, None, 400, "signature"),
+    ("nested_too_deeply", None, b"[" * 15000, 400, "deeply"),
+    ("null_values", {"instances": [[None, 1, 2, 3]]}, None, 400, "numbers"),
     ("too_large", None, b"{\"instances\": [" + b"[0.0, 0.0, 0.0, 0.0], " * 2000 + b"[0,0,0,0]]}", 413, "limit"),
 ]
 

@@ -203,6 +203,8 @@ def create_app(state: ServerState) -> Starlette:
             data = _parse_json(body)
         except (json.JSONDecodeError, UnicodeDecodeError) as e:
             return _error(f"JSON Parse error: {e}", 400)
+        except RecursionError:
+            return _error("JSON Parse error: nested too deeply", 400)
         try:
             if not isinstance(data, dict):
                 raise RequestError("the request body must be a JSON object with 'instances' or 'inputs'")
