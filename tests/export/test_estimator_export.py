@@ -74,9 +74,9 @@ def test_categorical_column_is_refused_by_name(tmp_path):
 
 
 def test_export_saved_model_is_served(tmp_path):
-    require("starlette")
-    require("uvicorn")
-    from server_process import ServerProcess
+    from server_process import ServerProcess, require_serve_extra
+
+    require_serve_extra()
 
     est = _trained("dnn3", tmp_path)
     base = tmp_path / "export"

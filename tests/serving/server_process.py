@@ -15,6 +15,17 @@ import urllib.request
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
+def require_serve_extra() -> None:
+    """Skips without starlette/uvicorn, but fails under CI=true, where the test extra has them."""
+    import pytest
+
+    for module in ("starlette", "uvicorn", "orjson"):
+        if os.environ.get("CI") == "true":
+            __import__(module)
+        else:
+            pytest.importorskip(module)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -6,6 +6,7 @@ import pytest
 
 from lamina.cli import main as lamina_main
 from lamina.serving.cli import build_parser, main
+from server_process import require_serve_extra
 
 
 def test_tf_serving_flags_parse():
@@ -23,7 +24,7 @@ def test_tf_serving_flags_parse():
     (["--model_base_path=.", "--enable_batching", "--batching_parameters_file=/no/such/file.txt"], "file.txt"),
 ])
 def test_bad_command_lines_exit_with_a_message(argv, message):
-    pytest.importorskip("uvicorn")
+    require_serve_extra()
     with pytest.raises(SystemExit, match=message):
         main(argv)
 

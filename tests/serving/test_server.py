@@ -12,16 +12,7 @@ import pytest
 
 import lamina as lm
 from lamina import layers
-from server_process import ServerProcess
-
-def _require_serve_extra():
-    if os.environ.get("CI") == "true":
-        import starlette  # noqa: F401
-        import uvicorn  # noqa: F401
-    else:
-        pytest.importorskip("starlette")
-        pytest.importorskip("uvicorn")
-
+from server_process import ServerProcess, require_serve_extra
 
 def _mlp(seed: int):
     lm.utils.set_random_seed(seed)
@@ -44,7 +35,7 @@ def _save_version(base, version: int, model) -> None:
 
 @pytest.fixture(scope="module")
 def mlp_server(tmp_path_factory):
-    _require_serve_extra()
+    require_serve_extra()
     root = tmp_path_factory.mktemp("models")
     base = root / "mlp"
     base.mkdir()
@@ -60,7 +51,7 @@ def mlp_server(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def multi_server(tmp_path_factory):
-    _require_serve_extra()
+    require_serve_extra()
     base = tmp_path_factory.mktemp("models") / "multi"
     base.mkdir()
     model = _two_inputs()
