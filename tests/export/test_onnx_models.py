@@ -221,3 +221,24 @@ def test_initial_states_from_inputs(tmp_path):
     batches = [[rng.normal(size=s).astype("float32") for s in ((n, t, 3), (n, 4), (n, 2), (n, 2))]
                for n, t in ((1, 2), (3, 6))]
     assert_onnx_matches(model, batches, tmp_path / "states.onnx")
+
+
+@pytest.mark.parametrize("opset", [18, 21])
+def test_newer_opsets(opset):
+    require("onnx")
+    ort = require("onnxruntime")
+    inp = lm.Input(shape=(None, 3))
+    h = layers.LayerNormalization()(layers.LSTM(4, return_sequences=True)(inp))
+    model = lm.Model(inp, layers.GlobalAveragePooling1D()(layers.Conv1D(2, 3, padding="same")(h)))
+    proto = lm.export.to_onnx(model, opset=opset)
+    assert proto.opset_import[0].version == opset
+    session = ort.InferenceSession(proto.SerializeToString(), providers=["CPUExecutionProvider"])
+    x = np.random.default_rng(9).normal(size=(3, 7, 3)).astype("float32")
+    np.testing.assert_allclose(session.run(None, {session.get_inputs()[0].name: x})[0], model.predict(x, verbose=0),
+                               atol=1e-5, rtol=1e-5)
+
+
+def test_old_opset_refused():
+    require("onnx")
+    with pytest.raises(ExportError, match="opset 13"):
+        lm.export.to_onnx(lm.Sequential([lm.Input(shape=(2,)), layers.Dense(1)]), opset=13)
