@@ -242,3 +242,24 @@ def test_old_opset_refused():
     require("onnx")
     with pytest.raises(ExportError, match="opset 13"):
         lm.export.to_onnx(lm.Sequential([lm.Input(shape=(2,)), layers.Dense(1)]), opset=13)
+
+
+_fixtures_spec = importlib.util.spec_from_file_location(
+    "keras_fixtures", os.path.join(os.path.dirname(__file__), "..", "saving", "keras_fixtures.py"))
+keras_fixtures = importlib.util.module_from_spec(_fixtures_spec)
+_fixtures_spec.loader.exec_module(keras_fixtures)
+KERAS_FILES = keras_fixtures.files("*.k3.keras") + keras_fixtures.files("*.k2.h5")
+
+
+@pytest.mark.parametrize("name", KERAS_FILES)
+def test_keras_made_file_exports_with_keras_predictions(name, tmp_path):
+    """A model trained and saved by real Keras (tests/fixtures/keras), loaded by lamina and
+    exported: ONNX Runtime gives the predictions Keras itself saved beside the file."""
+    require("onnx")
+    model = lm.models.load_model(keras_fixtures.path(name), compile=False)
+    session = export_and_load(model, tmp_path / "m.onnx")
+    xs, ys = keras_fixtures.batch(name)
+    got = session.run(None, dict(zip([i.name for i in session.get_inputs()], xs)))
+    assert len(got) == len(ys)
+    for g, y in zip(got, ys):
+        np.testing.assert_allclose(g, y, atol=keras_fixtures.TOLERANCE, rtol=1e-5)

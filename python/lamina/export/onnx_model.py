@@ -46,7 +46,8 @@ def _convert_layer(g: GraphBuilder, layer, args: tuple, kwargs: dict, out_shapes
         return _op_layer(g, layer, args, kwargs, out_shapes)
     first = args[0]
     ins = list(first) if isinstance(first, (list, tuple)) else [first]
-    extra = {k: v for k, v in kwargs.items() if k not in ("training",)}
+    # Keras' files record unset arguments too (mask=None): only those with a value matter.
+    extra = {k: v for k, v in kwargs.items() if k != "training" and v is not None}
     if len(args) > 1:
         extra["initial_state"] = args[1]
     if "mask" in extra:
