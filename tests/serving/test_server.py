@@ -231,3 +231,23 @@ def test_multi_input_rows_columns_and_batching(multi_server):
     for i, (status, body) in results.items():
         assert status == 200, body
         np.testing.assert_allclose(body["predictions"][0]["score"], score[i % 3], atol=1e-6)
+
+
+def test_serves_a_file_saved_by_keras(tmp_path):
+    """A legacy .h5 written by real Keras 2 (tests/fixtures/keras), as a version directory's
+    only file: the server answers Keras' own saved predictions."""
+    import shutil
+
+    require_serve_extra()
+    fixtures = os.path.join(os.path.dirname(__file__), "..", "fixtures", "keras")
+    os.makedirs(tmp_path / "cnn" / "5")
+    shutil.copy(os.path.join(fixtures, "cnn.k2.h5"), tmp_path / "cnn" / "5" / "cnn.h5")
+    data = np.load(os.path.join(fixtures, "cnn.k2.npz"))
+    server = ServerProcess(str(tmp_path / "cnn"), "cnn")
+    try:
+        server.wait_ready()
+        status, body = server.client.predict({"instances": data["x_0"].tolist()})
+        assert status == 200, body
+        np.testing.assert_allclose(np.array(body["predictions"]), data["y_0"], atol=1e-5)
+    finally:
+        server.stop()
