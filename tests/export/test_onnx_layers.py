@@ -95,6 +95,7 @@ CASES = [
     ("cropping2d", lambda: layers.Cropping2D(((1, 0), (0, 2))), (5, 6, 2), floats(5, 6, 2)),
     ("up_sampling1d", lambda: layers.UpSampling1D(3), (4, 2), floats(4, 2)),
     ("up_sampling2d", lambda: layers.UpSampling2D((2, 3)), (3, 4, 2), floats(3, 4, 2)),
+    ("up_sampling1d_dynamic_steps", lambda: layers.UpSampling1D(2), (None, 3), floats(None, 3)),
     ("batch_norm", lambda: layers.BatchNormalization(), (4, 3), floats(4, 3)),
     ("batch_norm_axis1", lambda: layers.BatchNormalization(axis=1), (3, 5), floats(3, 5)),
     ("layer_norm", lambda: layers.LayerNormalization(), (4, 6), floats(4, 6)),

@@ -306,27 +306,13 @@ def _cropping(g, layer, ins, out_shapes):
 
 @converts(layers.UpSampling1D, layers.UpSampling2D)
 def _up_sampling(g, layer, ins, out_shapes):
-    v = ins[0]
     if getattr(layer, "interpolation", "nearest") != "nearest":
         raise ExportError(f"Layer '{layer.name}' (UpSampling2D): interpolation {layer.interpolation!r} has no exact "
                           "ONNX export; only 'nearest' is exported")
     sizes = [layer.size] if isinstance(layer, layers.UpSampling1D) else list(layer.size)
-    data_format = getattr(layer, "data_format", "channels_last")
-    axes = _spatial_axes(data_format, len(sizes))
-    if any(v.shape[a] is None for a in range(1, v.ndim) if a not in axes):
-        raise ExportError(f"Layer '{layer.name}': input {v.shape} needs known channel sizes")
-    # Repeat each cell: insert a size-1 axis after every spatial axis, broadcast it, merge.
-    x, expanded, target = v.name, [], [0]
-    for a in range(1, v.ndim):
-        expanded.append(1)
-        if a in axes:
-            expanded.append(sizes[axes.index(a)])
-    inserts = [a + 1 + axes.index(a) for a in axes]
-    x = g.op("Unsqueeze", [x, g.ints(inserts, f"{layer.name}/axes")], layer.name)
-    x = g.op("Expand", [x, g.ints([1] + expanded, f"{layer.name}/repeats")], layer.name)
-    for a in range(1, v.ndim):
-        target.append(-1 if a in axes and a == axes[0] else (
-            v.shape[a] * sizes[axes.index(a)] if a in axes else v.shape[a]))
-    if any(t is None for t in target):
-        raise ExportError(f"Layer '{layer.name}': input {v.shape} needs known spatial sizes past the first")
-    return [g.reshape(x, target, layer.name)]
+    axes = _spatial_axes(getattr(layer, "data_format", "channels_last"), len(sizes))
+    scales = np.ones(ins[0].ndim, dtype=np.float32)
+    scales[axes] = sizes
+    # Output cell i copies input cell floor(i / size): each cell repeated `size` times, as Keras.
+    return [g.op("Resize", [ins[0].name, "", g.const(scales, f"{layer.name}/scales")], layer.name, mode="nearest",
+                 coordinate_transformation_mode="asymmetric", nearest_mode="floor")]

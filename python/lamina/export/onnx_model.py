@@ -66,7 +66,14 @@ def _convert_layer(g: GraphBuilder, layer, args: tuple, kwargs: dict, out_shapes
         if uses_mask or layer._overrides_compute_mask:
             raise ExportError(f"Layer '{layer.name}' ({type(layer).__name__}) uses the mask of its input in a way "
                               "lamina's ONNX export does not express")
-    names = [onnx_conv.masked_global_average(g, layer, ins[0])] if masked_mean else fn(g, layer, ins, out_shapes, **extra)
+    try:
+        names = ([onnx_conv.masked_global_average(g, layer, ins[0])] if masked_mean
+                 else fn(g, layer, ins, out_shapes, **extra))
+    except ExportError:
+        raise
+    except Exception as e:  # a case the converter did not foresee: still name the layer
+        raise ExportError(f"Layer '{layer.name}' ({type(layer).__name__}) could not be converted to ONNX: "
+                          f"{type(e).__name__}: {e}") from e
     dtypes = [getattr(s, "dtype", "float32") for s in out_shapes]
     out = [Value(n, tuple(s.shape), d) for n, s, d in zip(names, out_shapes, dtypes)]
     if isinstance(layer, layers.Embedding):
