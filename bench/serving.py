@@ -119,7 +119,8 @@ def main() -> None:
                         result = asyncio.run(load(server.port, "mlp", body, args.requests, c, args.time_cap))
                         # The server's CPU time per request tells work (batching's saving) from
                         # waiting (its lock-step with a closed-loop client).
-                        result["server_cpu_us"] = (cpu_seconds(server.proc.pid) - cpu) / max(result["requests"], 1) * 1e6
+                        spent = cpu_seconds(server.proc.pid) - cpu
+                        result["server_cpu_us"] = spent / max(result["requests"], 1) * 1e6
                         result.update({"batching": batching, "concurrency": c, "rep": rep})
                         print(json.dumps(result), flush=True)
                         runs.setdefault((batching, c), []).append(result)

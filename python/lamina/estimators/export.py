@@ -61,7 +61,8 @@ def _numeric_columns(network) -> list:
         if plan is None:
             raise ExportError(f"a {type(part).__name__} part reads no features, so it has no model inputs to export")
         for c in plan.embeddings + plan.categorical:
-            raise _column_error(c, "only numeric columns export; a categorical lookup has no exact ONNX equivalent here")
+            raise _column_error(c, "only numeric columns export; a categorical lookup has no exact ONNX "
+                                   "equivalent here")
         for c in plan.dense:
             if not isinstance(c, NumericColumn):
                 raise _column_error(c, "only numeric columns export")

@@ -22,7 +22,8 @@ def require_onnx():
     try:
         import onnx
     except ImportError as e:
-        raise ImportError("ONNX export needs the `onnx` package: `pip install lamina[onnx]` (or `pip install onnx`).") from e
+        raise ImportError("ONNX export needs the `onnx` package: `pip install lamina[onnx]` "
+                          "(or `pip install onnx`).") from e
     return onnx
 
 
@@ -81,8 +82,8 @@ class GraphBuilder:
 
     def op(self, op_type: str, inputs: list, hint: str, outputs: int = 1, **attrs):
         names = [self.fresh(f"{hint}/{op_type}" if outputs == 1 else f"{hint}/{op_type}_{k}") for k in range(outputs)]
-        self.nodes.append(self.onnx.helper.make_node(op_type, list(inputs), names, name=self.fresh(f"{hint}/{op_type}_node"),
-                                                     **attrs))
+        node_name = self.fresh(f"{hint}/{op_type}_node")
+        self.nodes.append(self.onnx.helper.make_node(op_type, list(inputs), names, name=node_name, **attrs))
         return names[0] if outputs == 1 else names
 
     # Small compositions used by several converters.

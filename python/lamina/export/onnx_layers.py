@@ -242,7 +242,8 @@ def _layer_norm(g, layer, ins, out_shapes):
 def _group_norm(g, layer, ins, out_shapes):
     v, a = ins[0], layer._channel_axis
     if any(d is None for d in v.shape[1:]):
-        raise ExportError(f"Layer '{layer.name}' (GroupNormalization): input {v.shape} needs known sizes past the batch")
+        raise ExportError(f"Layer '{layer.name}' (GroupNormalization): input {v.shape} needs known sizes past the "
+                          "batch")
     grouped = [0, *v.shape[1:a], layer.groups, layer._channels // layer.groups, *v.shape[a + 1:]]
     x = g.reshape(v.name, grouped, layer.name)
     axes = [i for i in range(1, v.ndim + 1) if i != a]
