@@ -263,3 +263,15 @@ def test_keras_made_file_exports_with_keras_predictions(name, tmp_path):
     assert len(got) == len(ys)
     for g, y in zip(got, ys):
         np.testing.assert_allclose(g, y, atol=keras_fixtures.TOLERANCE, rtol=1e-5)
+
+
+def test_embedding_ids_out_of_range_fail_as_in_lamina(tmp_path):
+    inp = lm.Input(shape=(3,), dtype="int32")
+    model = lm.Model(inp, layers.Embedding(5, 2)(inp))
+    session = export_and_load(model, tmp_path / "e.onnx")
+    name = session.get_inputs()[0].name
+    for bad in ([[0, -1, 1]], [[0, 5, 1]]):  # Gather alone would wrap -1 to the last row
+        with pytest.raises(IndexError):
+            model.predict(np.array(bad, "int32"), verbose=0)
+        with pytest.raises(Exception, match="out of data bounds"):
+            session.run(None, {name: np.array(bad, "int32")})
