@@ -69,7 +69,8 @@ class OpTrace:
         OpTrace._active = None
         return self.events
 
-    def _now_us(self) -> float:
+    def now_us(self) -> float:
+        """Microseconds since start(), the clock of the events."""
         return (time.perf_counter() - self._origin) * 1e6
 
     def mark(self, name: str, start_us: float, end_us: float) -> None:
@@ -77,7 +78,7 @@ class OpTrace:
                             "pid": os.getpid(), "tid": "batches", "args": {}})
 
     def _wrap(self, name, function):
-        events, now = self.events, self._now_us
+        events, now = self.events, self.now_us
 
         @functools.wraps(function)
         def timed(*args, **kwargs):

@@ -18,7 +18,7 @@ def read_run(run_dir: str) -> dict:
     """Every summary value of the event files directly in `run_dir`.
 
     Returns:
-        {tag: {"plugin": name, "steps": [...], "values": [...]}} where values are floats for
+        {tag: {"plugin", "metadata_content", "steps": [...], "values": [...]}} where values are floats for
         scalars and numpy arrays otherwise; a run graph (GraphDef) is the tag "__run_graph__"
         (the loader migrates it so), its value the serialized GraphDef.
     """
@@ -32,6 +32,7 @@ def read_run(run_dir: str) -> dict:
             for value in event.summary.value:
                 value = data_compat.migrate_value(value)
                 entry = tags.setdefault(value.tag, {"plugin": value.metadata.plugin_data.plugin_name,
+                                                    "metadata_content": value.metadata.plugin_data.content,
                                                     "steps": [], "values": []})
                 array = tensor_util.make_ndarray(value.tensor)
                 entry["steps"].append(int(event.step))

@@ -122,6 +122,8 @@ class TensorBoard(Callback):
             self._batch_start_time = time.perf_counter()
         if self._global_train_batch == self._start_batch:
             self._start_trace()
+        if self._trace is not None:
+            self._batch_mark = self._trace.now_us()
 
     def on_train_batch_end(self, batch, logs=None):
         step = self._global_train_batch
@@ -133,8 +135,7 @@ class TensorBoard(Callback):
                 for name, value in logs.items():
                     self._scalar(TRAIN, f"batch_{name}", value, step)
         if self._trace is not None:
-            self._trace.mark(f"train batch {step}", self._batch_mark, self._trace._now_us())
-            self._batch_mark = self._trace._now_us()
+            self._trace.mark(f"train batch {step}", self._batch_mark, self._trace.now_us())
             if step >= self._stop_batch:
                 self._stop_trace()
 
@@ -219,7 +220,6 @@ class TensorBoard(Callback):
 
         self._trace = OpTrace()
         self._trace.start()
-        self._batch_mark = self._trace._now_us()
 
     def _stop_trace(self) -> None:
         from lamina._op_trace import op_totals, write_chrome_trace
@@ -243,11 +243,13 @@ def _iterations(optimizer) -> int:
 
 
 def _weight_as_image(w: np.ndarray):
-    """A weight as Keras shows it: [1, h, w, 1] for vectors and matrices (wide side across),
-    one image per output channel for 3-D kernels; None for shapes it cannot show."""
-    w = np.squeeze(w)
+    """A weight as Keras shows it: [1, n, 1, 1] for a vector, [1, h, w, 1] for a matrix (wide
+    side across), one image per output channel for a 3-D kernel, a 4-D weight as it is when its
+    last axis can be colour channels; None for shapes it cannot show.
+    Values are clipped to [0, 1] and scaled as tf.summary.image does for floats."""
+    w = np.floor(np.clip(np.squeeze(w), 0.0, 1.0) * 255.5).astype(np.uint8)
     if w.ndim == 1:
-        return w.reshape(1, 1, w.shape[0], 1)
+        return w.reshape(1, w.shape[0], 1, 1)
     if w.ndim == 2:
         if w.shape[0] > w.shape[1]:
             w = w.T
@@ -255,7 +257,7 @@ def _weight_as_image(w: np.ndarray):
     if w.ndim == 3:
         w = np.transpose(w, (2, 0, 1))  # channels_last: one image per output channel
         return w.reshape(w.shape[0], w.shape[1], w.shape[2], 1)
-    return None
+    return w if w.ndim == 4 and w.shape[-1] in (1, 3, 4) else None
 
 
 def _profile_range(profile_batch) -> tuple:
