@@ -47,8 +47,9 @@ class TensorBoard(Callback):
         embeddings_metadata: a file name, or a dict from Embedding layer names to file names,
             written into `projector_config.pbtxt`.
         hparams: optional dict of hyperparameters (str, bool, int or float values), written as
-            this log_dir's HParams session, so TensorBoard's HParams tab shows them with the
-            `train` and `validation` scalars of the same run.
+            the HParams session of this log_dir, so TensorBoard's HParams tab shows them beside
+            the `train` and `validation` scalars of the same run. Give each trial its own
+            log_dir and point TensorBoard at the folder above them.
     """
 
     def __init__(self, log_dir="logs", histogram_freq: int = 0, write_graph: bool = True, write_images: bool = False,
