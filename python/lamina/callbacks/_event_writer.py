@@ -6,11 +6,13 @@ daemon thread turns them into tensorboardX calls, one tensorboardX SummaryWriter
 
 from __future__ import annotations
 
+import itertools
 import os
 import queue
 import threading
 import time
 
+_file_numbers = itertools.count()
 _INSTALL_HINT = ("lamina.callbacks.TensorBoard writes event files with tensorboardX, which is not installed: "
                  "pip install 'lamina[tensorboard]' (or pip install tensorboardX)")
 
@@ -82,8 +84,10 @@ class EventWriter:
     def _writer(self, run: str):
         writer = self._writers.get(run)
         if writer is None:
+            # tensorboardX names files by the second and the host: a suffix keeps two writers
+            # of one folder within a second (fit then evaluate, two train calls) apart.
             writer = self._tbx.SummaryWriter(os.path.join(self.log_dir, run) if run else self.log_dir,
-                                             flush_secs=30)
+                                             flush_secs=30, filename_suffix=f".{os.getpid()}.{next(_file_numbers)}")
             self._writers[run] = writer
         return writer
 
