@@ -33,6 +33,9 @@ def _result_bytes_and_device(result):
     return nbytes, device
 
 
+_BATCH_TRACK = 0  # the track (tid) of batch spans; op events use their thread's id
+
+
 class OpTrace:
     """Records one event per engine call between `start()` and `stop()`.
 
@@ -75,7 +78,7 @@ class OpTrace:
 
     def mark(self, name: str, start_us: float, end_us: float) -> None:
         self.events.append({"name": name, "cat": "batch", "ph": "X", "ts": start_us, "dur": end_us - start_us,
-                            "pid": os.getpid(), "tid": "batches", "args": {}})
+                            "pid": os.getpid(), "tid": _BATCH_TRACK, "args": {}})
 
     def _wrap(self, name, function):
         events, now = self.events, self.now_us
@@ -96,8 +99,9 @@ class OpTrace:
 def write_chrome_trace(events: list, path: str) -> None:
     """Writes `events` as a Chrome trace (chrome://tracing, ui.perfetto.dev) JSON file."""
     os.makedirs(os.path.dirname(path), exist_ok=True)
+    track_name = {"name": "thread_name", "ph": "M", "pid": os.getpid(), "tid": _BATCH_TRACK, "args": {"name": "batches"}}
     with open(path, "w") as f:
-        json.dump({"traceEvents": events, "displayTimeUnit": "ms"}, f)
+        json.dump({"traceEvents": [track_name, *events], "displayTimeUnit": "ms"}, f)
 
 
 def op_totals(events: list) -> list:

@@ -145,6 +145,8 @@ def test_profile_batch_writes_a_chrome_trace_of_engine_calls_and_restores_the_en
     assert len(traces) == 1 and "batches_2_3" in traces[0]
     with open(traces[0]) as f:
         events = json.load(f)["traceEvents"]
+    assert {"name": "thread_name", "ph": "M", "pid": os.getpid(), "tid": 0, "args": {"name": "batches"}} in events
+    events = [e for e in events if e["ph"] == "X"]
     batches = [e for e in events if e["cat"] == "batch"]
     assert [e["name"] for e in batches] == ["train batch 2", "train batch 3"]
     ops = [e for e in events if e["cat"] == "op"]
