@@ -197,3 +197,24 @@ def test_missing_tensorboardx_says_what_to_install(monkeypatch, tmp_path):
     monkeypatch.setitem(sys.modules, "tensorboardX", None)
     with pytest.raises(ImportError, match=r"pip install 'lamina\[tensorboard\]'"):
         callbacks.TensorBoard(str(tmp_path))
+
+
+def test_events_are_written_by_another_thread_and_write_errors_are_reported(tmp_path, monkeypatch):
+    import threading
+
+    import tensorboardX
+
+    writing_threads = set()
+    real_add_scalar = tensorboardX.SummaryWriter.add_scalar
+
+    def spy(self, tag, *args, **kwargs):
+        writing_threads.add(threading.current_thread())
+        if tag == "epoch_learning_rate":
+            raise OSError("disk full")
+        return real_add_scalar(self, tag, *args, **kwargs)
+
+    monkeypatch.setattr(tensorboardX.SummaryWriter, "add_scalar", spy)
+    with pytest.raises(RuntimeError, match=f"writing events under {re.escape(str(tmp_path))} failed.*disk full"):
+        _fit(tmp_path, epochs=1, update_freq="batch")
+    assert writing_threads and threading.main_thread() not in writing_threads
+    assert "batch_loss" in read_run(str(tmp_path / "train"))  # the other events were still written

@@ -1,7 +1,9 @@
 """Event files written by a background thread, so that training never waits on disk or protobuf.
 
-The training thread only puts small records (run, kind, tag, value, step) on a queue; one
-daemon thread turns them into tensorboardX calls, one tensorboardX SummaryWriter per run folder.
+The training thread only appends small records (kind, run, tag, value, step, time) to a list,
+handed to the writer thread in chunks (64 records, or after a second, or before anything that
+is not a scalar) so that batch-level scalars wake it rarely; that daemon thread turns them into
+tensorboardX calls, one tensorboardX SummaryWriter per run folder.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import threading
 import time
 
 _file_numbers = itertools.count()
+_CHUNK, _MAX_DELAY_S = 64, 1.0
 _INSTALL_HINT = ("lamina.callbacks.TensorBoard writes event files with tensorboardX, which is not installed: "
                  "pip install 'lamina[tensorboard]' (or pip install tensorboardX)")
 
@@ -37,43 +40,57 @@ class EventWriter:
         self._tbx = import_tensorboardx()
         self.log_dir = log_dir
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._pending: list = []
+        self._sent_at = time.monotonic()
         self._writers: dict = {}
         self._error = None
         self._thread = threading.Thread(target=self._work, name="lamina-tensorboard-writer", daemon=True)
         self._thread.start()
 
-    # ---- called on the training thread: each is one queue.put -------------------------------
+    # ---- called on the training thread --------------------------------------------------------
+    def _put(self, record: tuple) -> None:
+        self._pending.append(record)
+        if record[0] != "scalar" or len(self._pending) >= _CHUNK or time.monotonic() - self._sent_at > _MAX_DELAY_S:
+            self._send()
+
+    def _send(self) -> None:
+        if self._pending:
+            self._queue.put(self._pending)
+            self._pending = []
+        self._sent_at = time.monotonic()
+
     def scalar(self, run: str, tag: str, value, step: int) -> None:
-        self._queue.put(("scalar", run, tag, value, step, time.time()))
+        self._put(("scalar", run, tag, value, step, time.time()))
 
     def histogram(self, run: str, tag: str, values, step: int) -> None:
-        self._queue.put(("histogram", run, tag, values, step, time.time()))
+        self._put(("histogram", run, tag, values, step, time.time()))
 
     def image(self, run: str, tag: str, images, step: int) -> None:
-        """`images`: a float array [n, height, width, 1] (Keras' layout for weights as images)."""
-        self._queue.put(("image", run, tag, images, step, time.time()))
+        """`images`: a uint8 array [n, height, width, channels]."""
+        self._put(("image", run, tag, images, step, time.time()))
 
     def summary(self, run: str, summary, step: int) -> None:
         """A ready tensorboardX/TensorBoard Summary proto (hparams, the Keras model JSON)."""
-        self._queue.put(("summary", run, None, summary, step, time.time()))
+        self._put(("summary", run, None, summary, step, time.time()))
 
     def graph(self, run: str, graph_def) -> None:
-        self._queue.put(("graph", run, None, graph_def, 0, time.time()))
+        self._put(("graph", run, None, graph_def, 0, time.time()))
 
     def flush(self) -> None:
-        """Waits until everything queued so far is on disk."""
-        done = threading.Event()
-        self._queue.put(("flush", None, None, done, 0, 0.0))
-        done.wait()
+        """Waits until everything written so far is on disk."""
+        self._control("flush")
         self._raise_pending()
 
     def close(self) -> None:
         """Flushes, closes every event file and ends the thread."""
-        done = threading.Event()
-        self._queue.put(("close", None, None, done, 0, 0.0))
-        done.wait()
+        self._control("close")
         self._thread.join()
         self._raise_pending()
+
+    def _control(self, kind: str) -> None:
+        done = threading.Event()
+        self._put((kind, None, None, done, 0, 0.0))
+        done.wait()
 
     def _raise_pending(self) -> None:
         if self._error is not None:
@@ -93,18 +110,18 @@ class EventWriter:
 
     def _work(self) -> None:
         while True:
-            kind, run, tag, value, step, walltime = self._queue.get()
-            if kind in ("flush", "close"):
-                for writer in self._writers.values():
-                    (writer.flush if kind == "flush" else writer.close)()
-                value.set()
-                if kind == "close":
-                    return
-                continue
-            try:
-                self._write(kind, run, tag, value, step, walltime)
-            except Exception as e:  # a failed write must not stop the training; flush() reports it
-                self._error = self._error or e
+            for kind, run, tag, value, step, walltime in self._queue.get():
+                if kind in ("flush", "close"):
+                    for writer in self._writers.values():
+                        (writer.flush if kind == "flush" else writer.close)()
+                    value.set()
+                    if kind == "close":
+                        return
+                    continue
+                try:
+                    self._write(kind, run, tag, value, step, walltime)
+                except Exception as e:  # a failed write must not stop the training; flush() reports it
+                    self._error = self._error or e
 
     def _write(self, kind, run, tag, value, step, walltime) -> None:
         writer = self._writer(run)
