@@ -202,18 +202,18 @@ def test_missing_tensorboardx_says_what_to_install(monkeypatch, tmp_path):
 def test_events_are_written_by_another_thread_and_write_errors_are_reported(tmp_path, monkeypatch):
     import threading
 
-    import tensorboardX
+    from tensorboardX.event_file_writer import EventsWriter
 
     writing_threads = set()
-    real_add_scalar = tensorboardX.SummaryWriter.add_scalar
+    real_write_event = EventsWriter.write_event
 
-    def spy(self, tag, *args, **kwargs):
+    def spy(self, event):
         writing_threads.add(threading.current_thread())
-        if tag == "epoch_learning_rate":
+        if event.summary.value and event.summary.value[0].tag == "epoch_learning_rate":
             raise OSError("disk full")
-        return real_add_scalar(self, tag, *args, **kwargs)
+        return real_write_event(self, event)
 
-    monkeypatch.setattr(tensorboardX.SummaryWriter, "add_scalar", spy)
+    monkeypatch.setattr(EventsWriter, "write_event", spy)
     with pytest.raises(RuntimeError, match=f"writing events under {re.escape(str(tmp_path))} failed.*disk full"):
         _fit(tmp_path, epochs=1, update_freq="batch")
     assert writing_threads and threading.main_thread() not in writing_threads
