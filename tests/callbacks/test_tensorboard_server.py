@@ -3,6 +3,7 @@ values, and (where chromium is installed) its Scalars page renders them."""
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -82,6 +83,22 @@ def test_data_api_serves_lamina_runs_tags_and_values(served):
         assert [p[2] for p in points] == pytest.approx(history[key], rel=1e-6)
     graphs = _get(port, "/data/plugin/graphs/info")
     assert graphs["trial/train"]["run_graph"] and "keras" in graphs["trial/train"]["tags"]
+
+
+def _text(port, path):
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=10) as response:
+        return response.read().decode()
+
+
+def test_graphs_tab_reads_the_op_graph_and_the_conceptual_graph(served):
+    port, _ = served
+    run = urllib.parse.quote("trial/train", safe="")
+    op_graph = _text(port, f"/data/plugin/graphs/graph?run={run}")  # GraphDef as protobuf text
+    conceptual = _text(port, f"/data/plugin/graphs/graph?run={run}&tag=keras&conceptual=true")  # from the JSON
+    for layer, cls in (("hidden", "Dense"), ("out", "Dense")):
+        assert re.search(rf'name: "sequential(_\d+)?/{layer}"\n  op: "{cls}"', op_graph), op_graph[:500]
+        assert re.search(rf'name: "sequential(_\d+)?/{layer}"\n  input: ".*"\n  attr {{\n    key: "keras_class"\n'
+                         rf'    value {{\n      s: "{cls}"', conceptual), conceptual[:500]
 
 
 def test_hparams_tab_shows_the_session_with_its_train_and_validation_metrics(served):

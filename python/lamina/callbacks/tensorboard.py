@@ -33,15 +33,18 @@ class TensorBoard(Callback):
     Args:
         log_dir: the folder to write into (one sub-folder per run).
         histogram_freq: every how many epochs to write weight histograms (0: never).
-        write_graph: write the model's layer graph (TensorBoard's Graphs tab) and its JSON
-            config (tag `keras`, as Keras does).
+        write_graph: write the model's JSON config (tag `keras`, as Keras does: TensorBoard's
+            "conceptual graph") and its layer graph as a GraphDef (the op graph of the Graphs
+            tab, one node per layer call, which Keras 3 does not write).
         write_images: with histograms, also write each weight as an image.
         write_steps_per_second: also write training steps per second (epoch and batch level).
         update_freq: "epoch", "batch" (= 1) or an integer N: batch-level scalars every N batches.
         profile_batch: a batch number or a pair (start, stop) of global batch numbers (from 1)
             whose engine calls are timed; each range is written as a Chrome trace JSON file under
             `log_dir/train/plugins/profile/` and as a per-op table in TensorBoard's Text tab.
-            0 disables profiling.
+            0 disables profiling. The timings are taken where Python calls the engine (each
+            `lamina._core` function, so `gradient` is one span for the whole backward pass);
+            an engine-side hook with per-kernel timings is still to come.
         embeddings_freq: every how many epochs to save the weights for the embedding projector
             (`train/keras_embedding.ckpt-<epoch>.weights.h5`, as Keras).
         embeddings_metadata: a file name, or a dict from Embedding layer names to file names,
