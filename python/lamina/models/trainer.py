@@ -174,7 +174,8 @@ class Trainer:
                         break
                 epoch_logs = dict(logs)
                 if val is not None and (epoch + 1) % validation_freq == 0:
-                    val_logs = self._evaluate_adapter(val, callbacks=None, verbose=0)
+                    # The fit's callbacks see the validation run (on_test_*), as in Keras.
+                    val_logs = self._evaluate_adapter(val, callbacks=cbs, verbose=0)
                     epoch_logs.update({"val_" + k: v for k, v in val_logs.items()})
                 cbs.on_epoch_end(epoch, epoch_logs)
                 if self.stop_training:
@@ -190,8 +191,9 @@ class Trainer:
         from lamina.callbacks.callback_list import CallbackList
 
         self.reset_metrics()
-        cbs = CallbackList(callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1,
-                           steps=adapter.num_batches, mode="test")
+        cbs = callbacks if isinstance(callbacks, CallbackList) else CallbackList(
+            callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1, steps=adapter.num_batches,
+            mode="test")
         cbs.on_test_begin()
         logs = {}
         for step, batch in enumerate(adapter):
