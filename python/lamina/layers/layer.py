@@ -117,10 +117,12 @@ class Layer:
         object.__setattr__(self, "_non_trainable_variables", [])
         object.__setattr__(self, "_inbound_nodes", [])
         object.__setattr__(self, "_call_losses", [])
+        object.__setattr__(self, "_metrics", [])
 
     def __setattr__(self, name: str, value: Any) -> None:
         # Sublayers assigned to public attributes (or in lists there) are tracked for weights
         # and saving; private attributes hold references the layer does not own.
+        # Metrics assigned to attributes are tracked too (they join `model.metrics`).
         if not name.startswith("_"):
             layers = self.__dict__.get("_layers")
             if layers is not None:
@@ -128,6 +130,8 @@ class Layer:
                     if isinstance(v, Layer) and v is not self and v not in layers:
                         layers.append(v)
                         _invalidate_weight_caches()
+                    elif isinstance(v, _metric_class()) and v not in self._metrics:
+                        self._metrics.append(v)
         object.__setattr__(self, name, value)
 
     # ----------------------------------------------------------------------------------------
@@ -263,6 +267,50 @@ class Layer:
                 )
         for p, a in zip(params, arrays):
             p.assign(a)
+
+    @property
+    def metrics(self) -> list:
+        """The metrics tracked by this layer and its sublayers (Metric attributes)."""
+        out = list(self._metrics)
+        for layer in self._layers:
+            out.extend(layer.metrics)
+        return out
+
+    def stateless_call(self, trainable_variables: list, non_trainable_variables: list, *args,
+                       return_losses: bool = False, **kwargs):
+        """Calls the layer with the given variable values, leaving its variables unchanged.
+
+        Args:
+            trainable_variables: values for `self.trainable_variables`, in that order.
+            non_trainable_variables: values for `self.non_trainable_variables`, in that order.
+            *args, **kwargs: the arguments of the call.
+            return_losses: also return the losses added during the call.
+
+        Returns:
+            `(outputs, non_trainable_variables)` with the non-trainable values after the call
+            (e.g. updated BatchNormalization statistics), plus the losses when `return_losses`.
+        """
+        if not self.built:
+            raise ValueError(f"To call stateless_call, {type(self).__name__} must be built (i.e. its variables must "
+                             "have been already created). You can build it by calling it on some data.")
+        for given, own, what in ((trainable_variables, self.trainable_variables, "trainable_variables"),
+                                 (non_trainable_variables, self.non_trainable_variables, "non_trainable_variables")):
+            if len(given) != len(own):
+                raise ValueError(f"Argument `{what}` must be a list of tensors corresponding 1:1 to "
+                                 f"{type(self).__name__}().{what}. Received list with length {len(given)}, "
+                                 f"but expected {len(own)} variables.")
+        variables = self.trainable_variables + self.non_trainable_variables
+        saved = [np.array(v) for v in variables]
+        try:
+            for v, value in zip(variables, list(trainable_variables) + list(non_trainable_variables)):
+                v.assign(np.asarray(value))
+            outputs = self(*args, **kwargs)
+            new_non_trainable = [_core.convert_to_tensor(np.array(v)) for v in self.non_trainable_variables]
+            losses = list(self.losses)
+        finally:
+            for v, value in zip(variables, saved):
+                v.assign(value)
+        return (outputs, new_non_trainable, losses) if return_losses else (outputs, new_non_trainable)
 
     def count_params(self) -> int:
         if not self.built:
@@ -633,6 +681,12 @@ class _core_no_record:
 
     def __exit__(self, *exc):
         _core.resume_recording()
+
+
+def _metric_class():
+    from lamina.metrics.metric import Metric  # lamina.metrics imports the layers package
+
+    return Metric
 
 
 _weight_cache_version = [0]

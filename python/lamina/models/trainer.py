@@ -6,12 +6,15 @@ Rust from the tape, and one fused optimizer update over all parameters.
 
 from __future__ import annotations
 
+import inspect
+import warnings
+
 import numpy as np
 
 from lamina import _core
 from lamina.autodiff import GradientTape
 from lamina.layers.symbolic import flatten, map_structure
-from lamina.models import data_adapter
+from lamina.models import data_adapter, data_adapter_utils
 from lamina.models.compile_utils import CompileLoss, CompileMetrics
 
 
@@ -29,6 +32,7 @@ class Trainer:
         self._compile_metrics = None
         self._loss_tracker = None
         self._trainable_cache = (None, None)
+        self._built_for_version = None  # weight-cache version at which every layer was built
 
     # ----------------------------------------------------------------------------------------
     def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None, weighted_metrics=None,
@@ -56,6 +60,7 @@ class Trainer:
                                 "weighted_metrics": weighted_metrics}
         self.compiled = True
         self.stop_training = False
+        self._built_for_version = None
 
     def _output_names_for_compile(self):
         names = getattr(self, "output_names", None)
@@ -66,9 +71,17 @@ class Trainer:
 
     @property
     def metrics(self) -> list:
-        out = [self._loss_tracker] if self._loss_tracker is not None else []
-        if self._compile_metrics is not None:
-            out.extend(self._compile_metrics.metrics)
+        """The loss tracker, the compiled metrics, then the metrics the model and its layers
+        track (Metric attributes), in Keras' order."""
+        out = []
+        if self.compiled:
+            out.append(self._loss_tracker)
+            if self._compile_metrics is not None:
+                out.extend(self._compile_metrics.metrics)
+        out.extend(self._metrics)
+        for layer in self._flatten_layers(include_self=False):
+            if not isinstance(layer, Trainer):  # a nested model's compile state is not ours
+                out.extend(layer._metrics)
         return out
 
     @property
@@ -92,7 +105,11 @@ class Trainer:
     # one step
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training: bool = True):
-        """The compiled loss of a batch plus the model's regularization losses (a scalar)."""
+        """The compiled loss of a batch plus the model's regularization losses (a scalar).
+
+        Override it to compute a custom loss; `train_step` and `test_step` call it with
+        `training=` only when the override accepts that argument, as Keras does.
+        """
         total = None
         if self._compile_loss is not None:
             total = self._compile_loss(y, y_pred, sample_weight)
@@ -102,36 +119,124 @@ class Trainer:
             raise ValueError("No loss to compute: pass `loss=` to compile() or add losses with add_loss()")
         return total
 
+    def _compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training: bool = True):
+        # A `compute_loss` override written before Keras 3.3 has no `training` argument.
+        if "training" in inspect.signature(self.compute_loss).parameters:
+            return self.compute_loss(x, y, y_pred, sample_weight, training=training)
+        return self.compute_loss(x, y, y_pred, sample_weight)
+
+    def compute_metrics(self, x, y, y_pred, sample_weight=None) -> dict:
+        """Updates the compiled metrics with a batch and returns every metric's result.
+
+        Args:
+            x: the batch's inputs (unused by the default implementation).
+            y: the targets.
+            y_pred: the model's predictions.
+            sample_weight: optional per-sample weights.
+
+        Returns:
+            A dict `{metric name: value}` over `self.metrics`, as `get_metrics_result()`.
+        """
+        if self._compile_metrics is not None and y is not None:
+            self._compile_metrics.update_state(y, y_pred, sample_weight)
+        return self.get_metrics_result()
+
+    def get_metrics_result(self) -> dict:
+        """The current result of every metric in `self.metrics`, by name (dict results merged)."""
+        out = {}
+        for m in self.metrics:
+            result = m.result()
+            if isinstance(result, dict):
+                out.update(result)
+            else:
+                out[m.name] = result
+        return out
+
     def train_step(self, data) -> dict:
-        """One optimization step on a batch `(x, y, sample_weight)`; returns the logs."""
-        x, y, sample_weight = data
+        """One optimization step on a batch.
+
+        Args:
+            data: the batch as `fit` was given it: `x` for `fit(x)`, `(x, y)` for
+                `fit(x, y)`, `(x, y, sample_weight)` with sample weights, or a dataset's element.
+
+        Returns:
+            The logs: a dict of metric values.
+        """
+        x, y, sample_weight = data_adapter_utils.unpack_x_y_sample_weight(data)
         weights = self._cached_trainable_weights()
         with GradientTape() as tape:
             y_pred = self(x, training=True)
-            loss = self.compute_loss(x, y, y_pred, sample_weight, training=True)
-        grads = tape.gradient(loss, weights)
-        self.optimizer.apply(grads, weights)
-        return self._update_metrics(loss, x, y, y_pred, sample_weight)
+            loss = self._compute_loss(x, y, y_pred, sample_weight, training=True)
+        self._loss_tracker.update_state(loss, sample_weight=_batch_size(x))
+        if weights:
+            grads = tape.gradient(loss, weights)
+            self.optimizer.apply(grads, weights)
+        else:
+            warnings.warn("The model does not have any trainable weights.", stacklevel=2)
+        return self.compute_metrics(x, y, y_pred, sample_weight=sample_weight)
 
     def test_step(self, data) -> dict:
-        x, y, sample_weight = data
+        """One evaluation step on a batch (`data` as in `train_step`); returns the logs."""
+        x, y, sample_weight = data_adapter_utils.unpack_x_y_sample_weight(data)
         y_pred = self(x, training=False)
-        loss = self.compute_loss(x, y, y_pred, sample_weight, training=False)
-        return self._update_metrics(loss, x, y, y_pred, sample_weight)
+        loss = self._compute_loss(x, y, y_pred, sample_weight, training=False)
+        self._loss_tracker.update_state(loss, sample_weight=_batch_size(x))
+        return self.compute_metrics(x, y, y_pred, sample_weight=sample_weight)
 
     def predict_step(self, data):
-        x, _, _ = data
+        """The predictions for one batch (`data` as in `train_step`; targets are ignored)."""
+        x, _, _ = data_adapter_utils.unpack_x_y_sample_weight(data)
         return self(x, training=False)
 
-    def _update_metrics(self, loss, x, y, y_pred, sample_weight) -> dict:
-        n = flatten(x)[0].shape[0] if flatten(x) else 1
-        self._loss_tracker.update_state(loss, sample_weight=n)
-        if self._compile_metrics is not None and y is not None:
-            self._compile_metrics.update_state(y, y_pred, sample_weight)
-        return self._logs()
+    # Keras 2 names kept by Keras 3 as deprecated shims.
+    def compiled_loss(self, y, y_pred, sample_weight=None, regularization_losses=None):
+        """Deprecated: the compiled loss plus regularization losses; use `compute_loss`."""
+        warnings.warn("`model.compiled_loss()` is deprecated. Instead, use "
+                      "`model.compute_loss(x, y, y_pred, sample_weight, training)`.", stacklevel=2)
+        return self.compute_loss(x=None, y=y, y_pred=y_pred, sample_weight=sample_weight)
 
-    def _logs(self) -> dict:
-        return {m.name: _log_value(m.result()) for m in self.metrics}
+    @property
+    def compiled_metrics(self):
+        """Deprecated: an object whose `update_state(y, y_pred, sample_weight)` updates the
+        compiled metrics; use `self.metrics` instead."""
+        model = self
+
+        class DeprecatedCompiledMetrics:
+            def update_state(self, y, y_pred, sample_weight=None):
+                warnings.warn("`model.compiled_metrics()` is deprecated. Instead, update each metric of "
+                              "`self.metrics`.", stacklevel=2)
+                if model._compile_metrics is not None:
+                    model._compile_metrics.update_state(y, y_pred, sample_weight)
+
+        return DeprecatedCompiledMetrics()
+
+    def _build_on_first_batch(self, data) -> None:
+        """What Keras' symbolic build does before the first step: build every layer (a
+        subclassed model, or a Sequential without an input shape, builds on the first batch)
+        and the compiled metrics, so `trainable_weights` and `metrics` are complete before
+        `train_step` runs."""
+        from lamina.layers.layer import weight_cache_version
+
+        if self._built_for_version == weight_cache_version():
+            return
+        # A model with sublayers counts as built when they are (a GAN-style model with only a
+        # custom train_step need not be callable).
+        layers_unbuilt = (not all(layer.built for layer in self._flatten_layers(include_self=False))
+                          or not (self.built or self._layers))
+        metrics_unbuilt = (self._compile_metrics is not None and not self._compile_metrics._built
+                           and (self._compile_metrics.specs is not None or self._compile_metrics.weighted_specs is not None))
+        if not layers_unbuilt and not metrics_unbuilt:
+            self._built_for_version = weight_cache_version()
+            return
+        x, y, _ = data_adapter_utils.unpack_x_y_sample_weight(data)
+        _core.pause_recording()
+        try:
+            y_pred = self(x, training=False)
+        finally:
+            _core.resume_recording()
+        if metrics_unbuilt and y is not None:
+            self._compile_metrics.build(y, y_pred)
+        self._built_for_version = weight_cache_version()
 
     def _assert_compiled(self, what: str) -> None:
         if not self.compiled or self.optimizer is None and what == "fit":
@@ -166,13 +271,14 @@ class Trainer:
             for epoch in range(initial_epoch, epochs):
                 self.reset_metrics()
                 cbs.on_epoch_begin(epoch)
-                for step, batch in enumerate(train):
+                for step, data in enumerate(_packed_batches(train)):
+                    self._build_on_first_batch(data)
                     cbs.on_train_batch_begin(step)
-                    logs = self.train_step(batch)
+                    logs = _python_logs(self.train_step(data))
                     cbs.on_train_batch_end(step, logs)
                     if self.stop_training:
                         break
-                epoch_logs = dict(logs)
+                epoch_logs = self._metrics_result_or_logs(logs)
                 if val is not None and (epoch + 1) % validation_freq == 0:
                     val_logs = self._evaluate_adapter(val, callbacks=None, verbose=0)
                     epoch_logs.update({"val_" + k: v for k, v in val_logs.items()})
@@ -194,12 +300,20 @@ class Trainer:
                            steps=adapter.num_batches, mode="test")
         cbs.on_test_begin()
         logs = {}
-        for step, batch in enumerate(adapter):
+        for step, data in enumerate(_packed_batches(adapter)):
+            self._build_on_first_batch(data)
             cbs.on_test_batch_begin(step)
-            logs = self.test_step(batch)
+            logs = _python_logs(self.test_step(data))
             cbs.on_test_batch_end(step, logs)
+        logs = self._metrics_result_or_logs(logs)
         cbs.on_test_end(logs)
         return logs
+
+    def _metrics_result_or_logs(self, logs: dict) -> dict:
+        """The metrics' results when the step's logs name exactly them (Keras re-reads them at
+        the end of an epoch); a custom step's own logs otherwise."""
+        results = _python_logs(self.get_metrics_result())
+        return results if isinstance(logs, dict) and set(logs) == set(results) else dict(logs)
 
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
                  callbacks=None, return_dict: bool = False, **kwargs):
@@ -218,16 +332,16 @@ class Trainer:
         adapter = data_adapter.make_adapter(x, None, None, batch_size, False, steps)
         if isinstance(adapter, data_adapter.ArrayAdapter) and adapter.n <= adapter.batch_size and not callbacks and verbose in ("auto", 0):
             # One batch: no loop machinery, no progress bar (the common single-sample case).
-            return _to_numpy(self.predict_step(adapter.as_one_batch()))
+            return _to_numpy(self.predict_step(data_adapter_utils.pack_x_y_sample_weight(*adapter.as_one_batch())))
         from lamina.callbacks.callback_list import CallbackList
 
         cbs = CallbackList(callbacks, add_progbar=verbose not in (0, "auto"), model=self, verbose=verbose, epochs=1,
                            steps=adapter.num_batches, mode="predict")
         cbs.on_predict_begin()
         outputs = []
-        for step, batch in enumerate(adapter):
+        for step, data in enumerate(_packed_batches(adapter)):
             cbs.on_predict_batch_begin(step)
-            out = self.predict_step(batch)
+            out = self.predict_step(data)
             outputs.append(out)
             cbs.on_predict_batch_end(step, {"outputs": out})
         cbs.on_predict_end()
@@ -246,14 +360,18 @@ class Trainer:
         self._assert_compiled("fit")
         self.reset_metrics()
         adapter = data_adapter.ArrayAdapter(x, y, sample_weight, batch_size=None, class_weight=class_weight)
-        logs = self.train_step(adapter.as_one_batch())
+        data = data_adapter_utils.pack_x_y_sample_weight(*adapter.as_one_batch())
+        self._build_on_first_batch(data)
+        logs = _python_logs(self.train_step(data))
         return logs if return_dict else _logs_as_values(logs)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict: bool = False):
         self._assert_compiled("evaluate")
         self.reset_metrics()
         adapter = data_adapter.ArrayAdapter(x, y, sample_weight)
-        logs = self.test_step(adapter.as_one_batch())
+        data = data_adapter_utils.pack_x_y_sample_weight(*adapter.as_one_batch())
+        self._build_on_first_batch(data)
+        logs = _python_logs(self.test_step(data))
         return logs if return_dict else _logs_as_values(logs)
 
     def predict_on_batch(self, x):
@@ -274,11 +392,34 @@ class Trainer:
                 continue
             got = tuple(arr.shape)
             want = kt.shape
+            if len(got) == len(want) - 1 and want[-1] == 1:
+                got = got + (1,)  # the model adds the missing trailing axis (see Functional)
+            elif len(got) == len(want) + 1 and got[-1] == 1:
+                got = got[:-1]
             if len(got) != len(want) or any(w is not None and w != g for w, g in zip(want[1:], got[1:])):
                 raise ValueError(
                     f"Input 0 of layer \"{self.name}\" is incompatible with the layer: expected shape={want}, "
                     f"found shape={got}"
                 )
+
+
+def _packed_batches(adapter):
+    """The adapter's batches as Keras hands them to a step: `x`, `(x, y)` or `(x, y, sw)`."""
+    for x, y, sample_weight in adapter:
+        yield data_adapter_utils.pack_x_y_sample_weight(x, y, sample_weight)
+
+
+def _batch_size(x) -> int:
+    first = next((t for t in flatten(x) if t is not None), None)
+    return int(first.shape[0]) if first is not None and len(first.shape) else 1
+
+
+def _python_logs(logs):
+    """A step's logs with tensor values read out as floats (or arrays), for callbacks."""
+    if not isinstance(logs, dict):
+        return logs
+    return {k: _log_value(v) if isinstance(v, (_core.Tensor, np.ndarray, float, int, np.generic)) else v
+            for k, v in logs.items()}
 
 
 def _log_value(value):
