@@ -396,6 +396,9 @@ class Layer:
             self.build(shapes)
             self.built = True
         kwargs.pop("training", None)
+        in_mask = _symbolic_mask_of(first)
+        if self._call_has_mask and in_mask is not None and kwargs.get("mask") is None:
+            kwargs["mask"] = in_mask  # a mask spec: shape inference runs the call with ones
         outputs_spec = self.compute_output_spec(*args, **kwargs)
         flat_specs = flatten(outputs_spec)
         node_index = len(self._inbound_nodes)
@@ -406,8 +409,32 @@ class Layer:
             outputs_flat.append(kt)
         it = iter(outputs_flat)
         outputs = map_structure(lambda _: next(it), outputs_spec)
-        self._inbound_nodes.append(Node(self, args, kwargs, outputs_flat))
+        # The node keeps the call's own arguments: at run time the mask comes with the tensors.
+        node_kwargs = {k: v for k, v in kwargs.items() if not (k == "mask" and v is in_mask)}
+        self._inbound_nodes.append(Node(self, args, node_kwargs, outputs_flat))
+        out_mask = self._symbolic_output_mask(first, kwargs.get("mask", in_mask))
+        if out_mask is not None:
+            masks = out_mask if isinstance(out_mask, (list, tuple)) else [out_mask] * len(outputs_flat)
+            for kt, m in zip(outputs_flat, masks):
+                kt._keras_mask = m
         return outputs
+
+    def _symbolic_output_mask(self, first, in_mask):
+        """The mask spec (a bool KerasTensor outside the graph) of a symbolic call's outputs, as
+        Keras attaches one to each KerasTensor: what `compute_mask` gives, computed on concrete
+        stand-ins when the layer defines it."""
+        if not self._overrides_compute_mask:
+            return in_mask if self.supports_masking else None
+        runs = []
+        for fill in (2, 3):
+            concrete = map_structure(lambda t: _zeros_like_spec(t, fill) if isinstance(t, KerasTensor) else t, first)
+            mask = map_structure(lambda m: _ones_mask_like_spec(m, fill) if isinstance(m, KerasTensor) else m, in_mask)
+            with _core_no_record():
+                runs.append(self.compute_mask(concrete, mask))
+        if runs[0] is None:
+            return None
+        merged = map_structure_pair(lambda a, b: None if a is None else _merge_spec(a, b), runs[0], runs[1])
+        return map_structure(lambda sp: None if sp is None else KerasTensor(sp.shape, "bool"), merged)
 
     def compute_output_spec(self, *args, **kwargs):
         """Shapes and dtypes of the outputs for symbolic inputs: from `compute_output_shape`
@@ -420,11 +447,11 @@ class Layer:
 
     def _spec_by_running(self, args, kwargs):
         """Runs `call` on zeros twice, with unknown sizes set to 2 and to 3, and marks the output
-        sizes that differ between the runs as unknown."""
+        sizes that differ between the runs as unknown (a symbolic mask becomes all True)."""
         runs = []
         for fill in (2, 3):
-            concrete = map_structure(lambda t: _zeros_like_spec(t, fill) if isinstance(t, KerasTensor) else t, (args, kwargs))
-            c_args, c_kwargs = concrete
+            c_args = map_structure(lambda t: _zeros_like_spec(t, fill) if isinstance(t, KerasTensor) else t, args)
+            c_kwargs = {k: map_structure(lambda t: _concrete_stand_in(t, fill, k == "mask"), v) for k, v in kwargs.items()}
             if self._call_has_training:
                 c_kwargs = dict(c_kwargs, training=False)
             ctx = _CallContext(False, self)
@@ -634,6 +661,26 @@ def _attach_mask(outputs, mask):
         for o, m in zip(outputs, masks):
             if isinstance(o, _Tensor):
                 o._keras_mask = m
+
+
+def _symbolic_mask_of(x):
+    if isinstance(x, KerasTensor):
+        return x._keras_mask
+    if isinstance(x, (list, tuple)) and x and all(isinstance(t, KerasTensor) for t in x):
+        masks = [t._keras_mask for t in x]
+        return masks if any(m is not None for m in masks) else None
+    return None
+
+
+def _concrete_stand_in(t, fill: int, is_mask: bool):
+    if not isinstance(t, KerasTensor):
+        return t
+    return _ones_mask_like_spec(t, fill) if is_mask else _zeros_like_spec(t, fill)
+
+
+def _ones_mask_like_spec(t: KerasTensor, fill: int):
+    shape = tuple(fill if d is None else d for d in t.shape)
+    return _core.convert_to_tensor(np.ones(shape, dtype=bool))
 
 
 def _zeros_like_spec(t: KerasTensor, fill: int):
