@@ -71,6 +71,7 @@ class Layer:
     # `call` directly, skipping ~1.4 us of bookkeeping per layer (model(x) latency). A subclass
     # that overrides `call` or `__call__` is not lean unless it says so itself.
     _lean_call = False
+    supports_masking = False
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -99,7 +100,6 @@ class Layer:
         self._dtype = _dtype_name(dtype)
         self._trainable = trainable
         self.built = False
-        self.supports_masking = getattr(self, "supports_masking", False)
         self._activity_regularizer = None
         if activity_regularizer is not None:
             from lamina import regularizers
@@ -202,6 +202,34 @@ class Layer:
         (self._trainable_variables if trainable else self._non_trainable_variables).append(var)
         _invalidate_weight_caches()
         return var
+
+    def add_variable(self, shape, initializer, dtype=None, trainable: bool = True, autocast: bool = True,
+                     regularizer=None, constraint=None, aggregation="none", overwrite_with_gradient: bool = False,
+                     name: str | None = None) -> _core.Variable:
+        """Keras 3's name for `add_weight` (shape and initializer first)."""
+        return self.add_weight(shape=shape, initializer=initializer, dtype=dtype, trainable=trainable,
+                               regularizer=regularizer, constraint=constraint, name=name)
+
+    @property
+    def path(self) -> str:
+        """The layer's path (its name: lamina layers are not nested in name scopes)."""
+        return self.name
+
+    @property
+    def input_dtype(self) -> str:
+        """The dtype inputs are cast to (the compute dtype)."""
+        return self._dtype
+
+    @property
+    def metrics_variables(self) -> list:
+        """The state variables of the metrics this layer tracks."""
+        return [v for m in self.metrics for v in m.variables]
+
+    def build_from_config(self, config: dict) -> None:
+        """Builds the layer from `get_build_config()` (its input shape)."""
+        if config and config.get("input_shape") is not None:
+            self.build(config["input_shape"])
+            self.built = True
 
     @property
     def variables(self) -> list:

@@ -31,6 +31,10 @@ class Trainer:
         self._compile_loss = None
         self._compile_metrics = None
         self._loss_tracker = None
+        self.loss = None
+        self.run_eagerly = False
+        self.jit_compile = False
+        self.steps_per_execution = 1
         self._trainable_cache = (None, None)
         self._built_for_version = None  # weight-cache version at which every layer was built
 
@@ -58,9 +62,35 @@ class Trainer:
         self._loss_tracker = metrics_module.Mean(name="loss")
         self._compile_config = {"optimizer": optimizer, "loss": loss, "loss_weights": loss_weights, "metrics": metrics,
                                 "weighted_metrics": weighted_metrics}
+        self.loss = loss
+        # lamina runs every step eagerly in its engine: there is no function to JIT-compile.
+        self.run_eagerly = run_eagerly
+        self.jit_compile = False if jit_compile == "auto" else bool(jit_compile)
+        self.steps_per_execution = steps_per_execution
         self.compiled = True
         self.stop_training = False
         self._built_for_version = None
+
+    def get_compile_config(self) -> dict | None:
+        """The arguments of the last `compile()`, serialized (None before compiling)."""
+        if not self.compiled:
+            return None
+        from lamina.saving.serialization import serialize_keras_object
+
+        def serialize(value):
+            if isinstance(value, (list, tuple)):
+                return [serialize(v) for v in value]
+            if isinstance(value, dict):
+                return {k: serialize(v) for k, v in value.items()}
+            return value if value is None or isinstance(value, (str, int, float, bool)) else serialize_keras_object(value)
+
+        return {k: serialize(v) for k, v in self._compile_config.items()}
+
+    def compile_from_config(self, config: dict) -> None:
+        """Compiles the model with a config from `get_compile_config()`."""
+        from lamina.saving.saving_api import _compile_from_config
+
+        _compile_from_config(self, config, None)
 
     def _output_names_for_compile(self):
         names = getattr(self, "output_names", None)
