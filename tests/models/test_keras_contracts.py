@@ -340,3 +340,13 @@ def test_model_from_config_rebuilds_functional_with_custom_objects():
     rebuilt.set_weights(model.get_weights())
     x = np.ones((2, 3), "float32")
     np.testing.assert_allclose(rebuilt.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-6)
+
+
+def test_predict_over_several_batches_keeps_dict_outputs_by_name():
+    inp = keras.Input((2,))
+    model = keras.Model(inp, {"zeta": layers.Dense(1, kernel_initializer="zeros", bias_initializer="ones")(inp),
+                              "alpha": layers.Dense(3, kernel_initializer="zeros")(inp)})
+    preds = model.predict(np.ones((5, 2), "float32"), batch_size=2, verbose=0)
+    assert list(preds) == ["zeta", "alpha"]
+    assert preds["zeta"].shape == (5, 1) and preds["alpha"].shape == (5, 3)
+    np.testing.assert_allclose(preds["zeta"], 1.0)

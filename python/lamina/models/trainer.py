@@ -382,8 +382,7 @@ class Trainer:
             return np.concatenate([np.asarray(o) for o in outputs], axis=0)
         flat = [flatten(o) for o in outputs]
         merged = [np.concatenate([np.asarray(f[i]) for f in flat], axis=0) for i in range(len(flat[0]))]
-        it = iter(merged)
-        return map_structure(lambda _: next(it), first)
+        return _pack_like(first, iter(merged))
 
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict: bool = False):
         """One training step on one batch; returns the loss (and metrics)."""
@@ -431,6 +430,17 @@ class Trainer:
                     f"Input 0 of layer \"{self.name}\" is incompatible with the layer: expected shape={want}, "
                     f"found shape={got}"
                 )
+
+
+def _pack_like(structure, leaves):
+    """`structure` with its leaves replaced from `leaves`, taken in `flatten`'s order (dicts by
+    sorted key), keeping each dict's own key order."""
+    if isinstance(structure, (list, tuple)):
+        return type(structure)(_pack_like(s, leaves) for s in structure)
+    if isinstance(structure, dict):
+        packed = {k: _pack_like(structure[k], leaves) for k in sorted(structure, key=str)}
+        return {k: packed[k] for k in structure}
+    return next(leaves)
 
 
 def _packed_batches(adapter):
