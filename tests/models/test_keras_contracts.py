@@ -350,3 +350,18 @@ def test_predict_over_several_batches_keeps_dict_outputs_by_name():
     assert list(preds) == ["zeta", "alpha"]
     assert preds["zeta"].shape == (5, 1) and preds["alpha"].shape == (5, 3)
     np.testing.assert_allclose(preds["zeta"], 1.0)
+
+
+def test_explicit_training_argument_in_a_functional_graph_wins():
+    # The transfer-learning guide: a base model called with training=False keeps its
+    # BatchNormalization in inference mode while the outer model trains.
+    base = keras.Sequential([keras.Input((3,)), layers.BatchNormalization()])
+    inp = keras.Input((3,))
+    model = keras.Model(inp, layers.Dense(1)(base(inp, training=False)))
+    model.compile("sgd", "mse")
+    x = np.random.default_rng(0).normal(5.0, 2.0, size=(16, 3)).astype("float32")
+    model.fit(x, np.zeros((16, 1), "float32"), verbose=0)
+    np.testing.assert_array_equal(np.array(base.layers[0].moving_mean), 0.0)
+    inbound = [n for lc in model.get_config()["layers"] for n in lc.get("inbound_nodes", [])
+               if lc["name"] == base.name]
+    assert inbound[0]["kwargs"].get("training") is False

@@ -423,7 +423,9 @@ class Layer:
             shapes = map_structure(lambda t: t.shape if isinstance(t, KerasTensor) else None, first) if first is not None else None
             self.build(shapes)
             self.built = True
-        kwargs.pop("training", None)
+        # An explicit `training=` in a functional graph (a frozen base called with
+        # training=False) stays with the node and wins over the model's flag, as in Keras.
+        training = kwargs.pop("training", None)
         in_mask = _symbolic_mask_of(first)
         if self._call_has_mask and in_mask is not None and kwargs.get("mask") is None:
             kwargs["mask"] = in_mask  # a mask spec: shape inference runs the call with ones
@@ -439,6 +441,8 @@ class Layer:
         outputs = map_structure(lambda _: next(it), outputs_spec)
         # The node keeps the call's own arguments: at run time the mask comes with the tensors.
         node_kwargs = {k: v for k, v in kwargs.items() if not (k == "mask" and v is in_mask)}
+        if training is not None:
+            node_kwargs["training"] = training
         self._inbound_nodes.append(Node(self, args, node_kwargs, outputs_flat))
         out_mask = self._symbolic_output_mask(first, kwargs.get("mask", in_mask))
         if out_mask is not None:

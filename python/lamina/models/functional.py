@@ -143,7 +143,7 @@ class Functional(Model):
         for layer, args, kwargs, out_ids in self._plan:
             call_args = map_structure(resolve, args)
             call_kwargs = map_structure(resolve, kwargs) if kwargs else {}
-            if training is not None:
+            if training is not None and call_kwargs.get("training") is None:
                 call_kwargs["training"] = training
             out = layer(*call_args, **call_kwargs)
             for oid, o in zip(out_ids, flatten(out)):
