@@ -564,6 +564,10 @@ class Layer:
             object.__setattr__(self, "_loss_sources_cache", cache)
         return cache[1], cache[2]
 
+    def _cached_flat_layers(self) -> list:
+        """`_flatten_layers()` (this layer first), cached until sublayers or weights change."""
+        return self._loss_sources()[0]
+
     def _flatten_layers(self, include_self: bool = True) -> list:
         out, stack, seen = [], [self] if include_self else list(reversed(self._layers)), set()
         while stack:

@@ -37,6 +37,8 @@ class Trainer:
         self.steps_per_execution = 1
         self._trainable_cache = (None, None)
         self._built_for_version = None  # weight-cache version at which every layer was built
+        # A `compute_loss` override written before Keras 3.3 has no `training` argument.
+        self._compute_loss_has_training_arg = "training" in inspect.signature(self.compute_loss).parameters
 
     # ----------------------------------------------------------------------------------------
     def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None, weighted_metrics=None,
@@ -109,7 +111,7 @@ class Trainer:
             if self._compile_metrics is not None:
                 out.extend(self._compile_metrics.metrics)
         out.extend(self._metrics)
-        for layer in self._flatten_layers(include_self=False):
+        for layer in self._cached_flat_layers()[1:]:
             if not isinstance(layer, Trainer):  # a nested model's compile state is not ours
                 out.extend(layer._metrics)
         return out
@@ -150,8 +152,7 @@ class Trainer:
         return total
 
     def _compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training: bool = True):
-        # A `compute_loss` override written before Keras 3.3 has no `training` argument.
-        if "training" in inspect.signature(self.compute_loss).parameters:
+        if self._compute_loss_has_training_arg:
             return self.compute_loss(x, y, y_pred, sample_weight, training=training)
         return self.compute_loss(x, y, y_pred, sample_weight)
 
