@@ -127,3 +127,60 @@ def test_one_epoch_matches_keras(arch, optimizer):
     np.testing.assert_allclose(l_loss, k_loss, rtol=RTOL, atol=ATOL, err_msg="evaluate")
     for lp, kp in zip(l_pred if two else [l_pred], k_pred if two else [k_pred]):
         np.testing.assert_allclose(lp, kp, rtol=RTOL, atol=ATOL, err_msg="predict")
+
+
+def _structure(data):
+    if isinstance(data, (list, tuple)):
+        return [type(data).__name__, [_structure(d) for d in data]]
+    if isinstance(data, dict):
+        return {k: _structure(v) for k, v in data.items()}
+    return "tensor" if data is not None else None
+
+
+def _fit_forms(k):
+    rng = np.random.default_rng(1)
+    x, y, sw = rng.normal(size=(8, 3)).astype("float32"), rng.normal(size=(8, 1)).astype("float32"), np.ones(8)
+    two = [x, x[:, :2]]
+    return [
+        ("fit(x, y)", lambda m: m.fit(x, y, batch_size=8, verbose=0), 1),
+        ("fit(x, y, sample_weight)", lambda m: m.fit(x, y, sample_weight=sw, batch_size=8, verbose=0), 1),
+        ("fit(x)", lambda m: m.fit(x, batch_size=8, verbose=0), 1),
+        ("fit([x1, x2], y)", lambda m: m.fit(two, y, batch_size=8, verbose=0), 2),
+        ("fit({a, b}, y)", lambda m: m.fit({"a": two[0], "b": two[1]}, y, batch_size=8, verbose=0), 2),
+        ("evaluate(x, y)", lambda m: m.evaluate(x, y, batch_size=8, verbose=0), 1),
+        ("predict(x)", lambda m: m.predict(x, batch_size=8, verbose=0), 1),
+        ("predict([x1, x2])", lambda m: m.predict(two, batch_size=8, verbose=0), 2),
+    ]
+
+
+def _recording_model(k, n_inputs, seen):
+    # Keras' JAX trainer calls its steps as step(state, data) and takes (logs, state) back.
+    class Recording(k.Model):
+        def train_step(self, *args):
+            seen.append(_structure(args[-1]))
+            return ({}, args[0]) if len(args) == 2 else {}
+
+        def test_step(self, *args):
+            seen.append(_structure(args[-1]))
+            return ({}, args[0]) if len(args) == 2 else {}
+
+        def predict_step(self, *args):
+            seen.append(_structure(args[-1]))
+            return super().predict_step(*args)
+
+    inputs = [k.Input((3,), name="a")] if n_inputs == 1 else [k.Input((3,), name="a"), k.Input((2,), name="b")]
+    merged = inputs[0] if n_inputs == 1 else k.layers.Concatenate()(inputs)
+    model = Recording(inputs if n_inputs > 1 else inputs[0], k.layers.Dense(1)(merged))
+    model.compile(optimizer="sgd", **({"run_eagerly": True} if k is keras else {}))
+    return model
+
+
+@pytest.mark.parametrize("form", range(8), ids=[f for f, _, _ in _fit_forms(np)])
+def test_steps_receive_the_batch_structure_keras_gives(form):
+    structures = []
+    for k in (keras, lm):
+        _, call, n_inputs = _fit_forms(k)[form]
+        seen = []
+        call(_recording_model(k, n_inputs, seen))
+        structures.append(seen[-1])
+    assert structures[1] == structures[0]
