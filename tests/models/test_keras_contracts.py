@@ -365,3 +365,17 @@ def test_explicit_training_argument_in_a_functional_graph_wins():
     inbound = [n for lc in model.get_config()["layers"] for n in lc.get("inbound_nodes", [])
                if lc["name"] == base.name]
     assert inbound[0]["kwargs"].get("training") is False
+
+
+def test_on_train_end_gets_the_last_epoch_logs():
+    ends = []
+
+    class End(keras.callbacks.Callback):
+        def on_train_end(self, logs=None):
+            ends.append(dict(logs))
+
+    x, y = _xy(16)
+    model = _dense_model()
+    model.compile("sgd", "mse")
+    history = model.fit(x, y, batch_size=8, epochs=2, validation_split=0.5, verbose=0, callbacks=[End()])
+    assert ends == [{k: v[-1] for k, v in history.history.items()}]

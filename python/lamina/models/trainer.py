@@ -297,7 +297,7 @@ class Trainer:
                            epochs=epochs, steps=train.num_batches)
         self.stop_training = False
         cbs.on_train_begin()
-        logs = {}
+        logs = training_logs = {}
         try:
             for epoch in range(initial_epoch, epochs):
                 self.reset_metrics()
@@ -314,13 +314,14 @@ class Trainer:
                     val_logs = self._evaluate_adapter(val, callbacks=None, verbose=0)
                     epoch_logs.update({"val_" + k: v for k, v in val_logs.items()})
                 cbs.on_epoch_end(epoch, epoch_logs)
+                training_logs = epoch_logs
                 if self.stop_training:
                     break
         except KeyboardInterrupt:
             # Every optimizer update is one engine call, so the weights are those of the last
             # finished step.
             print("\nTraining interrupted: the model keeps the weights of the last finished step.")
-        cbs.on_train_end(logs)
+        cbs.on_train_end(training_logs)
         return self.history
 
     def _evaluate_adapter(self, adapter, callbacks, verbose) -> dict:
