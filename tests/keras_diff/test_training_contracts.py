@@ -5,7 +5,8 @@ dropout): the per-step loss logs and the final weights must match Keras' within 
 tolerance, and so must `evaluate` and `predict`. A Dense, a CNN and an LSTM+GRU stack and a
 functional two-output model, each with SGD (momentum) and Adam.
 
-Skipped where Keras 3 is missing, except under CI=true, where a missing Keras fails.
+Skipped where Keras 3 is missing, except under CI=true, where a missing Keras fails. Keras
+runs on JAX (tests/conftest.py sets KERAS_BACKEND).
 """
 
 import os
@@ -14,8 +15,6 @@ import numpy as np
 import pytest
 
 import lamina as lm
-
-os.environ.setdefault("KERAS_BACKEND", "jax")
 
 
 def _import_keras():
