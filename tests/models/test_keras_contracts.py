@@ -379,3 +379,17 @@ def test_on_train_end_gets_the_last_epoch_logs():
     model.compile("sgd", "mse")
     history = model.fit(x, y, batch_size=8, epochs=2, validation_split=0.5, verbose=0, callbacks=[End()])
     assert ends == [{k: v[-1] for k, v in history.history.items()}]
+
+
+def test_evaluate_returns_a_custom_test_steps_values():
+    class Custom(keras.Model):
+        def test_step(self, data):
+            x, y = data
+            return {"zeta": 2.0, "alpha": 1.0}
+
+    inp = keras.Input((4,))
+    model = Custom(inp, layers.Dense(1)(inp))
+    model.compile("sgd", "mse")
+    x, y = _xy(8)
+    assert model.evaluate(x, y, verbose=0) == [1.0, 2.0]  # keys outside metrics_names, sorted
+    assert model.test_on_batch(x, y) == [1.0, 2.0]

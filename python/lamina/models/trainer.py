@@ -356,7 +356,13 @@ class Trainer:
         logs = self._evaluate_adapter(adapter, callbacks, 1 if verbose == "auto" else verbose)
         if return_dict:
             return logs
-        values = [logs[n] for n in self.metrics_names if n in logs]
+        return self._flatten_metrics_in_order(logs)
+
+    def _flatten_metrics_in_order(self, logs: dict):
+        """The logs as Keras' evaluate returns them: values in `metrics_names` order, then any
+        other keys (a custom step's) sorted; a single value unwrapped."""
+        names = [n for n in self.metrics_names if n in logs]
+        values = [logs[n] for n in names] + [logs[k] for k in sorted(logs) if k not in names]
         return values[0] if len(values) == 1 else values
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
@@ -394,7 +400,7 @@ class Trainer:
         data = data_adapter_utils.pack_x_y_sample_weight(*adapter.as_one_batch())
         self._build_on_first_batch(data)
         logs = _python_logs(self.train_step(data))
-        return logs if return_dict else _logs_as_values(logs)
+        return logs if return_dict else self._flatten_metrics_in_order(logs)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict: bool = False):
         self._assert_compiled("evaluate")
@@ -403,7 +409,7 @@ class Trainer:
         data = data_adapter_utils.pack_x_y_sample_weight(*adapter.as_one_batch())
         self._build_on_first_batch(data)
         logs = _python_logs(self.test_step(data))
-        return logs if return_dict else _logs_as_values(logs)
+        return logs if return_dict else self._flatten_metrics_in_order(logs)
 
     def predict_on_batch(self, x):
         return _to_numpy(self(data_adapter.map_structure(data_adapter._to_engine, x), training=False))
@@ -470,6 +476,3 @@ def _log_value(value):
     return float(array) if array.ndim == 0 else array
 
 
-def _logs_as_values(logs: dict):
-    values = list(logs.values())
-    return values[0] if len(values) == 1 else values
