@@ -393,3 +393,18 @@ def test_evaluate_returns_a_custom_test_steps_values():
     x, y = _xy(8)
     assert model.evaluate(x, y, verbose=0) == [1.0, 2.0]  # keys outside metrics_names, sorted
     assert model.test_on_batch(x, y) == [1.0, 2.0]
+
+
+def test_functional_subclass_with_its_own_constructor_round_trips():
+    class Head(keras.Model):
+        def __init__(self, units, **kwargs):
+            inputs = keras.Input((3,))
+            super().__init__(inputs, layers.Dense(units)(inputs), **kwargs)
+            self.units = units
+
+        def get_config(self):
+            return {"units": self.units, "name": self.name}
+
+    model = Head(4, name="head")
+    rebuilt = Head.from_config(model.get_config())
+    assert rebuilt.name == "head" and rebuilt.output_shape == (None, 4) and len(rebuilt.weights) == 2

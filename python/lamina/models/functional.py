@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 
 from lamina import _core
@@ -154,7 +156,13 @@ class Functional(Model):
         return map_structure(lambda t: t, self._outputs_struct)
 
     def get_config(self) -> dict:
+        """The graph's config (layers with their inbound nodes, input and output layers). A
+        subclass with its own constructor arguments gets Model's config instead, as in Keras:
+        the graph alone cannot call that constructor."""
         from lamina.saving.serialization import serialize_layer_with_nodes
+
+        if inspect.getfullargspec(type(self).__init__).args[1:] != inspect.getfullargspec(Functional.__init__).args[1:]:
+            return Model.get_config(self)
 
         layer_configs = [serialize_layer_with_nodes(layer, self) for layer in self._functional_layers]
 
@@ -173,11 +181,6 @@ class Functional(Model):
             "output_layers": map_structure(ref, self._outputs_struct) if not isinstance(self._outputs_struct, KerasTensor) else [ref(self._outputs_struct)],
         }
 
-    @classmethod
-    def from_config(cls, config: dict, custom_objects=None):
-        from lamina.saving.serialization import functional_from_config
-
-        return functional_from_config(cls, config, custom_objects)
 
 
 def _adjust_input_rank(kt: KerasTensor, value):
