@@ -766,10 +766,15 @@ class _core_no_record:
         _core.resume_recording()
 
 
-def _metric_class():
-    from lamina.metrics.metric import Metric  # lamina.metrics imports the layers package
+_metric_class_slot = []
 
-    return Metric
+
+def _metric_class():
+    if not _metric_class_slot:
+        from lamina.metrics.metric import Metric  # lamina.metrics imports the layers package
+
+        _metric_class_slot.append(Metric)
+    return _metric_class_slot[0]
 
 
 _weight_cache_version = [0]

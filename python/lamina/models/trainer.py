@@ -13,6 +13,7 @@ import numpy as np
 
 from lamina import _core
 from lamina.autodiff import GradientTape
+from lamina.layers.layer import weight_cache_version
 from lamina.layers.symbolic import flatten, map_structure
 from lamina.models import data_adapter, data_adapter_utils
 from lamina.models.compile_utils import CompileLoss, CompileMetrics
@@ -125,8 +126,6 @@ class Trainer:
             m.reset_state()
 
     def _cached_trainable_weights(self) -> list:
-        from lamina.layers.layer import weight_cache_version
-
         version, weights = self._trainable_cache
         if version != weight_cache_version():
             weights = self.trainable_weights
@@ -246,8 +245,6 @@ class Trainer:
         subclassed model, or a Sequential without an input shape, builds on the first batch)
         and the compiled metrics, so `trainable_weights` and `metrics` are complete before
         `train_step` runs."""
-        from lamina.layers.layer import weight_cache_version
-
         if self._built_for_version == weight_cache_version():
             return
         # A model with sublayers counts as built when they are (a GAN-style model with only a
