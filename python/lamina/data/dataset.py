@@ -44,6 +44,17 @@ def _stack(elements: list):
     return np.stack([np.asarray(e) for e in elements])
 
 
+class ElementArray(np.ndarray):
+    """A numpy array that is also an element of a Dataset: `.numpy()` gives the plain array."""
+
+    def numpy(self) -> np.ndarray:
+        return self.view(np.ndarray)
+
+
+def _as_element_array(leaf):
+    return np.asarray(leaf).view(ElementArray) if isinstance(leaf, (np.ndarray, np.generic, int, float, bool)) else leaf
+
+
 class Dataset:
     """A re-iterable sequence of elements. Build one with `from_tensor_slices`,
     `from_generator` or `range`, then chain transformations."""
@@ -277,10 +288,13 @@ class Dataset:
 
     # ---------------------------------------------------------------------------------------
     def __iter__(self) -> Iterator:
-        return self._make_iterator()
+        # Elements answer `.numpy()` as tf.data's eager tensors do (`for x, y in ds: x.numpy()`).
+        for element in self._make_iterator():
+            yield _map_structure(_as_element_array, element)
 
     def as_numpy_iterator(self) -> Iterator:
-        return iter(self)
+        """The elements as plain numpy arrays."""
+        return self._make_iterator()
 
     def cardinality(self) -> int:
         """The number of elements, or -2 when unknown (tf.data.UNKNOWN_CARDINALITY)."""

@@ -101,6 +101,10 @@ class CompileMetrics:
                     self.metrics.append(m)
         self._built = True
 
+    def build(self, y, y_pred) -> None:
+        """Creates the metrics for these targets and predictions (before the first update)."""
+        self._build(*_align_targets(y, y_pred, self.output_names))
+
     def update_state(self, y, y_pred, sample_weight=None) -> None:
         ys, preds = _align_targets(y, y_pred, self.output_names)
         if not self._built:
