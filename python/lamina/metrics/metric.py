@@ -148,12 +148,15 @@ class MeanMetricWrapper(Mean):
         super().__init__(name=name or getattr(fn, "__name__", "metric"), dtype=dtype)
 
     def update_state(self, y_true, y_pred, sample_weight=None):
+        from lamina.losses.loss import apply_mask, match_ranks
+
+        mask = getattr(y_pred, "_keras_mask", None)  # read first: ops on y_pred do not carry it
         y_true, y_pred = _t(y_true), _t(y_pred)
         if not getattr(self._fn, "_sparse_labels", False):
-            from lamina.losses.loss import match_ranks
-
             y_true, y_pred = match_ranks(y_true, y_pred)
         values = self._fn(y_true, y_pred, **self._fn_kwargs)
+        if mask is not None:
+            sample_weight = apply_mask(sample_weight, mask)
         super().update_state(values, sample_weight=sample_weight)
 
     def get_config(self):

@@ -61,7 +61,7 @@ class Trainer:
 
         self.optimizer = optimizers.get(optimizer)
         self._compile_loss = CompileLoss(loss, loss_weights, output_names=self._output_names_for_compile()) if loss is not None else None
-        self._compile_metrics = CompileMetrics(metrics, weighted_metrics, loss, output_names=self._output_names_for_compile())
+        self._compile_metrics = CompileMetrics(metrics, weighted_metrics, output_names=self._output_names_for_compile())
         self._loss_tracker = metrics_module.Mean(name="loss")
         self._compile_config = {"optimizer": optimizer, "loss": loss, "loss_weights": loss_weights, "metrics": metrics,
                                 "weighted_metrics": weighted_metrics}
@@ -111,6 +111,8 @@ class Trainer:
             out.append(self._loss_tracker)
             if self._compile_metrics is not None:
                 out.extend(self._compile_metrics.metrics)
+            if self._compile_loss is not None:
+                out.extend(self._compile_loss.metrics)  # per-output losses: out1_loss, ...
         out.extend(self._metrics)
         for layer in self._cached_flat_layers()[1:]:
             if not isinstance(layer, Trainer):  # a nested model's compile state is not ours
@@ -173,13 +175,15 @@ class Trainer:
 
     def get_metrics_result(self) -> dict:
         """The current result of every metric in `self.metrics`, by name (dict results merged)."""
+        # Compiled metrics log under Keras' names (output prefix, `weighted_`, `_1`...).
+        logged = {id(m): name for name, m in self._compile_metrics.named} if self._compile_metrics is not None else {}
         out = {}
         for m in self.metrics:
             result = m.result()
             if isinstance(result, dict):
                 out.update(result)
             else:
-                out[m.name] = result
+                out[logged.get(id(m), m.name)] = result
         return out
 
     def train_step(self, data) -> dict:
