@@ -285,6 +285,12 @@ class Trainer:
         from lamina.callbacks.callback_list import CallbackList
 
         self._assert_compiled("fit")
+        data_adapter.check_counts("fit", {"batch_size": batch_size, "steps_per_epoch": steps_per_epoch,
+                                          "validation_batch_size": validation_batch_size,
+                                          "validation_steps": validation_steps,
+                                          # Keras also takes a list of the (1-based) epochs to validate after.
+                                          "validation_freq": None if isinstance(validation_freq, list) else validation_freq},
+                                  {"epochs": epochs, "initial_epoch": initial_epoch})
         if validation_split and validation_data is None:
             (x, y, sample_weight), validation_data = data_adapter.split_for_validation(x, y, sample_weight, validation_split)
         train = data_adapter.make_adapter(x, y, sample_weight, batch_size, shuffle, steps_per_epoch, class_weight)
@@ -311,7 +317,8 @@ class Trainer:
                     if self.stop_training:
                         break
                 epoch_logs = self._metrics_result_or_logs(logs)
-                if val is not None and (epoch + 1) % validation_freq == 0:
+                if val is not None and (epoch + 1 in validation_freq if isinstance(validation_freq, list)
+                                        else (epoch + 1) % validation_freq == 0):
                     # The fit's callbacks see the validation run (on_test_*), as in Keras.
                     val_logs = self._evaluate_adapter(val, callbacks=cbs, verbose=0)
                     epoch_logs.update({"val_" + k: v for k, v in val_logs.items()})
@@ -354,6 +361,7 @@ class Trainer:
                  callbacks=None, return_dict: bool = False, **kwargs):
         """Loss and metric values on the data: a scalar, a list in `metrics_names` order, or a dict."""
         self._assert_compiled("evaluate")
+        data_adapter.check_counts("evaluate", {"batch_size": batch_size, "steps": steps})
         adapter = data_adapter.make_adapter(x, y, sample_weight, batch_size, False, steps)
         self._check_data_against_model(adapter)
         logs = self._evaluate_adapter(adapter, callbacks, 1 if verbose == "auto" else verbose)
@@ -370,6 +378,7 @@ class Trainer:
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         """Predictions as numpy arrays (the model's output structure)."""
+        data_adapter.check_counts("predict", {"batch_size": batch_size, "steps": steps})
         adapter = data_adapter.make_adapter(x, None, None, batch_size, False, steps)
         if isinstance(adapter, data_adapter.ArrayAdapter) and adapter.n <= adapter.batch_size and not callbacks and verbose in ("auto", 0):
             # One batch: no loop machinery, no progress bar (the common single-sample case).
