@@ -22,8 +22,8 @@ SPLITS = [32, 64, 96]
 
 
 def import_keras():
-    """Keras 3 on jax, or a skip; in CI (CI=true) a missing Keras is a failure."""
-    os.environ.setdefault("KERAS_BACKEND", "jax")
+    """Keras 3 (on jax: tests/conftest.py sets KERAS_BACKEND), or a skip; in CI (CI=true) a
+    missing Keras is a failure."""
     try:
         import keras
     except ImportError as e:
