@@ -36,8 +36,8 @@ def __getattr__(name):
 
 __all__ = [
     "GradientTape", "Input", "InputLayer", "Layer", "Model", "Sequential", "Tensor", "Variable", "activations",
-    "callbacks", "clear_session", "constraints", "convert_to_tensor", "data", "datasets", "device", "epsilon", "estimator", "estimators",
-    "feature_column", "floatx", "get_default_device",
+    "callbacks", "clear_session", "constraints", "convert_to_tensor", "data", "datasets", "device", "epsilon", "estimators",
+    "estimator", "feature_column", "floatx", "get_default_device",
     "image_data_format", "initializers", "layers", "list_devices", "losses", "metrics", "models", "ops", "optimizers", "random",
     "register_keras_serializable", "regularizers", "saving", "set_default_device", "set_floatx", "stop_gradient", "tensor", "utils",
 ]

@@ -29,7 +29,8 @@ def test_batch_size_must_be_a_positive_integer(call, value):
 
 
 @pytest.mark.parametrize("value", BAD_COUNTS)
-@pytest.mark.parametrize("argument", ["steps_per_epoch", "validation_batch_size", "validation_steps", "validation_freq"])
+@pytest.mark.parametrize("argument", ["steps_per_epoch", "validation_batch_size", "validation_steps",
+                                      "validation_freq"])
 def test_fit_counts_must_be_positive_integers(argument, value):
     with pytest.raises(ValueError, match=rf"fit.*`{argument}` must be a positive integer.*{value!r}"):
         model().fit(X, Y, validation_split=0.2, verbose=0, **{argument: value})

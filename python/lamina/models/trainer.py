@@ -285,11 +285,11 @@ class Trainer:
         from lamina.callbacks.callback_list import CallbackList
 
         self._assert_compiled("fit")
+        # validation_freq may also be Keras' list of the (1-based) epochs to validate after.
+        freq = None if isinstance(validation_freq, list) else validation_freq
         data_adapter.check_counts("fit", {"batch_size": batch_size, "steps_per_epoch": steps_per_epoch,
                                           "validation_batch_size": validation_batch_size,
-                                          "validation_steps": validation_steps,
-                                          # Keras also takes a list of the (1-based) epochs to validate after.
-                                          "validation_freq": None if isinstance(validation_freq, list) else validation_freq},
+                                          "validation_steps": validation_steps, "validation_freq": freq},
                                   {"epochs": epochs, "initial_epoch": initial_epoch})
         if validation_split and validation_data is None:
             (x, y, sample_weight), validation_data = data_adapter.split_for_validation(x, y, sample_weight, validation_split)
