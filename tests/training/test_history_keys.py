@@ -61,3 +61,27 @@ def test_per_output_losses_are_the_unweighted_output_losses():
     np.testing.assert_allclose(logs["out1_loss"], bce, rtol=1e-5)
     np.testing.assert_allclose(logs["out2_loss"], scce, rtol=1e-5)
     np.testing.assert_allclose(logs["loss"], bce + 0.5 * scce, rtol=1e-5)
+
+
+@pytest.mark.parametrize("name", ["class_and_name", "multi_weighted_validation"])
+def test_evaluate_list_equals_keras_list(name):
+    """Without return_dict, evaluate lists the values in Keras' order (its quirks included:
+    a repeated metric name lists the first metric's value once per metric)."""
+    import numpy as np
+
+    from history_key_cases import data, single_output, two_outputs
+
+    keras = import_keras()
+    kind, compile_kwargs, _ = CASES[name]
+    x, y1, y2 = data()
+    y = y1 if kind == "single" else [y1, y2]
+    values = {}
+    weights = None
+    for ns in (keras, lamina):
+        model = single_output(ns) if kind == "single" else two_outputs(ns)
+        if weights is None:
+            weights = model.get_weights()
+        model.set_weights(weights)
+        model.compile(optimizer="sgd", **compile_kwargs(ns))
+        values[ns.__name__] = model.evaluate(x, y, batch_size=16, verbose=0)
+    np.testing.assert_allclose(values["lamina"], np.asarray(values["keras"], dtype=float), rtol=1e-5)
