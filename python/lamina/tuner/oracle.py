@@ -16,12 +16,14 @@ import math
 import os
 import shutil
 import socket
+import time
 
 from . import objective as objective_module
 from .hyperparameters import Fixed, HyperParameters
 from .trial import MetricsTracker, Trial, TrialStatus
 
 _SPACE = "lamina_space"  # study attribute: the search space's config
+_OPEN_ATTEMPTS = 5
 _TRIAL = "lamina_trial"  # trial attribute: its values, status, metrics, score... (one write)
 
 
@@ -33,6 +35,20 @@ def import_optuna():
         raise ImportError("lamina.tuner stores its trials with Optuna, which is not installed: "
                           "pip install 'lamina[tuner]' (or: pip install optuna)") from e
     return optuna
+
+
+def _open_rdb(url: str, engine_kwargs: dict):
+    """Optuna's RDBStorage; when several processes open a new database at once, all but one
+    lose the race to create its tables, and open it again once they exist."""
+    import sqlalchemy.exc
+    optuna = import_optuna()
+    for attempt in range(_OPEN_ATTEMPTS):
+        try:
+            return optuna.storages.RDBStorage(url, engine_kwargs=engine_kwargs)
+        except (sqlalchemy.exc.IntegrityError, sqlalchemy.exc.OperationalError):
+            if attempt == _OPEN_ATTEMPTS - 1:
+                raise
+            time.sleep(0.2 * (attempt + 1))
 
 
 def _use_wal(engine) -> None:
@@ -113,7 +129,7 @@ class Oracle:
             url = storage or "sqlite:///" + os.path.abspath(os.path.join(self._project_dir, "study.db"))
             # SQLite: wait for another process' write instead of failing at once.
             kwargs = {"connect_args": {"timeout": 60}} if url.startswith("sqlite") else {}
-            self.storage, self.storage_url = optuna.storages.RDBStorage(url, engine_kwargs=kwargs), url
+            self.storage, self.storage_url = _open_rdb(url, kwargs), url
             if url.startswith("sqlite"):
                 _use_wal(self.storage.engine)
         if overwrite and storage:

@@ -223,14 +223,18 @@ class Tuner:
             raise errors.FailedTrialError(f"Oversized model: {model.count_params()} parameters. Skip model.")
         return model
 
-    def _fit_estimator(self, trial, model, x, y=None, validation_data=None, **unused) -> dict:
+    def _fit_estimator(self, trial, model, x, y=None, validation_data=None, epochs=None, **unused) -> dict:
+        """Trains a scikit-learn-style estimator; its metrics are `score` and `val_score`
+        (and `accuracy`/`val_accuracy` for a classifier, whose score is the accuracy)."""
+        if epochs is not None and "epochs" in model.get_params():
+            model.set_params(epochs=epochs)
         model.fit(x, y)
         with open(self._estimator_path(trial.trial_id), "wb") as f:
             pickle.dump(model, f)
         metrics = {"score": float(model.score(x, y))}
         if validation_data is not None:
             metrics["val_score"] = float(model.score(validation_data[0], validation_data[1]))
-        if getattr(model, "_estimator_type", None) == "classifier":  # sklearn's score is accuracy
+        if hasattr(model, "classes_"):
             metrics.update({k.replace("score", "accuracy"): v for k, v in metrics.items()})
         return metrics
 
