@@ -24,7 +24,9 @@ def _start_search(directory, project, max_trials, pause):
 
 def _lamina_trials(directory, project):
     study = optuna.load_study(study_name=project, storage=f"sqlite:///{directory}/{project}/study.db")
-    return [t for t in study.get_trials() if "lamina_trial" in t.user_attrs]
+    # A trial created past max_trials when both processes took the last place at once is
+    # marked discarded and failed: it was never run and counts for no search.
+    return [t for t in study.get_trials() if "lamina_trial" in t.user_attrs and "lamina_discarded" not in t.user_attrs]
 
 
 def _wait_for(condition, process, timeout=60.0):

@@ -24,6 +24,7 @@ from .trial import MetricsTracker, Trial, TrialStatus
 
 _SPACE = "lamina_space"  # study attribute: the search space's config
 _OPEN_ATTEMPTS = 5
+_DISCARDED = "lamina_discarded"  # trial attribute: created past max_trials by a race, not counted
 _TRIAL = "lamina_trial"  # trial attribute: its values, status, metrics, score... (one write)
 
 
@@ -129,9 +130,12 @@ class Oracle:
             url = storage or "sqlite:///" + os.path.abspath(os.path.join(self._project_dir, "study.db"))
             # SQLite: wait for another process' write instead of failing at once.
             kwargs = {"connect_args": {"timeout": 60}} if url.startswith("sqlite") else {}
-            self.storage, self.storage_url = _open_rdb(url, kwargs), url
+            rdb = _open_rdb(url, kwargs)
             if url.startswith("sqlite"):
-                _use_wal(self.storage.engine)
+                _use_wal(rdb.engine)
+            # The cached wrapper Optuna's Study itself uses: trials we create must go through
+            # the same object as the sampler's suggestions.
+            self.storage, self.storage_url = optuna.storages.get_storage(rdb), url
         if overwrite and storage:
             try:
                 self.storage.delete_study(self.storage.get_study_id_from_name(project_name))
@@ -174,18 +178,17 @@ class Oracle:
         # carries it, and asking the storage for it would cost a query per trial.
         trial.number, trial.storage_id = frozen.number, frozen._trial_id
         trial.owner, trial.runs = attrs.get("owner"), attrs.get("runs", 0)
+        trial.state = frozen.state.name  # Optuna's
         return trial
 
     def _refresh(self) -> None:
         """Reads every trial back from the storage (other processes may have added some)."""
         frozen = self.storage.get_all_trials(self.study_id, deepcopy=False)
-        self.trials = {t.trial_id: t for t in (self._from_frozen(f) for f in frozen if _TRIAL in f.user_attrs)}
+        self.trials = {t.trial_id: t for t in (self._from_frozen(f) for f in frozen
+                                                if _TRIAL in f.user_attrs and _DISCARDED not in f.user_attrs)}
 
     def _save_trial(self, trial: Trial) -> None:
-        attrs = {"values": trial.hyperparameters.values, "status": trial.status, "score": trial.score,
-                 "best_step": trial.best_step, "metrics": trial.metrics.get_config(), "message": trial.message,
-                 "pruned": trial.pruned, "owner": trial.owner, "runs": trial.runs, "extra": trial.extra}
-        self.storage.set_trial_user_attr(trial.storage_id, _TRIAL, attrs)
+        self.storage.set_trial_user_attr(trial.storage_id, _TRIAL, self._attrs(trial))
 
     def save(self) -> None:
         """Writes the search space to the study (trials are written as they change)."""
@@ -222,7 +225,7 @@ class Oracle:
 
     def _random_values(self) -> tuple[dict, object]:
         """A new point from the sampler, with the Optuna trial that holds it."""
-        optuna_trial = self.study.ask()
+        optuna_trial = self._ask()
         return self.suggest(optuna_trial), optuna_trial
 
     def populate_space(self, trial_id: str) -> dict:
@@ -241,23 +244,51 @@ class Oracle:
 
     def _next_retry(self) -> Trial | None:
         for trial in self.trials.values():
+            if trial.status in (TrialStatus.COMPLETED, TrialStatus.FAILED) and trial.state == "RUNNING" \
+                    and not self._owned_elsewhere(trial):
+                self._finish_in_storage(trial)  # its search was killed between the two writes
+                trial.state = "FINISHED"
+                continue
             if trial.status == TrialStatus.INVALID or (
                     trial.status == TrialStatus.RUNNING and not self._owned_elsewhere(trial)):
                 return trial
         return None
 
-    def _new_storage_trial(self, values: dict, optuna_trial) -> int:
-        """Creates the Optuna trial for `values` (unless the sampler's asked one holds them)."""
+    def _attrs(self, trial: Trial) -> dict:
+        return {"values": trial.hyperparameters.values, "status": trial.status, "score": trial.score,
+                "best_step": trial.best_step, "metrics": trial.metrics.get_config(), "message": trial.message,
+                "pruned": trial.pruned, "owner": trial.owner, "runs": trial.runs, "extra": trial.extra}
+
+    def _new_storage_trial(self, params: dict | None = None, distributions: dict | None = None) -> int:
+        """A RUNNING Optuna trial that names this process as its owner from the start: a trial
+        is never in the study without saying whose it is, even if that process is killed."""
         optuna = import_optuna()
-        if optuna_trial is None:
-            hps = self.hyperparameters
-            params = {hp.name: _to_param(hp, values[hp.name]) for hp in hps.space
-                      if hp.name in values and not isinstance(hp, Fixed)}
-            dists = {name: _distribution(hps, name) for name in params}
-            template = optuna.trial.create_trial(state=optuna.trial.TrialState.RUNNING, params=params,
-                                                 distributions=dists)
-            return self.storage.create_new_trial(self.study_id, template_trial=template)
-        return self.storage.get_trial_id_from_study_id_trial_number(self.study_id, optuna_trial.number)
+        pending = Trial(HyperParameters())
+        pending.owner = [socket.gethostname(), os.getpid()]
+        template = optuna.trial.create_trial(state=optuna.trial.TrialState.RUNNING, params=params or {},
+                                             distributions=distributions or {},
+                                             user_attrs={_TRIAL: self._attrs(pending)})
+        return self.storage.create_new_trial(self.study_id, template_trial=template)
+
+    def _ask(self):
+        """An Optuna trial for the sampler to fill in: one the user enqueued
+        (`study.enqueue_trial`), else a new one."""
+        optuna = import_optuna()
+        if self.storage.get_all_trials(self.study_id, deepcopy=False, states=(optuna.trial.TrialState.WAITING,)):
+            optuna_trial = self.study.ask()
+            trial_id = self.storage.get_trial_id_from_study_id_trial_number(self.study_id, optuna_trial.number)
+            pending = Trial(HyperParameters())
+            pending.owner = [socket.gethostname(), os.getpid()]
+            self.storage.set_trial_user_attr(trial_id, _TRIAL, self._attrs(pending))
+            return optuna_trial
+        return optuna.Trial(self.study, self._new_storage_trial())
+
+    def _store_values(self, values: dict) -> int:
+        """The storage id of a new Optuna trial holding `values` as its params."""
+        hps = self.hyperparameters
+        params = {hp.name: _to_param(hp, values[hp.name]) for hp in hps.space
+                  if hp.name in values and not isinstance(hp, Fixed)}
+        return self._new_storage_trial(params, {name: _distribution(hps, name) for name in params})
 
     def create_trial(self, tuner_id: str) -> Trial:
         """The next trial for the tuner `tuner_id`: a trial to retry, a new one, or one whose
@@ -273,7 +304,11 @@ class Oracle:
             response = self.populate_space(self._trial_id(number))
             if response["status"] != TrialStatus.RUNNING:
                 return Trial(self.get_space(), self._trial_id(number), response["status"])
-            storage_id = self._new_storage_trial(response["values"], response.get("optuna_trial"))
+            asked = response.get("optuna_trial")
+            if asked is None:
+                storage_id = self._store_values(response["values"])
+            else:
+                storage_id = self.storage.get_trial_id_from_study_id_trial_number(self.study_id, asked.number)
             number = self.storage.get_trial_number_from_id(storage_id)
             hps = self.get_space()
             hps.values = dict(response["values"])
@@ -281,8 +316,8 @@ class Oracle:
             trial.number, trial.storage_id = number, storage_id
             trial.extra = response.get("extra", {})
             if self.max_trials and number >= self.max_trials:
-                # Another process took the last places between our count and our insert: this
-                # one is failed and left without our attribute, so no search counts it.
+                # Another process took the last places between our count and our insert.
+                self.storage.set_trial_user_attr(storage_id, _DISCARDED, True)
                 self.storage.set_trial_state_values(storage_id, import_optuna().trial.TrialState.FAIL)
                 return Trial(self.get_space(), trial.trial_id, TrialStatus.STOPPED)
         trial.status = TrialStatus.RUNNING
@@ -313,7 +348,6 @@ class Oracle:
 
     def end_trial(self, trial: Trial) -> None:
         """Records how a trial ended (its `status`, set by the tuner) and its score."""
-        optuna = import_optuna()
         stored = self.trials[trial.trial_id]
         stored.hyperparameters, stored.status, stored.message = trial.hyperparameters, trial.status, trial.message
         stored.pruned = trial.pruned
@@ -327,17 +361,23 @@ class Oracle:
             stored.status = TrialStatus.FAILED
         trial.status, trial.score, trial.best_step = stored.status, stored.score, stored.best_step
         self._save_trial(stored)
-        if stored.status == TrialStatus.COMPLETED:
-            state = optuna.trial.TrialState.PRUNED if stored.pruned else optuna.trial.TrialState.COMPLETE
-            self.storage.set_trial_state_values(stored.storage_id, state, None if stored.pruned else [stored.score])
-        elif stored.status == TrialStatus.FAILED:
-            self.storage.set_trial_state_values(stored.storage_id, optuna.trial.TrialState.FAIL)
+        self._finish_in_storage(stored)
         for tuner_id, ongoing in list(self.ongoing_trials.items()):
             if ongoing.trial_id == stored.trial_id:
                 del self.ongoing_trials[tuner_id]
         if stored.status != TrialStatus.INVALID:
             self.end_order.append(stored.trial_id)
             self._check_consecutive_failures()
+
+    def _finish_in_storage(self, trial: Trial) -> None:
+        """Ends the Optuna trial as our record says (attributes first: Optuna freezes a
+        finished trial's)."""
+        optuna = import_optuna()
+        if trial.status == TrialStatus.COMPLETED:
+            state = optuna.trial.TrialState.PRUNED if trial.pruned else optuna.trial.TrialState.COMPLETE
+            self.storage.set_trial_state_values(trial.storage_id, state, None if trial.pruned else [trial.score])
+        elif trial.status == TrialStatus.FAILED:
+            self.storage.set_trial_state_values(trial.storage_id, optuna.trial.TrialState.FAIL)
 
     def _check_consecutive_failures(self) -> None:
         streak = 0

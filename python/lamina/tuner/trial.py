@@ -85,6 +85,7 @@ class Trial:
         self.owner: list | None = None  # [host, pid] of the search running it
         self.runs = 0  # how many times it has been run
         self.extra: dict = {}  # an oracle's own bookkeeping (Hyperband's bracket)
+        self.state: str | None = None  # the Optuna trial's state when read from the study
 
     def summary(self) -> None:
         """Prints the trial's hyperparameters and score, as KerasTuner's `Trial.summary`."""
