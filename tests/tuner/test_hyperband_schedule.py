@@ -26,8 +26,18 @@ def _lamina_schedule(max_epochs, factor, iterations, parallel):
         return run_schedule(oracle, parallel)
 
 
-@pytest.mark.parametrize("case", json.load(open(FIXTURE))["cases"],
-                         ids=lambda c: f"{c['max_epochs']}-{c['factor']}-x{c['hyperband_iterations']}-p{c['parallel']}")
+LONG = os.environ.get("LAMINA_LONG_TESTS") == "1"
+
+
+def _cases():
+    # Schedules of 200+ trials only with LAMINA_LONG_TESTS=1 (seconds each in CI).
+    for case in json.load(open(FIXTURE))["cases"]:
+        marks = [] if LONG or len(case["trials"]) < 200 else [pytest.mark.skip(reason="set LAMINA_LONG_TESTS=1")]
+        yield pytest.param(case, marks=marks, id=f"{case['max_epochs']}-{case['factor']}-x"
+                                                f"{case['hyperband_iterations']}-p{case['parallel']}")
+
+
+@pytest.mark.parametrize("case", _cases())
 def test_schedule_equals_keras_tuner_fixture(case):
     ours = _lamina_schedule(case["max_epochs"], case["factor"], case["hyperband_iterations"], case["parallel"])
     assert ours == case["trials"]
