@@ -150,3 +150,46 @@ def test_clear_errors(tmp_path):
         tuner.search(X, Y, epochs=1, verbose=0)
     assert [t.status for t in tuner.oracle.trials.values()] == ["FAILED", "FAILED"]
     assert os.path.exists(os.path.join(tmp_path, "f", "study.db"))
+
+
+# KerasTuner's "Introduction to the Keras Tuner" flow, as its users write it; only the two
+# imports at the top differ from a KerasTuner script.
+TUTORIAL = """
+import lamina as keras
+import lamina.tuner as kt
+
+def model_builder(hp):
+    model = keras.Sequential()
+    model.add(keras.layers.Input(shape=(64,)))
+    hp_units = hp.Int('units', min_value=32, max_value=128, step=32)
+    model.add(keras.layers.Dense(units=hp_units, activation='relu'))
+    model.add(keras.layers.Dense(10))
+    hp_learning_rate = hp.Choice('learning_rate', values=[1e-2, 1e-3, 1e-4])
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=hp_learning_rate),
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                  metrics=['accuracy'])
+    return model
+
+tuner = kt.Hyperband(model_builder, objective='val_accuracy', max_epochs=2, factor=3,
+                     directory=directory, project_name='intro_to_kt')
+stop_early = keras.callbacks.EarlyStopping(monitor='val_loss', patience=5)
+tuner.search(img_train, label_train, epochs=50, validation_split=0.2, callbacks=[stop_early], verbose=0)
+best_hps = tuner.get_best_hyperparameters(num_trials=1)[0]
+model = tuner.hypermodel.build(best_hps)
+history = model.fit(img_train, label_train, epochs=3, validation_split=0.2, verbose=0)
+val_acc_per_epoch = history.history['val_accuracy']
+best_epoch = val_acc_per_epoch.index(max(val_acc_per_epoch)) + 1
+hypermodel = tuner.hypermodel.build(best_hps)
+hypermodel.fit(img_train, label_train, epochs=best_epoch, validation_split=0.2, verbose=0)
+eval_result = hypermodel.evaluate(img_test, label_test, verbose=0)
+"""
+
+
+def test_keras_tuner_tutorial_runs_with_imports_changed(tmp_path):
+    scope = {"directory": str(tmp_path), "img_train": X, "label_train": Y, "img_test": X_TEST, "label_test": Y_TEST}
+    exec(TUTORIAL, scope)
+    assert best_hps_units_in_range(scope["best_hps"]) and scope["eval_result"][1] > 0.5  # chance is 0.1
+
+
+def best_hps_units_in_range(hps) -> bool:
+    return hps.get("units") in (32, 64, 96, 128) and hps.get("learning_rate") in (1e-2, 1e-3, 1e-4)
