@@ -32,9 +32,13 @@ def main() -> None:
         out["cases"].append({"max_epochs": max_epochs, "factor": factor, "hyperband_iterations": iterations,
                              "parallel": parallel, "trials": schedule})
     path = os.path.join(os.path.dirname(__file__), "..", "tests", "tuner", "fixtures", "hyperband_schedule.json")
-    with open(path, "w") as f:
-        json.dump(out, f, indent=0)
-        f.write("\n")
+    with open(path, "w") as f:  # one line per trial, so a change shows up as the trials it moved
+        f.write(f'{{"keras_tuner": "{out["keras_tuner"]}", "keras": "{out["keras"]}", "cases": [\n')
+        for i, case in enumerate(out["cases"]):
+            head = json.dumps({k: v for k, v in case.items() if k != "trials"})[:-1]
+            trials = ",\n".join(json.dumps(t) for t in case["trials"])
+            f.write(f'{head}, "trials": [\n{trials}]}}{"," if i < len(out["cases"]) - 1 else ""}\n')
+        f.write("]}\n")
     print(f"wrote {path}: {sum(len(c['trials']) for c in out['cases'])} trials in {len(out['cases'])} cases")
 
 
