@@ -15,6 +15,7 @@ import traceback
 import numpy as np
 
 from lamina.callbacks.callback import Callback
+from lamina.models.model import Model
 
 from . import errors
 from .hypermodel import get_hypermodel
@@ -67,12 +68,10 @@ def _to_metrics(result, objective) -> tuple[dict, int]:
             for k, v in metrics.items():
                 names[k].append(v)
         averaged = {k: float(np.mean(v)) for k, v in names.items()}
-        best = [m for m, _ in parts if objective.name in m]
-        step = 0
-        if best:
-            pick = min if objective.direction == "min" else max
-            step = parts[[m for m, _ in parts].index(pick(best, key=lambda m: m[objective.name]))][1]
-        return averaged, step
+        # The step: the best epoch of the execution that reached the best objective value.
+        scored = [(m[objective.name], step) for m, step in parts if objective.name in m]
+        pick = min if objective.direction == "min" else max
+        return averaged, pick(scored)[1] if scored else 0
     if isinstance(result, dict):
         return {k: float(v) for k, v in result.items()}, 0
     if hasattr(result, "history"):
@@ -86,7 +85,6 @@ def _to_metrics(result, objective) -> tuple[dict, int]:
 
 
 def _is_keras_model(model) -> bool:
-    from lamina.models.model import Model
     return isinstance(model, Model)
 
 
@@ -208,8 +206,10 @@ class Tuner:
     def _build_hypermodel(self, hp):
         model = self.hypermodel.build(hp)
         if (self.optimizer or self.loss or self.metrics) and _is_keras_model(model):
-            model.compile(optimizer=self.optimizer or model.optimizer, loss=self.loss or model.loss,
-                          metrics=self.metrics)
+            # lamina's Model keeps its compile arguments here (it has no `model.loss` attribute).
+            compiled = getattr(model, "_compile_config", {})
+            model.compile(optimizer=self.optimizer or model.optimizer, loss=self.loss or compiled.get("loss"),
+                          metrics=self.metrics or compiled.get("metrics"))
         return model
 
     def _try_build(self, hp):
