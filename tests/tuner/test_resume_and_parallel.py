@@ -8,6 +8,7 @@ import sys
 import time
 
 import numpy as np
+import sqlalchemy.exc
 
 import lamina.tuner as kt
 from tuner_models import ScriptedHyperModel, build_reporting_threads, digits, require
@@ -29,6 +30,15 @@ def _lamina_trials(directory, project):
     return [t for t in study.get_trials() if "lamina_trial" in t.user_attrs and "lamina_discarded" not in t.user_attrs]
 
 
+def _completed(directory, project) -> int:
+    if not os.path.exists(os.path.join(directory, project, "study.db")):
+        return 0
+    try:
+        return sum(t.state.name == "COMPLETE" for t in _lamina_trials(directory, project))
+    except (KeyError, sqlalchemy.exc.SQLAlchemyError):  # the database is being set up by the search
+        return 0
+
+
 def _wait_for(condition, process, timeout=60.0):
     end = time.time() + timeout
     while not condition():
@@ -40,8 +50,7 @@ def _wait_for(condition, process, timeout=60.0):
 def test_killed_search_resumes_from_last_finished_trial(tmp_path):
     process = _start_search(tmp_path, "resume", 6, 0.3)
     try:
-        _wait_for(lambda: os.path.exists(tmp_path / "resume" / "study.db")
-                  and sum(t.state.name == "COMPLETE" for t in _lamina_trials(tmp_path, "resume")) >= 2, process)
+        _wait_for(lambda: _completed(tmp_path, "resume") >= 2, process)
     finally:
         process.send_signal(signal.SIGKILL)
         process.wait()
