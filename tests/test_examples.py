@@ -18,6 +18,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     ("lstm_text_classifier.py", 0.8),
     ("estimator_tf_style.py", 0.9),
     ("estimator_sklearn.py", 0.9),
+    ("tune_digits.py", 0.93),
 ])
 def test_example(script, minimum):
     out = subprocess.run([sys.executable, os.path.join(ROOT, "examples", script)], capture_output=True, text=True,
