@@ -342,3 +342,22 @@ def random_weights(weights: list, seed: int) -> list:
         else:
             out.append((rng.normal(size=shape) * 0.4).astype(value.dtype))
     return out
+
+
+def issue_example(K):
+    """The two-input, two-output model of issue 12, whose Keras layer order (da, bi, cat, ln,
+    cls, proj, add, reg by depth) is not its creation order."""
+    clear_session(K)
+    L = K.layers
+    a, b = K.Input(shape=(5,), name="a"), K.Input(shape=(4, 3), name="b")
+    h1 = L.Dense(6, name="da")(a)
+    h2 = L.Bidirectional(L.LSTM(3), name="bi")(b)
+    h = L.LayerNormalization(name="ln")(L.Concatenate(name="cat")([h1, h2]))
+    cls = L.Dense(2, name="cls")(h)
+    reg = L.Dense(1, name="reg")(L.Add(name="add")([h1, L.Dense(6, name="proj")(h2)]))
+    return K.Model([a, b], [cls, reg])
+
+
+def issue_example_inputs(batch: int = 3) -> list:
+    rng = np.random.default_rng(12)
+    return [rng.normal(size=(batch, 5)).astype("float32"), rng.normal(size=(batch, 4, 3)).astype("float32")]
