@@ -361,3 +361,22 @@ def issue_example(K):
 def issue_example_inputs(batch: int = 3) -> list:
     rng = np.random.default_rng(12)
     return [rng.normal(size=(batch, 5)).astype("float32"), rng.normal(size=(batch, 4, 3)).astype("float32")]
+
+
+def graph_ids(count: int) -> list:
+    """The issue-12 example, then random graphs 0..count-1."""
+    return ["issue_example"] + [str(seed) for seed in range(count)]
+
+
+def build_graph(K, graph: str):
+    """Graph `graph` of graph_ids, built with K."""
+    return issue_example(K) if graph == "issue_example" else build_model(K, int(graph))
+
+
+def graph_inputs(graph: str) -> list:
+    return issue_example_inputs() if graph == "issue_example" else sample_inputs(int(graph))
+
+
+def graph_weights(model, graph: str) -> list:
+    """Seeded random values for the graph's weights (see random_weights)."""
+    return random_weights(model.weights, 12 if graph == "issue_example" else int(graph))

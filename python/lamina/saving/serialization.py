@@ -211,11 +211,12 @@ def deserialize_keras_object(config, custom_objects=None, category: str | None =
         return fn
     if class_name == "__keras_tensor__":
         raise ValueError("a __keras_tensor__ reference can only appear inside a functional model's nodes")
-    cls = _find_class(class_name, config, custom_objects, category)
-    if cls is None and _is_keras_op(config):
+    # Before the class lookup: Keras' `Add` op is not its `Add` layer.
+    if _is_keras_op(config, custom_objects):
         from lamina.layers.core.op_layer import OpLayer, op_name_from_keras
 
         return OpLayer(op_name_from_keras(class_name), name=inner.get("name"))
+    cls = _find_class(class_name, config, custom_objects, category)
     if cls is None:
         raise ValueError(
             f"Unknown {category or 'object'} class '{class_name}'"
@@ -245,15 +246,18 @@ def deserialize_keras_object(config, custom_objects=None, category: str | None =
     return obj
 
 
-def _is_keras_op(config: dict) -> bool:
-    """A Keras 3 graph op: module `keras.src.ops.*`, or (legacy `.h5`, which drops modules) a
-    class lamina lacks whose config is only a name, and which names a lamina op."""
+def _is_keras_op(config: dict, custom_objects: dict) -> bool:
+    """A Keras 3 graph op (`x + y`, an Embedding's mask): module `keras.src.ops.*`, or in a
+    legacy `.h5` (which drops modules) a config that is only a name, naming a lamina op."""
     from lamina.layers.core.op_layer import has_op, op_name_from_keras
 
+    class_name = config["class_name"]
+    if class_name in custom_objects or config.get("registered_name") in custom_objects:
+        return False
     module, inner = config.get("module"), config.get("config")
     if module:
         return module.startswith(_KERAS_OPS_PREFIX)
-    return isinstance(inner, dict) and set(inner) == {"name"} and has_op(op_name_from_keras(config["class_name"]))
+    return isinstance(inner, dict) and set(inner) == {"name"} and has_op(op_name_from_keras(class_name))
 
 
 def _check_code_allowed(class_name: str, config, custom_objects) -> None:
