@@ -13,15 +13,17 @@ Keras (in a child process, keras_side.py) builds it with small random weights an
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
+import zipfile
 
 import numpy as np
 import pytest
 
 import lamina as lm
-from graph_gen import build_graph, graph_ids, graph_inputs
+from graph_gen import LAYER_SET, build_graph, graph_ids, graph_inputs
 from keras_check import require_keras
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -104,3 +106,24 @@ def test_random_graph(graphs, graph):
     for kind in ("keras", "h5"):
         assert list(check[f"names_{kind}"]) == names, f"layer order of Keras' load of lamina's .{kind}"
         _assert_same([check[f"{kind}_{i}"] for i in range(len(ys))], ys, f"lamina's .{kind} loaded in Keras")
+
+
+def _class_names(config) -> set:
+    if isinstance(config, dict):
+        found = {config["class_name"]} if isinstance(config.get("class_name"), str) else set()
+        return found.union(*(_class_names(v) for v in config.values()))
+    if isinstance(config, list):
+        return set().union(*(_class_names(v) for v in config))
+    return set()
+
+
+def test_graphs_cover_the_layer_set(graphs):
+    if COUNT < 100:
+        pytest.skip(f"coverage is checked over 100+ graphs (LAMINA_KERAS_GRAPHS={COUNT})")
+    root, _ = graphs
+    found = set()
+    for graph in graph_ids(COUNT):
+        with zipfile.ZipFile(os.path.join(root, graph, "m.keras")) as z:
+            found |= _class_names(json.loads(z.read("config.json")))
+    assert set(LAYER_SET) - found == set()
+    assert "NotEqual" in found, "no graph has Keras 3's mask op (Embedding(mask_zero=True))"

@@ -19,8 +19,8 @@ def _map_graph(inputs: list, outputs: list) -> tuple[list, list]:
     Keras (3's `map_graph`, as tf.keras 2's `_map_graph_network`) walks depth-first from each
     output in turn, numbering layers as first reached; a node's depth is the longest path from
     it to an output, a layer's the greatest of its nodes'. Layers are listed deepest first,
-    ties in the walk's numbering; inputs the outputs do not use come last, at depth 0. Weight
-    files and `.keras` paths (`layers/dense_1`) follow this order.
+    ties in the walk's numbering; an input the outputs do not use is at depth 0, ahead of the
+    other layers there. Weight files and `.keras` paths (`layers/dense_1`) follow this order.
     """
     input_ids = {id(t) for t in inputs}
     nodes, first_seen, finished, in_progress = [], {}, set(), set()
