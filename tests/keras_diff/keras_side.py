@@ -9,7 +9,8 @@ with Keras' layer names and predictions from lamina.keras and lamina.h5. A graph
 (make) or check_error.txt (check) instead, so one bad graph does not hide the others.
 
 The test runs this with KERAS_BACKEND=numpy: the same Keras code and file formats, without
-JAX compiling every op for every new shape (about 6x slower for these one-off graphs).
+JAX compiling every op for every new shape (building and calling 15 of these one-off graphs
+took 63 s with JAX against 9 s with numpy, measured once).
 """
 
 from __future__ import annotations
