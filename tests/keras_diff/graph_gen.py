@@ -49,7 +49,7 @@ class _Builder:
         self.pool: list = []      # [tensor, shape, is_tokens]
         self.inputs: list = []    # the pool entries of the model's own Inputs
         self.used: set = set()    # ids of pool entries some call consumed
-        self.shared: list = []    # (layer, input shape, output shape): layers to call again
+        self.shared: list = []    # (layer, input shape, output shape, on tokens): layers to call again
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -69,7 +69,7 @@ class _Builder:
             self.used.add(id(e))
         y = layer(inputs if len(inputs) > 1 else inputs[0])
         if register_shared and len(entries) == 1:
-            self.shared.append((layer, entries[0][1], tuple(out_shape)))
+            self.shared.append((layer, entries[0][1], tuple(out_shape), entries[0][2]))
         return self._add(y, out_shape)
 
     def _activation(self):
@@ -214,8 +214,9 @@ class _Builder:
         return True
 
     def _shared(self) -> bool:
-        floats = self._floats()
-        pairs = [(layer, out, e) for layer, shape, out in self.shared for e in floats if e[1] == shape]
+        # An Embedding again on token ids; any other layer on floats of its input shape.
+        pairs = [(layer, out, e) for layer, shape, out, tokens in self.shared for e in self.pool
+                 if e[1] == shape and e[2] == tokens]
         if not pairs:
             return False
         layer, out_shape, entry = self.rng.choice(pairs)
