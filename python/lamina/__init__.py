@@ -14,6 +14,7 @@ from lamina import activations, constraints, initializers, regularizers
 from lamina import layers, losses, metrics, optimizers, callbacks
 from lamina import models, saving, datasets, utils, data
 from lamina import feature_column
+from lamina import export
 from lamina.device import device, get_default_device, list_devices, set_default_device
 from lamina.config import clear_session, epsilon, floatx, image_data_format, set_floatx
 from lamina.layers import Input, InputLayer, Layer
@@ -25,7 +26,8 @@ __version__ = "0.1.0"
 
 def __getattr__(name):
     # `lamina.estimators` loads on first use: it brings in scikit-learn when that is installed.
-    if name == "estimators":
+    # `estimator` is TensorFlow's name for it (`import lamina as tf; tf.estimator.DNNClassifier`).
+    if name in ("estimators", "estimator"):
         import importlib
 
         return importlib.import_module("lamina.estimators")
@@ -35,7 +37,7 @@ def __getattr__(name):
 __all__ = [
     "GradientTape", "Input", "InputLayer", "Layer", "Model", "Sequential", "Tensor", "Variable", "activations",
     "callbacks", "clear_session", "constraints", "convert_to_tensor", "data", "datasets", "device", "epsilon", "estimators",
-    "feature_column", "floatx", "get_default_device",
+    "estimator", "feature_column", "floatx", "get_default_device",
     "image_data_format", "initializers", "layers", "list_devices", "losses", "metrics", "models", "ops", "optimizers", "random",
     "register_keras_serializable", "regularizers", "saving", "set_default_device", "set_floatx", "stop_gradient", "tensor", "utils",
 ]

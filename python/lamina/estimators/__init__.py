@@ -14,7 +14,7 @@ checkpoints in model_dir) and as scikit-learn estimators (fit / predict / score)
     clf.score(X_test, y_test)
 """
 
-from lamina.estimators import inputs
+from lamina.estimators import export, inputs
 from lamina.estimators.baseline import BaselineClassifier, BaselineRegressor
 from lamina.estimators.dnn import DNNClassifier, DNNRegressor
 from lamina.estimators.dnn_linear_combined import DNNLinearCombinedClassifier, DNNLinearCombinedRegressor
@@ -27,5 +27,5 @@ from lamina.estimators.runtime import NanLossDuringTrainingError, WarmStartSetti
 __all__ = [
     "BaselineClassifier", "BaselineRegressor", "DNNClassifier", "DNNRegressor", "DNNLinearCombinedClassifier",
     "DNNLinearCombinedRegressor", "Estimator", "LinearClassifier", "LinearRegressor", "ModeKeys",
-    "NanLossDuringTrainingError", "Reduction", "RunConfig", "WarmStartSettings", "inputs",
+    "NanLossDuringTrainingError", "Reduction", "RunConfig", "WarmStartSettings", "export", "inputs",
 ]
