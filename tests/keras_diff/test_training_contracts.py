@@ -5,32 +5,17 @@ dropout): the per-step loss logs and the final weights must match Keras' within 
 tolerance, and so must `evaluate` and `predict`. A Dense, a CNN and an LSTM+GRU stack and a
 functional two-output model, each with SGD (momentum) and Adam.
 
-Skipped where Keras 3 is missing, except under CI=true, where a missing Keras fails. Keras
-runs on JAX (tests/conftest.py sets KERAS_BACKEND).
+Skipped where Keras 3 is missing, except under CI=true, where a missing Keras fails (see
+tests/keras_check.py). Keras runs on JAX (tests/conftest.py sets KERAS_BACKEND).
 """
-
-import os
 
 import numpy as np
 import pytest
 
 import lamina as lm
+from keras_check import require_keras
 
-
-def _import_keras():
-    try:
-        import keras
-    except Exception as e:  # ImportError, or a broken JAX behind it
-        return None, f"Keras 3 is not importable ({type(e).__name__}: {e})"
-    if int(keras.__version__.split(".")[0]) < 3:
-        return None, f"Keras {keras.__version__} is installed; these checks need Keras 3"
-    return keras, ""
-
-
-keras, _WHY = _import_keras()
-if keras is None and os.environ.get("CI") == "true":
-    raise RuntimeError(f"CI=true but the training-contract tests cannot run: {_WHY}")
-pytestmark = pytest.mark.skipif(keras is None, reason=_WHY)
+keras = require_keras()
 
 N, BATCH = 48, 16
 RTOL, ATOL = 2e-4, 2e-5

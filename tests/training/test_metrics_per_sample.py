@@ -9,28 +9,16 @@ The data always ends in a short batch (100 samples in batches of 32), with label
 from __future__ import annotations
 
 import inspect
-import os
 
 import numpy as np
 import pytest
 
 import lamina
 import metric_reference as ref
+from keras_check import require_keras
 
 N, BATCH = 100, 32  # three full batches and one of 4
 SPLITS = [32, 64, 96]
-
-
-def import_keras():
-    """Keras 3 (on jax: tests/conftest.py sets KERAS_BACKEND), or a skip; in CI (CI=true) a
-    missing Keras is a failure."""
-    try:
-        import keras
-    except ImportError as e:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"Keras is part of the test extra and must be importable in CI: {e}")
-        pytest.skip("Keras 3 (with jax) is not installed")
-    return keras
 
 
 def update_in_batches(metric, y, p, w=None, mask=None):
@@ -129,7 +117,7 @@ def test_mean_sum_and_wrapper_over_uneven_batches():
 @pytest.mark.parametrize("name,kind,label_rank", [(name, kind, rank) for name, kind in CASES for rank in (1, 2)
                                                   if (name, rank) not in KERAS_RAISES])
 def test_metric_matches_keras(name, kind, label_rank):
-    keras = import_keras()
+    keras = require_keras()
     rng = np.random.default_rng(5)
     y, p = ref.make_data(kind, N, rng, label_rank)
     w = rng.uniform(0.0, 2.0, N).astype("float32")
@@ -251,7 +239,7 @@ def test_masked_model_matches_numpy():
 def test_evaluate_and_fit_match_keras(kind, label_rank):
     """The same model, weights, data and compile arguments in Keras and lamina give the same
     logs (keys and values), with a short last batch and sample weights."""
-    keras = import_keras()
+    keras = require_keras()
     units, activation, loss, metric_names = MODEL_CASES[kind]
     if label_rank == 1:  # Keras raises there (KERAS_RAISES)
         metric_names = [n for n in metric_names if n != "binary_crossentropy"]
@@ -272,7 +260,7 @@ def test_evaluate_and_fit_match_keras(kind, label_rank):
 
 
 def test_masked_model_matches_keras():
-    keras = import_keras()
+    keras = require_keras()
     rng = np.random.default_rng(9)
     y, _, mask = sequence_data(rng, steps=5)
     x = rng.normal(size=(N, 5, 2)).astype("float32") * mask[..., None]

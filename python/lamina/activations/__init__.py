@@ -10,12 +10,21 @@ def linear(x):
 
 
 def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
-    if negative_slope == 0.0 and max_value is None and threshold == 0.0:
-        return ops.relu(x)
-    if max_value == 6.0 and negative_slope == 0.0 and threshold == 0.0:
-        return ops.relu6(x)
-    y = ops.where(ops.greater_equal(x, threshold), x, ops.multiply(ops.subtract(x, threshold), negative_slope))
-    return ops.minimum(y, max_value) if max_value is not None else y
+    """Keras' relu: `x` above `threshold` (0 at or below it), clipped to [0, max_value], minus
+    `negative_slope * relu(threshold - x)`."""
+    if negative_slope != 0.0 and max_value is None and threshold == 0.0:
+        return ops.leaky_relu(x, negative_slope=negative_slope)
+    if threshold != 0.0:
+        y = ops.where(ops.greater(x, threshold), x, ops.zeros_like(x))
+    elif max_value == 6.0:
+        y, max_value = ops.relu6(x), None
+    else:
+        y = ops.relu(x)
+    if max_value is not None:
+        y = ops.clip(y, 0.0, max_value)
+    if negative_slope != 0.0:
+        y = ops.subtract(y, ops.multiply(ops.relu(ops.subtract(threshold, x)), negative_slope))
+    return y
 
 
 def relu6(x):

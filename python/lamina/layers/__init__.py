@@ -1,5 +1,6 @@
 """`lamina.layers`: Keras' layers, each running its numeric work in the engine."""
 
+from lamina.layers.activation_layers import LeakyReLU, ReLU
 from lamina.layers.core.basic import Activation, Dropout, Flatten, Identity, Permute, RepeatVector, Reshape
 from lamina.layers.core.dense import Dense
 from lamina.layers.core.embedding import Embedding
@@ -27,7 +28,7 @@ from lamina.layers.regularization import (ActivityRegularization, AlphaDropout, 
                                           SpatialDropout1D, SpatialDropout2D, SpatialDropout3D)
 
 __all__ = [
-    "Layer", "Input", "InputLayer", "Dense", "Activation", "Dropout", "Flatten", "Reshape", "Permute", "RepeatVector",
+    "Layer", "Input", "InputLayer", "Dense", "Activation", "ReLU", "LeakyReLU", "Dropout", "Flatten", "Reshape", "Permute", "RepeatVector",
     "Lambda", "Identity", "OpLayer", "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate",
     "Dot", "add", "concatenate", "average", "maximum", "minimum", "multiply", "subtract",
     "RNN", "SimpleRNN", "SimpleRNNCell", "LSTM", "LSTMCell", "GRU", "GRUCell", "Bidirectional", "TimeDistributed",

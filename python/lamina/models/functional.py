@@ -18,38 +18,56 @@ def _history(t: KerasTensor):
     return t._keras_history
 
 
-def _collect_nodes(outputs: list, inputs: list) -> list:
-    """Nodes between the inputs and outputs, in an order where each node's parents come first."""
-    input_ids = {id(t) for t in inputs}
-    order, visiting, done = [], set(), set()
+def _map_graph(inputs: list, outputs: list) -> tuple[list, list]:
+    """The graph's nodes (each after its parents) and its layers in Keras' order.
 
-    def visit(node):
-        if id(node) in done:
+    Keras (3's `map_graph`, as tf.keras 2's `_map_graph_network`) walks depth-first from each
+    output in turn, numbering layers as first reached; a node's depth is the longest path from
+    it to an output, a layer's the greatest of its nodes'. Layers are listed deepest first,
+    ties in the walk's numbering; an input the outputs do not use is at depth 0, ahead of the
+    other layers there. Weight files and `.keras` paths (`layers/dense_1`) follow this order.
+    """
+    input_ids = {id(t) for t in inputs}
+    nodes, first_seen, finished, in_progress = [], {}, set(), set()
+
+    def visit(t):
+        layer, node_index, _ = _history(t)
+        node = layer._inbound_nodes[node_index]
+        if id(node) in finished:
             return
-        if id(node) in visiting:
-            raise ValueError("the layer graph has a cycle")
-        visiting.add(id(node))
-        for t in node.input_tensors:
-            if id(t) in input_ids:
-                continue
-            layer, node_index, _ = _history(t)
-            parent = layer._inbound_nodes[node_index]
-            if isinstance(layer, InputLayer) and id(t) not in input_ids:
-                raise ValueError(
-                    f"Graph disconnected: the output depends on input '{layer.name}' {t.shape}, "
-                    f"which is not among the model's inputs {[i.name for i in inputs]}"
-                )
-            visit(parent)
-        visiting.discard(id(node))
-        done.add(id(node))
-        order.append(node)
+        if isinstance(layer, InputLayer) and id(t) not in input_ids:
+            raise ValueError(
+                f"Graph disconnected: the output depends on input '{layer.name}' {t.shape}, "
+                f"which is not among the model's inputs {[i.name for i in inputs]}"
+            )
+        if id(node) in in_progress:
+            raise ValueError(f"the layer graph has a cycle through layer '{layer.name}'")
+        first_seen.setdefault(id(layer), (len(first_seen), layer))
+        in_progress.add(id(node))
+        if not isinstance(layer, InputLayer):
+            for parent in node.input_tensors:
+                visit(parent)
+        in_progress.discard(id(node))
+        finished.add(id(node))
+        nodes.append(node)
 
     for t in outputs:
-        layer, node_index, _ = _history(t)
-        if id(t) in input_ids:
-            continue
-        visit(layer._inbound_nodes[node_index])
-    return order
+        visit(t)
+
+    node_depth, layer_depth = {}, {}
+    for node in reversed(nodes):
+        depth = max(node_depth.setdefault(id(node), 0), layer_depth.get(id(node.layer), 0))
+        layer_depth[id(node.layer)] = node_depth[id(node)] = depth
+        for parent in node.parent_nodes:
+            node_depth[id(parent)] = max(depth + 1, node_depth.get(id(parent), 0))
+    rank = {key: index for key, (index, _) in first_seen.items()}
+    layers = {key: layer for key, (_, layer) in first_seen.items()}
+    for t in inputs:
+        layer = _history(t)[0]
+        if id(layer) not in layer_depth:
+            layer_depth[id(layer)], rank[id(layer)], layers[id(layer)] = 0, -1, layer
+    order = sorted(layer_depth, key=lambda key: (-layer_depth[key], rank[key]))
+    return [n for n in nodes if not isinstance(n.layer, InputLayer)], [layers[key] for key in order]
 
 
 class Functional(Model):
@@ -71,11 +89,7 @@ class Functional(Model):
             layer, _, _ = _history(t)
             if not isinstance(layer, InputLayer):
                 raise ValueError(f"Model inputs must come from keras.Input, got a tensor produced by layer '{layer.name}'")
-        self._nodes = _collect_nodes(self._output_tensors, self._input_tensors)
-        layers = [_history(t)[0] for t in self._input_tensors]
-        for node in self._nodes:
-            if node.layer not in layers:
-                layers.append(node.layer)
+        self._nodes, layers = _map_graph(self._input_tensors, self._output_tensors)
         self._functional_layers = layers
         self._layers.extend(l for l in layers if l not in self._layers)
         # Execution plan: for each node, the layer, its argument template, and where outputs go.
@@ -84,7 +98,11 @@ class Functional(Model):
 
     @property
     def layers(self) -> list:
-        return list(self._functional_layers)
+        """The model's layers in Keras' order (see `_map_graph`); graph ops (`x + y`) are left
+        out as Keras leaves them out, though `get_config()` lists them."""
+        from lamina.layers.core.op_layer import OpLayer
+
+        return [layer for layer in self._functional_layers if not isinstance(layer, OpLayer)]
 
     @property
     def inputs(self) -> list:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from lamina import config as lconfig
 from lamina.layers.input_layer import InputLayer
 from lamina.layers.layer import _TENSOR_TYPES, Layer, _array_to_tensor, _invalidate_weight_caches, _is_lean
 from lamina.layers.symbolic import KerasTensor
@@ -90,6 +91,10 @@ class Sequential(Model):
             self._symbolic_outputs.append(x)
         self._build_input_shape = tuple(input_shape)
         self.built = True
+        # Keras builds a Sequential as an inner Functional model, which takes the next
+        # auto-generated name `functional`, `functional_1`, ...; take it too, so that models
+        # created later get the names Keras gives them.
+        lconfig.unique_name("functional")
 
     @property
     def inputs(self) -> list:

@@ -47,20 +47,33 @@ def _own_variables(layer) -> list:
 
 
 def _children(layer) -> list:
-    """(path component, sublayer) for each sublayer a layer holds, as Keras names them."""
+    """(path, sublayer) for each sublayer a layer holds, as Keras 3 names them: a functional or
+    Sequential model's `layers/<class>[_n]`; for other layers and models, each public attribute
+    in sorted order (a subclassed model's `layers` among them), a layer by the attribute's name
+    and a list or dict's layers by `<attribute>/<class>[_n]`. A layer reached twice is saved at
+    its first path (see variable_paths)."""
     from lamina.layers.layer import Layer
     from lamina.models.functional import Functional
+    from lamina.models.model import Model
     from lamina.models.sequential import Sequential
 
     if isinstance(layer, (Functional, Sequential)) or getattr(layer, "_save_children_as_layers", False):
         return [("layers/" + name, sub) for name, sub in _unique_class_names(layer.layers)]
-    out, seen = [], set()
-    for attr in sorted(vars(layer)):
-        value = getattr(layer, attr)
-        if isinstance(value, Layer) and id(value) not in seen and not attr.startswith("_"):
-            seen.add(id(value))
+    attrs = {name: value for name, value in vars(layer).items() if not name.startswith("_")}
+    if isinstance(layer, Model):
+        attrs["layers"] = layer.layers
+    out = []
+    for attr in sorted(attrs):
+        value = attrs[attr]
+        if isinstance(value, Layer):
             out.append((attr, value))
-    listed = [l for l in layer._layers if id(l) not in seen]
+        elif isinstance(value, (list, tuple, dict)):
+            items = list(value.values()) if isinstance(value, dict) else list(value)
+            out.extend((f"{attr}/{name}", sub) for name, sub in _unique_class_names(
+                [item for item in items if isinstance(item, Layer)]))
+    # Sublayers held only privately: Keras walks private attributes last.
+    reached = {id(sub) for _, sub in out}
+    listed = [l for l in layer._layers if id(l) not in reached]
     out.extend(("layers/" + name, sub) for name, sub in _unique_class_names(listed))
     return out
 
@@ -78,18 +91,17 @@ def _unique_class_names(layers) -> list:
 
 def variable_paths(model) -> list:
     """(path, variable) for every variable of the model, in Keras' .weights.h5 layout."""
-    out = []
+    out, visited = [], {id(model)}
 
     def walk(layer, prefix):
         for i, v in enumerate(_own_variables(layer)):
-            out.append((f"{prefix}/vars/{i}", v))
+            out.append((f"{prefix}vars/{i}", v))
         for name, sub in _children(layer):
-            walk(sub, f"{prefix}/{name}")
+            if id(sub) not in visited:
+                visited.add(id(sub))
+                walk(sub, f"{prefix}{name}/")
 
-    for i, v in enumerate(_own_variables(model)):
-        out.append((f"vars/{i}", v))
-    for name, sub in _children(model):
-        walk(sub, name)
+    walk(model, "")
     return out
 
 

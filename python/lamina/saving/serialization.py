@@ -38,6 +38,11 @@ _KERAS_MODULES = {
     "activations": "keras.activations",
 }
 
+# Keras 3 writes a graph op (`x + y`, an Embedding's `mask_zero` mask) as an operation from
+# `keras.src.ops.*`, which lamina replays with an OpLayer.
+_KERAS_OPS_MODULE = "keras.src.ops.numpy"
+_KERAS_OPS_PREFIX = "keras.src.ops."
+
 
 def register_keras_serializable(package: str = "Custom", name: str | None = None):
     """Decorator registering a custom class or function so saved models can refer to it."""
@@ -120,7 +125,13 @@ def serialize_keras_object(obj):
     if not hasattr(obj, "get_config"):
         raise TypeError(f"Cannot serialize {obj!r}: it has no get_config()")
     category = _category_of(cls)
+    from lamina.layers.core.op_layer import OpLayer, keras_op_class
     from lamina.models.functional import Functional
+
+    if isinstance(obj, OpLayer):
+        class_name = keras_op_class(obj.op_name)
+        return {"module": _KERAS_OPS_MODULE, "class_name": class_name, "config": {"name": obj.name},
+                "registered_name": class_name}
     from lamina.models.sequential import Sequential
 
     if isinstance(obj, Functional) and cls is Functional:
@@ -200,6 +211,11 @@ def deserialize_keras_object(config, custom_objects=None, category: str | None =
         return fn
     if class_name == "__keras_tensor__":
         raise ValueError("a __keras_tensor__ reference can only appear inside a functional model's nodes")
+    # Before the class lookup: Keras' `Add` op is not its `Add` layer.
+    if _is_keras_op(config, custom_objects):
+        from lamina.layers.core.op_layer import OpLayer, op_name_from_keras
+
+        return OpLayer(op_name_from_keras(class_name), name=inner.get("name"))
     cls = _find_class(class_name, config, custom_objects, category)
     if cls is None:
         raise ValueError(
@@ -228,6 +244,20 @@ def deserialize_keras_object(config, custom_objects=None, category: str | None =
         obj.build(_to_tuples(build["input_shape"]))
         obj.built = True
     return obj
+
+
+def _is_keras_op(config: dict, custom_objects: dict) -> bool:
+    """A Keras 3 graph op (`x + y`, an Embedding's mask): module `keras.src.ops.*`, or in a
+    legacy `.h5` (which drops modules) a config that is only a name, naming a lamina op."""
+    from lamina.layers.core.op_layer import has_op, op_name_from_keras
+
+    class_name = config["class_name"]
+    if class_name in custom_objects or config.get("registered_name") in custom_objects:
+        return False
+    module, inner = config.get("module"), config.get("config")
+    if module:
+        return module.startswith(_KERAS_OPS_PREFIX)
+    return isinstance(inner, dict) and set(inner) == {"name"} and has_op(op_name_from_keras(class_name))
 
 
 def _check_code_allowed(class_name: str, config, custom_objects) -> None:

@@ -19,19 +19,62 @@ def _op(name):
     return getattr(ops, name)
 
 
+# Keras 3 records these graph ops as `keras.src.ops.numpy` operations (an `Embedding` with
+# `mask_zero=True` writes a `NotEqual`); lamina's op name <-> Keras' class name, where the
+# class is not simply the op name in CamelCase.
+_KERAS_CLASS = {"__getitem__": "GetItem", "abs": "Absolute"}
+_FROM_KERAS_CLASS = {v: k for k, v in _KERAS_CLASS.items()}
+
+
+def keras_op_class(op_name: str) -> str:
+    """Keras' class for lamina op `op_name` ("not_equal" -> "NotEqual")."""
+    return _KERAS_CLASS.get(op_name) or "".join(part.title() for part in op_name.split("_"))
+
+
+def op_name_from_keras(class_name: str) -> str:
+    """lamina's op for a Keras op class ("NotEqual" -> "not_equal")."""
+    from lamina import config
+
+    return _FROM_KERAS_CLASS.get(class_name) or config.to_snake_case(class_name)
+
+
+def has_op(op_name: str) -> bool:
+    """Whether lamina can replay op `op_name`."""
+    try:
+        _op(op_name)
+    except AttributeError:
+        return False
+    return True
+
+
 class OpLayer(Layer):
-    """A layer that applies one `lamina.ops` function (by name) to its arguments."""
+    """A layer that applies one `lamina.ops` function (by name) to its arguments.
+
+    Not among a model's `layers` (Keras lists only layers there, not ops), but in its config.
+    """
 
     def __init__(self, op_name, **kwargs):
+        try:
+            fn = _op(op_name)
+        except AttributeError:
+            raise ValueError(f"op layer {kwargs.get('name', '')!r}: lamina has no op '{op_name}' to replay "
+                             f"(Keras op class '{keras_op_class(op_name)}')") from None
+        kwargs["name"] = kwargs.get("name") or _unique(op_name)
         super().__init__(**kwargs)
         self.op_name = op_name
-        self._fn = _op(op_name)
+        self._fn = fn
 
     def call(self, *args, **kwargs):
         return self._fn(*args, **kwargs)
 
     def get_config(self):
         return {**super().get_config(), "op_name": self.op_name}
+
+
+def _unique(op_name: str) -> str:
+    from lamina import config
+
+    return config.unique_name(config.to_snake_case(keras_op_class(op_name)))
 
 
 def symbolic_op(name, *args, **kwargs):
