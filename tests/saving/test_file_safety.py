@@ -79,6 +79,29 @@ def test_huge_declared_shape_is_refused_before_reading(tmp_path, fixture, loader
     assert _peak_bytes(load) < 32 * 2**20
 
 
+_RSS_AFTER_LOAD = """
+import resource, sys
+import lamina as lm
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+try:
+    lm.models.load_model(sys.argv[1])
+except ValueError as e:
+    print("ValueError", e, file=sys.stderr)
+print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) // 1024)
+"""
+
+
+@pytest.mark.parametrize("fixture", ["mlp.k3.keras", "mlp.k3.h5"])
+def test_a_chunk_far_larger_than_its_weight_is_refused_before_inflating(tmp_path, fixture):
+    path = _edited(tmp_path, fixture, "huge_chunk")  # a (6, 8) kernel in a 128 MiB gzip chunk
+    assert os.path.getsize(path) < 2**20
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    proc = subprocess.run([sys.executable, "-c", _RSS_AFTER_LOAD, path], env=env, capture_output=True, text=True,
+                          timeout=300)
+    assert re.search(re.escape(path) + r".*chunks of shape \(4096, 8192\)", proc.stderr), proc.stderr
+    assert int(proc.stdout) < 32, f"loading took {proc.stdout.strip()} MiB more"
+
+
 @pytest.fixture(scope="module")
 def archive_cases(tmp_path_factory):
     return {c["name"]: c for c in hf.archive_cases(str(tmp_path_factory.mktemp("archives")))}

@@ -32,6 +32,9 @@ _METADATA_PER_VARIABLE = 64 * 2**10
 _METADATA_MARGIN = 16 * 2**20
 # Dtype kinds a weight can have: bool, signed/unsigned integers, floats.
 _NUMERIC_KINDS = "biuf"
+# HDF5 inflates a whole chunk to read any part of it, so a chunk may not be much larger than its
+# weight (h5py's automatic chunks are at most 1 MiB; Keras writes no chunks).
+_CHUNK_FLOOR = 4 * 2**20
 
 
 # ------------------------------------------------------------------------------------------------
@@ -111,6 +114,12 @@ class DatasetRef:
             raise ValueError(f"{filepath}: weight {where} has dtype {dtype}, not a numeric type (corrupt file?)")
         # A null dataspace (no data at all) has no shape.
         self.shape = tuple(obj.shape) if obj.shape is not None else None
+        if obj.chunks is not None:
+            chunk_bytes = int(np.prod(obj.chunks)) * dtype.itemsize
+            if chunk_bytes > max(self.size * dtype.itemsize, _CHUNK_FLOOR):
+                raise ValueError(f"{filepath}: weight {where} is stored in chunks of shape {obj.chunks} "
+                                 f"({chunk_bytes} bytes) for a shape of {self.shape}: reading it would take memory "
+                                 "the weight does not need (corrupt or hostile file)")
 
     @property
     def size(self) -> int:
