@@ -27,6 +27,9 @@ import numpy as np
 
 from keras_fixtures import path as fixture_path
 
+# Files earlier long runs found libhdf5 hanging or crashing on (see the README there).
+FOUND = os.path.normpath(os.path.join(os.path.dirname(__file__), "..", "fixtures", "hostile"))
+
 # (fixture, loader): the bases every mutation starts from.
 BASES = [("mlp.k3.keras", "model"), ("mlp.k3.weights.h5", "weights"), ("mlp.k3.h5", "model"),
          ("mlp.k2.h5", "model"), ("mlp.k2.legacy_weights.h5", "weights")]
@@ -193,6 +196,46 @@ def h5_malformed_edits() -> dict:
                                        soft_link_loop, missing_weight)}
 
 
+def _heap_objects(data: bytes):
+    """(offset of the header, index) of each object in the file's first global heap collection."""
+    start = data.find(b"GCOL\x01\x00\x00\x00")
+    end = start + int.from_bytes(data[start + 8:start + 16], "little")
+    p, out = start + 16, []
+    while p + 16 <= end:
+        index, size = int.from_bytes(data[p:p + 2], "little"), int.from_bytes(data[p + 8:p + 16], "little")
+        out.append((p, index))
+        p += 16 + (size + 7) // 8 * 8 if index else size
+    return out
+
+
+def _set_heap_object_size(data: bytes, free_space: bool, size: int) -> bytes:
+    data = bytearray(data)
+    p = next(p for p, index in _heap_objects(bytes(data)) if (index == 0) == free_space)
+    data[p + 8:p + 16] = size.to_bytes(8, "little")
+    return bytes(data)
+
+
+def h5_byte_patches() -> dict:
+    """name -> patch(HDF5 bytes) for corruptions of the global heap (where the variable-length
+    strings of names and configs live) on which libhdf5 2.0 itself loops forever."""
+    return {
+        "heap_free_space_of_size_0": lambda data: _set_heap_object_size(data, True, 0),
+        "heap_object_of_size_2_64_minus_1": lambda data: _set_heap_object_size(data, False, 2**64 - 1),
+    }
+
+
+def patched_h5(src: str, dst: str, patch) -> None:
+    """A copy of `src` with `patch` applied to its HDF5 bytes (a .keras archive's weights)."""
+    if not src.endswith(".keras"):
+        with open(src, "rb") as fh, open(dst, "wb") as out:
+            out.write(patch(fh.read()))
+        return
+    with zipfile.ZipFile(src) as z:
+        entries = {i.filename: z.read(i.filename) for i in z.infolist()}
+    entries["model.weights.h5"] = patch(entries["model.weights.h5"])
+    write_zip(dst, entries)
+
+
 # Edits after which the file may still load: the model must be right or the error clean.
 MAY_LOAD = {"gzip_chunks"}
 # Edits that take seconds to make (compressing a 128 MiB chunk): made on the first base only.
@@ -292,6 +335,10 @@ def structured_cases(workdir: str, outside: str) -> list:
             with editable_h5(fixture_path(fixture), dst) as f:
                 edit(f, tag)
             add(tag, dst, loader, refuse=edit_name not in MAY_LOAD)
+        for patch_name, patch in h5_byte_patches().items():
+            dst = os.path.join(workdir, f"{patch_name}.{fixture}")
+            patched_h5(fixture_path(fixture), dst, patch)
+            add(f"{patch_name}-{fixture}", dst, loader)
     for fixture in ("mlp.k3.keras", "mlp.k3.h5", "mlp.k2.h5"):
         config = read_config(fixture_path(fixture))
         for ref_name, layer in code_references(paths["canary"]).items():
@@ -303,6 +350,9 @@ def structured_cases(workdir: str, outside: str) -> list:
             write_config(fixture_path(fixture), dst, text)
             add(f"{text_name}-{fixture}", dst, "model")
     cases += archive_cases(workdir)
+    for name in sorted(os.listdir(FOUND)):
+        if name.endswith((".h5", ".keras")):
+            add(f"found-{name}", os.path.join(FOUND, name), "weights" if "weights" in name else "model")
     return cases
 
 

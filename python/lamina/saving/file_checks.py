@@ -7,6 +7,8 @@ an OSError for I/O) naming the file. Every reader in lamina.saving goes through 
 - `check_hdf5`: before anything is read, refuses HDF5 features that reach outside the file:
   datasets stored in external files, virtual datasets (which map other files), external and
   user-defined links (soft links stay inside the file once those are gone).
+- `check_hdf5_bytes`: before libhdf5 opens a file, refuses malformed structures on which
+  libhdf5 itself would hang or crash.
 - `DatasetRef`: a weight's declared shape and dtype are checked before its data is read, so a
   tiny file declaring a huge array costs nothing.
 - `read_zip_member`: a .keras archive's entries are inflated in a stream, up to a limit.
@@ -17,6 +19,9 @@ an OSError for I/O) naming the file. Every reader in lamina.saving goes through 
 from __future__ import annotations
 
 import contextlib
+import io
+import mmap
+import os
 import zipfile
 
 import numpy as np
@@ -89,6 +94,49 @@ def check_hdf5(f, filepath: str) -> None:
                              f"loop; corrupt file?): {type(e).__name__}: {e}") from e
 
 
+# The start of an HDF5 global heap collection (where variable-length strings live): signature,
+# version 1, three reserved zero bytes; then its size, then objects of a 16-byte header (index,
+# reference count, reserved, size) and their data padded to 8 bytes.
+_GLOBAL_HEAP = b"GCOL\x01\x00\x00\x00"
+_HEAP_HEADER = 16
+
+
+def check_hdf5_bytes(target, filepath: str) -> None:
+    """`check_global_heaps` on a file path or a BytesIO, before libhdf5 opens it."""
+    if isinstance(target, io.BytesIO):
+        check_global_heaps(target.getvalue(), filepath)
+        return
+    with open(target, "rb") as fh:
+        if os.fstat(fh.fileno()).st_size == 0:
+            return
+        with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            check_global_heaps(data, filepath)
+
+
+def check_global_heaps(data, filepath: str) -> None:
+    """Raises ValueError if a global heap collection in the HDF5 bytes `data` (bytes, or a
+    buffer such as an mmap) is malformed. libhdf5 (2.0) walks a collection's objects trusting
+    their sizes: a free-space object of size 0 makes it loop forever, and a wrapped size makes it
+    read out of bounds, so every collection is walked here first, as libhdf5 would."""
+    start = data.find(_GLOBAL_HEAP)
+    while start >= 0:
+        size = int.from_bytes(data[start + 8:start + 16], "little")
+        end = start + size
+        if size < _HEAP_HEADER or end > len(data):
+            raise ValueError(f"{filepath}: the global heap at byte {start} declares {size} bytes, past the end of the "
+                             "file (corrupt file?)")
+        p = start + _HEAP_HEADER
+        while p + _HEAP_HEADER <= end:  # a tail too short for a header is free space
+            index = int.from_bytes(data[p:p + 2], "little")
+            object_size = int.from_bytes(data[p + 8:p + 16], "little")
+            step = _HEAP_HEADER + (object_size + 7) // 8 * 8 if index > 0 else object_size
+            if step < _HEAP_HEADER or p + step > end:
+                raise ValueError(f"{filepath}: the global heap at byte {start} has an object at byte {p} of size "
+                                 f"{object_size}, which does not fit it (corrupt file?)")
+            p += step
+        start = data.find(_GLOBAL_HEAP, start + 1)
+
+
 # ------------------------------------------------------------------------------------------------
 # datasets and attributes, checked before they are read
 
@@ -143,8 +191,16 @@ def read_attr(attrs, name: str, filepath: str, limit: int = CONFIG_LIMIT):
     """The attribute `name` (None when absent), refused when its declared size passes `limit`."""
     if name not in attrs:
         return None
+    from h5py import h5t
+
     try:
         aid = attrs.get_id(name)
+        # Names and configs are strings; an empty name list is an empty float array. Other types
+        # (a variable-length sequence of 0-byte integers, say) crash libhdf5's conversions.
+        type_class = aid.get_type().get_class()
+        if type_class not in (h5t.STRING, h5t.INTEGER, h5t.FLOAT) or aid.dtype.itemsize == 0:
+            raise ValueError(f"{filepath}: attribute '{name}' has an HDF5 type (class {type_class}, "
+                             f"{aid.dtype}) that no Keras file uses (corrupt file?)")
         count = int(np.prod(aid.shape)) if aid.shape is not None else 0
         if count * aid.dtype.itemsize > limit:
             raise ValueError(f"{filepath}: attribute '{name}' declares {count} values of {aid.dtype.itemsize} bytes, "

@@ -242,6 +242,8 @@ def _with_h5(target, mode, fn, name: str | None = None):
     for reading is first checked for references to other files (file_checks.check_hdf5)."""
     h5py = _h5py()
     name = name or (target if isinstance(target, str) else "the archive's weights")
+    if mode == "r":
+        file_checks.check_hdf5_bytes(target, name)
     try:
         f = h5py.File(target, mode)
     except OSError as e:
