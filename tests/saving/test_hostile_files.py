@@ -4,7 +4,8 @@ error (a ValueError or OSError naming the file) or, for a corruption that may le
 file, a load; never a crash, a hang, memory beyond the bound, code from the file
 run (a canary file appears), or a file outside the archive opened (watched with inotify).
 
-CI runs every structured case and a fixed-seed sample of random corruptions. A long run:
+CI runs every structured case, the files earlier long runs found (tests/fixtures/hostile) and a
+fixed-seed sample of random corruptions. A long run:
 LAMINA_LONG_TESTS=1 (LAMINA_HOSTILE_CASES=<random cases>, LAMINA_HOSTILE_SEED=<seed>); set
 LAMINA_HOSTILE_REPORT=<file> to get the counts as JSON.
 """

@@ -9,8 +9,8 @@ an OSError for I/O) naming the file. Every reader in lamina.saving goes through 
   user-defined links (soft links stay inside the file once those are gone).
 - `check_hdf5_bytes`: before libhdf5 opens a file, refuses malformed structures on which
   libhdf5 itself would hang or crash.
-- `DatasetRef`: a weight's declared shape and dtype are checked before its data is read, so a
-  tiny file declaring a huge array costs nothing.
+- `DatasetRef`: a weight's declared shape, dtype and chunk size are checked before its data
+  is read, so a tiny file declaring a huge array costs nothing.
 - `read_zip_member`: a .keras archive's entries are inflated in a stream, up to a limit.
 - `read_attr`: an attribute's declared size is checked before it is read.
 - `named_errors`: whatever else goes wrong while loading becomes a ValueError naming the file.
