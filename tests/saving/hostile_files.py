@@ -422,19 +422,21 @@ def random_cases(workdir: str, seed: int, count: int) -> list:
         fixture, loader = BASES[rng.integers(len(BASES))]
         base = fixture_path(fixture)
         kind = ["truncate", "bit_flips", "overwrite_run", "inner_bit_flips", "config_edit"][rng.integers(5)]
+        if (kind == "config_edit" and loader != "model") or (kind == "inner_bit_flips"
+                                                               and not fixture.endswith(".keras")):
+            kind = "bit_flips"  # no config to edit, or no archive to look inside
         dst = os.path.join(workdir, f"random{i}-{kind}.{fixture}")
-        if kind == "config_edit" and loader == "model":
+        if kind == "config_edit":
             config = read_config(base)
             for _ in range(int(rng.integers(1, 4))):
                 config = _edit_json(config, rng)
             write_config(base, dst, json.dumps(config))
-        elif kind == "inner_bit_flips" and fixture.endswith(".keras"):
+        elif kind == "inner_bit_flips":
             with zipfile.ZipFile(base) as z:
                 entries = {n: z.read(n) for n in z.namelist()}
             entries["model.weights.h5"] = _corrupt(entries["model.weights.h5"], "bit_flips", rng)
             write_zip(dst, entries)
         else:
-            kind = kind if kind in ("truncate", "bit_flips", "overwrite_run") else "bit_flips"
             with open(base, "rb") as fh:
                 data = fh.read()
             with open(dst, "wb") as fh:
