@@ -27,6 +27,8 @@ impl std::fmt::Debug for Tensor {
 impl Tensor {
     /// Wraps a storage and layout; the layout must stay within the storage.
     pub fn from_parts(storage: Arc<Storage>, layout: Layout) -> Result<Tensor> {
+        // Ops check the shapes they are given by name; this keeps every tensor addressable.
+        checked_numel(layout.shape(), "view")?;
         let (lo, hi) = layout.span();
         if layout.numel() > 0 && (hi > storage.len() || lo > hi) {
             return Err(shape_err!(
@@ -42,7 +44,7 @@ impl Tensor {
 
     /// A contiguous tensor owning `buffer`, which must hold exactly numel(shape) elements.
     pub fn from_buffer(buffer: CpuBuffer, shape: &[usize]) -> Result<Tensor> {
-        let n = checked_numel(shape)?;
+        let n = checked_numel(shape, "tensor")?;
         if buffer.len() != n {
             return Err(shape_err!("cannot make a tensor of shape {shape:?} ({n} elements) from {} values", buffer.len()));
         }
@@ -58,11 +60,11 @@ impl Tensor {
     }
 
     pub fn zeros(shape: &[usize], dtype: DType) -> Result<Tensor> {
-        Tensor::from_buffer(CpuBuffer::zeros(dtype, checked_numel(shape)?)?, shape)
+        Tensor::from_buffer(CpuBuffer::zeros(dtype, checked_numel(shape, "zeros")?)?, shape)
     }
 
     pub fn full(shape: &[usize], value: f64, dtype: DType) -> Result<Tensor> {
-        Tensor::from_buffer(CpuBuffer::full(dtype, checked_numel(shape)?, value)?, shape)
+        Tensor::from_buffer(CpuBuffer::full(dtype, checked_numel(shape, "full")?, value)?, shape)
     }
 
     pub fn ones_like(t: &Tensor) -> Result<Tensor> {
@@ -111,7 +113,7 @@ impl Tensor {
 
     /// A contiguous tensor on `device` holding `buffer` (numel(shape) elements).
     pub fn from_storage(storage: Storage, shape: &[usize]) -> Result<Tensor> {
-        let n = checked_numel(shape)?;
+        let n = checked_numel(shape, "tensor")?;
         if storage.len() != n {
             return Err(shape_err!("cannot make a tensor of shape {shape:?} ({n} elements) from {} values", storage.len()));
         }

@@ -25,12 +25,13 @@ fn convert_to_tensor(x: &Bound<'_, PyAny>, dtype: Option<&Bound<'_, PyAny>>) -> 
 
 /// `take_rows(array, rows)`: rows of a numpy array (indices into its leading axis, an int64
 /// array) as a new tensor, gathered in one copy. The batches of `fit` on shuffled numpy data
-/// come from here. Arrays that are not C-contiguous, or of other dtypes, go through numpy.
+/// come from here. Arrays that are not plain C-ordered (Fortran order, strided, unaligned,
+/// byte-swapped), or of other dtypes, are gathered by numpy and then converted.
 #[pyfunction]
 fn take_rows(array: &Bound<'_, PyAny>, rows: numpy::PyReadonlyArray1<'_, i64>) -> PyResult<PyTensor> {
-    let idx = rows.as_slice()?;
+    let idx: Vec<i64> = rows.as_array().iter().copied().collect();
     if let Ok(a) = array.downcast::<numpy::PyUntypedArray>() {
-        if let Some(t) = crate::convert::take_rows_of(a, idx)? {
+        if let Some(t) = crate::convert::take_rows_of(a, &idx)? {
             return Ok(PyTensor::new(placed(t)?));
         }
     }

@@ -563,15 +563,16 @@ pub fn one_hot(x: &Tensor, num_classes: usize, axis: isize, dtype: Option<DType>
         return Err(dtype_err!("one_hot: x must hold integer class ids, got {}", x.dtype()));
     }
     let ax = normalize_axis(axis, x.rank() + 1, "one_hot")?;
+    let mut shape = x.shape().to_vec();
+    shape.insert(ax, num_classes);
+    let n_out = crate::layout::checked_numel(&shape, "one_hot")?;
     if x.device().is_gpu() {
         return crate::wgpu::index::one_hot(x, num_classes, ax, dtype.unwrap_or(DType::F32));
     }
     let classes = int_values(x, "one_hot: x")?;
     let inner: usize = x.shape()[ax..].iter().product();
-    let mut shape = x.shape().to_vec();
-    shape.insert(ax, num_classes);
     let dtype = dtype.unwrap_or(DType::F32);
-    let mut out = CpuBuffer::zeros(dtype, crate::layout::checked_numel(&shape)?)?;
+    let mut out = CpuBuffer::zeros(dtype, n_out)?;
     fn set<T: Element>(v: &mut [T], classes: &[i64], n: usize, inner: usize) {
         for (i, &c) in classes.iter().enumerate() {
             if c >= 0 && (c as usize) < n {
