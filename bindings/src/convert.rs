@@ -63,33 +63,36 @@ pub fn parse_axes(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Vec<isize>>
     }
 }
 
-/// A shape argument: an int or a sequence of ints (a Tensor of ints works too).
-pub fn parse_shape(obj: &Bound<'_, PyAny>) -> PyResult<Vec<i64>> {
+/// A shape argument of `op`: an int or a sequence of ints (a Tensor of ints works too).
+pub fn parse_shape(obj: &Bound<'_, PyAny>, op: &str) -> PyResult<Vec<i64>> {
     if let Ok(d) = obj.extract::<i64>() {
         return Ok(vec![d]);
     }
     if let Ok(t) = obj.downcast::<PyTensor>() {
         return Ok(t.borrow().inner.to_vec::<i64>().or_else(|_| {
             lamina_core::ops::cast(&t.borrow().inner, DType::I64).and_then(|c| c.to_vec::<i64>())
-        }).py()?);
+        }).map_err(|e| e.in_op(op)).py()?);
     }
-    let seq = obj.downcast::<PySequence>().map_err(|_| PyTypeError::new_err(format!("a shape must be an int or a sequence of ints, got {}", obj.repr().map(|r| r.to_string()).unwrap_or_default())))?;
+    let repr = |o: &Bound<'_, PyAny>| o.repr().map(|r| r.to_string()).unwrap_or_default();
+    let seq = obj
+        .downcast::<PySequence>()
+        .map_err(|_| PyTypeError::new_err(format!("{op}: a shape must be an int or a sequence of ints, got {}", repr(obj))))?;
     let mut out = Vec::with_capacity(seq.len()?);
     for item in seq.try_iter()? {
         let item = item?;
         if item.is_none() {
-            return Err(PyValueError::new_err("shape entries must be known integers, got None"));
+            return Err(PyValueError::new_err(format!("{op}: shape entries must be known integers, got None")));
         }
-        out.push(item.extract::<i64>().map_err(|_| PyTypeError::new_err(format!("shape entries must be ints, got {}", item.repr().map(|r| r.to_string()).unwrap_or_default())))?);
+        out.push(item.extract::<i64>().map_err(|_| PyTypeError::new_err(format!("{op}: shape entries must be ints, got {}", repr(&item))))?);
     }
     Ok(out)
 }
 
-/// A fully known non-negative shape.
-pub fn parse_static_shape(obj: &Bound<'_, PyAny>) -> PyResult<Vec<usize>> {
-    parse_shape(obj)?
+/// A fully known non-negative shape argument of `op`.
+pub fn parse_static_shape(obj: &Bound<'_, PyAny>, op: &str) -> PyResult<Vec<usize>> {
+    parse_shape(obj, op)?
         .into_iter()
-        .map(|d| usize::try_from(d).map_err(|_| PyValueError::new_err(format!("negative dimension {d} in shape"))))
+        .map(|d| usize::try_from(d).map_err(|_| PyValueError::new_err(format!("{op}: negative dimension {d} in shape"))))
         .collect()
 }
 

@@ -394,6 +394,48 @@ mod tests {
     }
 
     #[test]
+    fn checked_numel_bounds_the_span_even_when_empty() {
+        assert_eq!(checked_numel(&[2, 3], "t").unwrap(), 6);
+        assert_eq!(checked_numel(&[], "t").unwrap(), 1);
+        assert_eq!(checked_numel(&[0, 1 << 40], "t").unwrap(), 0);
+        assert_eq!(checked_numel(&[MAX_SPAN], "t").unwrap(), MAX_SPAN);
+        // numpy refuses these too: their byte strides would overflow.
+        for shape in [vec![0, 1 << 62], vec![MAX_SPAN + 1], vec![1 << 40, 1 << 40], vec![usize::MAX, 0], vec![3, usize::MAX / 2]] {
+            let e = checked_numel(&shape, "zeros").unwrap_err();
+            assert!(matches!(e, Error::Shape(_)) && e.to_string().starts_with("zeros: a tensor of shape"), "{shape:?}: {e}");
+        }
+        // Every valid shape's C strides, in bytes of the widest dtype, fit an isize.
+        let strides = contiguous_strides(&[0, 1 << 30, 1 << 27]);
+        assert!(strides.iter().all(|&s| s.checked_mul(8).is_some()));
+    }
+
+    #[test]
+    fn dim_arithmetic_is_checked() {
+        assert_eq!(mul_dims(3, 4, "t", "x").unwrap(), 12);
+        assert_eq!(add_dims(3, 4, "t", "x").unwrap(), 7);
+        assert!(mul_dims(1 << 40, 1 << 40, "tile", "x").unwrap_err().to_string().starts_with("tile: x"));
+        assert!(mul_dims(usize::MAX, 2, "t", "x").is_err());
+        assert!(add_dims(usize::MAX, 1, "pad", "x").is_err());
+        assert!(add_dims(MAX_SPAN, 1, "pad", "x").is_err());
+    }
+
+    #[test]
+    fn broadcast_of_addressable_shapes_can_overflow() {
+        let e = broadcast_shapes(&[1 << 40, 1], &[1, 1 << 40], "add").unwrap_err();
+        assert!(e.to_string().starts_with("add: a tensor of shape"), "{e}");
+    }
+
+    #[test]
+    fn slicing_with_a_huge_step_keeps_the_stride() {
+        // One element taken with step 2**62: the stride times the step would overflow.
+        let l = Layout::contiguous(&[5, 3]).slice_axis(0, 0, 1, 1 << 62);
+        assert_eq!(l.strides(), &[3, 1]);
+        assert_eq!(offsets(&l), vec![0, 1, 2]);
+        let r = Layout::contiguous(&[5]).slice_axis(0, 4, 1, -(1 << 62));
+        assert_eq!(offsets(&r), vec![4]);
+    }
+
+    #[test]
     fn reversed_slice_span() {
         let l = Layout::contiguous(&[5]);
         let r = l.slice_axis(0, 4, 5, -1);

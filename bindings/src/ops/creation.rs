@@ -51,7 +51,7 @@ fn take_rows(array: &Bound<'_, PyAny>, rows: numpy::PyReadonlyArray1<'_, i64>) -
 #[pyfunction]
 #[pyo3(signature = (shape, dtype=None))]
 fn zeros(shape: &Bound<'_, PyAny>, dtype: Option<&Bound<'_, PyAny>>) -> PyResult<PyTensor> {
-    Ok(PyTensor::new(placed(ops::zeros(&parse_static_shape(shape)?, opt_dtype(dtype)?).py()?)?))
+    Ok(PyTensor::new(placed(ops::zeros(&parse_static_shape(shape, "zeros")?, opt_dtype(dtype)?).py()?)?))
 }
 
 /// Return a new tensor of given shape and type, filled with ones.
@@ -65,7 +65,7 @@ fn zeros(shape: &Bound<'_, PyAny>, dtype: Option<&Bound<'_, PyAny>>) -> PyResult
 #[pyfunction]
 #[pyo3(signature = (shape, dtype=None))]
 fn ones(shape: &Bound<'_, PyAny>, dtype: Option<&Bound<'_, PyAny>>) -> PyResult<PyTensor> {
-    Ok(PyTensor::new(placed(ops::ones(&parse_static_shape(shape)?, opt_dtype(dtype)?).py()?)?))
+    Ok(PyTensor::new(placed(ops::ones(&parse_static_shape(shape, "ones")?, opt_dtype(dtype)?).py()?)?))
 }
 
 /// A tensor of `shape` and `dtype` holding `fill`: a number, or a tensor broadcast to `shape`.
@@ -95,7 +95,7 @@ fn filled(shape: &[usize], fill: &Bound<'_, PyAny>, dtype: DType) -> PyResult<Te
 #[pyo3(signature = (shape, fill_value, dtype=None))]
 fn full(shape: &Bound<'_, PyAny>, fill_value: &Bound<'_, PyAny>, dtype: Option<&Bound<'_, PyAny>>) -> PyResult<PyTensor> {
     let dt = opt_dtype(dtype)?.unwrap_or(DType::F32);
-    Ok(PyTensor::new(placed(filled(&parse_static_shape(shape)?, fill_value, dt)?)?))
+    Ok(PyTensor::new(placed(filled(&parse_static_shape(shape, "full")?, fill_value, dt)?)?))
 }
 
 /// Return a tensor of zeros with the same shape and type as `x`.
@@ -201,8 +201,14 @@ fn arange(start: &Bound<'_, PyAny>, stop: Option<&Bound<'_, PyAny>>, step: Optio
 #[pyfunction]
 #[pyo3(signature = (N, M=None, k=0, dtype=None))]
 #[allow(non_snake_case)]
-fn eye(N: usize, M: Option<usize>, k: i64, dtype: Option<&Bound<'_, PyAny>>) -> PyResult<PyTensor> {
-    Ok(PyTensor::new(placed(ops::eye(N, M, k, opt_dtype(dtype)?).py()?)?))
+fn eye(N: i64, M: Option<i64>, k: i64, dtype: Option<&Bound<'_, PyAny>>) -> PyResult<PyTensor> {
+    let (n, m) = (size_arg("eye", "N", N)?, M.map(|m| size_arg("eye", "M", m)).transpose()?);
+    Ok(PyTensor::new(placed(ops::eye(n, m, k, opt_dtype(dtype)?).py()?)?))
+}
+
+/// A non-negative size argument (numpy's "negative dimensions are not allowed").
+fn size_arg(op: &str, name: &str, v: i64) -> PyResult<usize> {
+    usize::try_from(v).map_err(|_| pyo3::exceptions::PyValueError::new_err(format!("{op}: {name} must be non-negative, got {v}")))
 }
 
 /// Return the identity tensor: a square matrix with ones on the main diagonal.
@@ -215,8 +221,8 @@ fn eye(N: usize, M: Option<usize>, k: i64, dtype: Option<&Bound<'_, PyAny>>) -> 
 ///     An n x n tensor.
 #[pyfunction]
 #[pyo3(signature = (n, dtype=None))]
-fn identity(n: usize, dtype: Option<&Bound<'_, PyAny>>) -> PyResult<PyTensor> {
-    Ok(PyTensor::new(placed(ops::eye(n, None, 0, opt_dtype(dtype)?).py()?)?))
+fn identity(n: i64, dtype: Option<&Bound<'_, PyAny>>) -> PyResult<PyTensor> {
+    Ok(PyTensor::new(placed(ops::eye(size_arg("identity", "n", n)?, None, 0, opt_dtype(dtype)?).py()?)?))
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {

@@ -108,7 +108,7 @@ fn arange_buffer(n: usize, start: f64, step: f64, dtype: DType) -> Result<CpuBuf
 pub fn eye(n: usize, m: Option<usize>, k: i64, dtype: Option<DType>) -> Result<Tensor> {
     let m = m.unwrap_or(n);
     let dtype = dtype.unwrap_or(DType::F32);
-    let mut buf = CpuBuffer::zeros(dtype, checked_numel(&[n, m], "eye")?)?;
+    let mut buf = CpuBuffer::zeros(dtype, checked_numel(&[n, m], "eye")?).map_err(|e| e.in_op("eye"))?;
     // Only the rows that meet the diagonal are visited: work is bounded by the output size,
     // whatever N and k are (eye(2**40, M=0) is empty and returns at once).
     fn set<T: Element>(v: &mut [T], n: usize, m: usize, k: i64) {

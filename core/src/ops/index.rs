@@ -456,7 +456,7 @@ pub fn take(x: &Tensor, indices: &Tensor, axis: Option<isize>) -> Result<Tensor>
     }
     let mut key = vec![FULL; axis];
     key.push(IndexItem::Array(indices.clone()));
-    read_recorded("take", &src, NormIndex::new(src.shape(), &key)?)
+    read_recorded("take", &src, NormIndex::new(src.shape(), &key).map_err(|e| e.in_op("take"))?)
 }
 
 /// `take_along_axis(x, indices, axis=None)`: out[..., j, ...] = x[..., indices[..., j, ...], ...]
@@ -499,7 +499,7 @@ pub fn take_along_axis(x: &Tensor, indices: &Tensor, axis: Option<isize>) -> Res
             }
         })
         .collect::<Result<_>>()?;
-    read_recorded("take_along_axis", &xb, NormIndex::new(xb.shape(), &key)?)
+    read_recorded("take_along_axis", &xb, NormIndex::new(xb.shape(), &key).map_err(|e| e.in_op("take_along_axis"))?)
 }
 
 /// The columns of an (N..., k) index tensor as k integer-array items, followed by full
@@ -527,7 +527,7 @@ fn nd_key(indices: &Tensor, shape: &[usize], op: &str) -> Result<Vec<IndexItem>>
 /// `scatter(indices, values, shape)`: zeros of `shape` with `values` added at `indices`
 /// (an (N..., k) tensor of positions along the first k axes); repeated indices sum.
 pub fn scatter(indices: &Tensor, values: &Tensor, shape: &[usize]) -> Result<Tensor> {
-    let index = NormIndex::new(shape, &nd_key(indices, shape, "scatter")?)?;
+    let index = NormIndex::new(shape, &nd_key(indices, shape, "scatter")?).map_err(|e| e.in_op("scatter"))?;
     let out = index.write(zeros_on(shape, values.dtype(), values.device())?, values, true, "scatter")?;
     if !needs_grad(&[values]) {
         return Ok(out);
@@ -541,7 +541,7 @@ pub fn scatter(indices: &Tensor, values: &Tensor, shape: &[usize]) -> Result<Ten
 /// `scatter_update(inputs, indices, updates)`: a copy of `inputs` with the entries at
 /// `indices` ((N..., k) positions along the first k axes) replaced by `updates`.
 pub fn scatter_update(x: &Tensor, indices: &Tensor, updates: &Tensor) -> Result<Tensor> {
-    let index = NormIndex::new(x.shape(), &nd_key(indices, x.shape(), "scatter_update")?)?;
+    let index = NormIndex::new(x.shape(), &nd_key(indices, x.shape(), "scatter_update")?).map_err(|e| e.in_op("scatter_update"))?;
     let out = index.write(x.detach(), updates, false, "scatter_update")?;
     if !needs_grad(&[x, updates]) {
         return Ok(out);
