@@ -20,7 +20,7 @@ import traceback
 
 # Address space of the child: far more than any case needs, far less than the machine has, so a
 # huge allocation fails (MemoryError) instead of paging a shared CI machine to death.
-CHILD_MEMORY_BYTES = 6 << 30
+CHILD_MEMORY_BYTES = 4 << 30
 
 
 def _limit_memory():

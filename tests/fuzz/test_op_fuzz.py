@@ -6,7 +6,7 @@ Each example runs in a child process (child_process.ChildRunner), so a segfault,
 fails the example instead of killing pytest. Results are compared with numpy where numpy
 defines them (op_table.OPS); otherwise the op must succeed or raise a clean error naming it.
 
-CI runs a fixed seed and LAMINA_FUZZ_EXAMPLES examples per op (default 12); set it higher for
+CI runs a fixed seed and LAMINA_FUZZ_EXAMPLES examples per op (default 8); set it higher for
 a long run. The session summary prints the counts of cases, numpy matches, clean errors and
 failures.
 """
@@ -28,7 +28,7 @@ from child_process import ChildRunner
 from lamina import ops
 from op_table import OPS
 
-EXAMPLES = int(os.environ.get("LAMINA_FUZZ_EXAMPLES", "12"))
+EXAMPLES = int(os.environ.get("LAMINA_FUZZ_EXAMPLES", "8"))
 COUNTS = collections.Counter()
 FAILURES = []
 

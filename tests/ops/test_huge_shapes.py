@@ -37,6 +37,9 @@ CASES = [
     ("arange_huge", "ops.arange(0, 2**62)", "arange"),
     # A shape that is addressable but larger than memory: a MemoryError, not an abort.
     ("zeros_beyond_memory", "ops.zeros((2**58,))", "zeros"),
+    # Too many pieces: each is a tensor, so 2**40 of them are a MemoryError, not an abort.
+    ("split_many_sections", "ops.split(ops.zeros((0,)), 2**40)", "split"),
+    ("unstack_huge_axis", "ops.unstack(ops.zeros((2**40, 0)))", "unstack"),
 ]
 
 
@@ -55,7 +58,8 @@ def test_huge_shape_is_a_clean_error(child, name, code, op):
     assert op in out["message"], f"{code}: the error does not name {op}: {out['message']}"
 
 
-# Work must be bounded by the output's size: these return (empty or tiny) results at once.
+# Work must be bounded by the output's size: these return (empty or tiny) results at once,
+# without error.
 FAST_CASES = [
     ("eye_many_rows_no_columns", "assert ops.eye(2**40, M=0).shape == (2**40, 0)"),
     ("eye_no_rows_many_columns", "assert ops.eye(0, M=2**40).shape == (0, 2**40)"),
@@ -63,6 +67,15 @@ FAST_CASES = [
     ("eye_far_negative_diagonal", "np.testing.assert_array_equal(np.asarray(ops.eye(3, 4, k=-2**62)), np.zeros((3, 4)))"),
     ("zeros_empty_view", "assert np.asarray(ops.zeros((0, 2**40))).shape == (0, 2**40)"),
     ("broadcast_empty", "assert np.asarray(ops.broadcast_to(ops.zeros((1,)), (0, 2**40))).shape == (0, 2**40)"),
+    ("tile_empty_huge_spread", "assert ops.tile(ops.zeros((0, 2**31)), (2**31, 0)).shape == (0, 0)"),
+    ("repeat_empty_huge_spread", "assert ops.repeat(ops.zeros((0, 2**31)), 2**31, axis=0).shape == (0, 2**31)"),
+    # Empty tensors (found by the op fuzz suite: these panicked in kernels).
+    ("concatenate_empty_huge_axis", "assert ops.concatenate([ops.zeros((0, 2**31, 1))], axis=1).shape == (0, 2**31, 1)"),
+    ("stack_empty", "assert ops.stack([ops.zeros((0,))], axis=1).shape == (0, 1)"),
+    ("flipped_empty_in_kernels",
+     "x = ops.flip(ops.zeros((0, 2)))\nassert np.asarray(ops.logical_and(x, x)).shape == (0, 2)\n"
+     "assert np.asarray(ops.average_pool(ops.flip(ops.zeros((0, 0, 2))), 1)).shape == (0, 0, 2)"),
+    ("repeat_huge_empty", "assert ops.repeat(ops.zeros((2, 0)), [2**58, 2**58], axis=0).shape == (2**59, 0)"),
     ("slice_huge_step", "x = ops.arange(5)\nassert np.asarray(x[::2**62]).tolist() == [0]"),
     ("slice_huge_negative_step", "x = ops.arange(5)\nassert np.asarray(x[::-2**62]).tolist() == [4]"),
 ]

@@ -184,7 +184,11 @@ fn arange(start: &Bound<'_, PyAny>, stop: Option<&Bound<'_, PyAny>>, step: Optio
         Some(s) if !s.is_none() => number(s, "step")?,
         _ => (1.0, true),
     };
-    let dt = opt_dtype(dtype)?.unwrap_or(if a_int && b_int && st_int { DType::I32 } else { DType::F32 });
+    // Integers give int32 (Keras), or int64 when the values would not fit it (numpy's choice,
+    // instead of silently wrapped values). Every value lies between start and stop.
+    let fits_i32 = [a, b].iter().all(|&v| (i32::MIN as f64..=i32::MAX as f64).contains(&v));
+    let int_dtype = if fits_i32 { DType::I32 } else { DType::I64 };
+    let dt = opt_dtype(dtype)?.unwrap_or(if a_int && b_int && st_int { int_dtype } else { DType::F32 });
     Ok(PyTensor::new(placed(ops::arange(a, b, st, dt).py()?)?))
 }
 

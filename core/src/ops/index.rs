@@ -596,7 +596,12 @@ pub fn unstack(x: &Tensor, num: Option<usize>, axis: isize) -> Result<Vec<Tensor
             return Err(shape_err!("unstack: num={k} does not match the size {n} of axis {axis} in shape {:?}", x.shape()));
         }
     }
-    let outs: Vec<Tensor> = (0..n).map(|i| x.with_layout(x.layout().select(ax, i))).collect::<Result<_>>()?;
+    // One view per index of a possibly huge (empty) axis: reserved up front, so that too many
+    // is a MemoryError rather than an abort.
+    let mut outs: Vec<Tensor> = crate::storage::try_with_capacity(n).map_err(|e| e.in_op("unstack"))?;
+    for i in 0..n {
+        outs.push(x.with_layout(x.layout().select(ax, i))?);
+    }
     if !needs_grad(&[x]) {
         return Ok(outs);
     }

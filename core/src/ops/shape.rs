@@ -276,7 +276,11 @@ pub fn split(x: &Tensor, spec: &SplitSpec, axis: isize) -> Result<Vec<Tensor>> {
             if !d.is_multiple_of(*n) {
                 return Err(value_err!("split: axis {axis} of size {d} (shape {:?}) does not split into {n} equal sections", x.shape()));
             }
-            (0..*n).map(|i| (i * d / n, (i + 1) * d / n)).collect()
+            // n pieces of an empty axis may be very many: reserve them (MemoryError, not an abort).
+            let mut bounds = crate::storage::try_with_capacity(*n).map_err(|e| e.in_op("split"))?;
+            let size = d / n;
+            bounds.extend((0..*n).map(|i| (i * size, (i + 1) * size)));
+            bounds
         }
         SplitSpec::Indices(idx) => {
             // Python slice clamping, as numpy.split does with x[prev:i].
@@ -287,8 +291,10 @@ pub fn split(x: &Tensor, spec: &SplitSpec, axis: isize) -> Result<Vec<Tensor>> {
             cuts.windows(2).map(|w| (w[0], w[1].max(w[0]))).collect()
         }
     };
-    let outs: Vec<Tensor> =
-        bounds.iter().map(|&(s, e)| x.with_layout(x.layout().slice_axis(ax, s, e - s, 1))).collect::<Result<_>>()?;
+    let mut outs: Vec<Tensor> = crate::storage::try_with_capacity(bounds.len()).map_err(|e| e.in_op("split"))?;
+    for &(s, e) in &bounds {
+        outs.push(x.with_layout(x.layout().slice_axis(ax, s, e - s, 1))?);
+    }
     if !needs_grad(&[x]) {
         return Ok(outs);
     }
@@ -327,7 +333,10 @@ pub fn tile(x: &Tensor, repeats: &[usize]) -> Result<Tensor> {
     let interleaved: Vec<usize> = shape.iter().flat_map(|&d| [1, d]).collect();
     let spread: Vec<usize> = shape.iter().zip(&reps).flat_map(|(&d, &k)| [k, d]).collect();
     let out_shape: Vec<usize> = shape.iter().zip(&reps).map(|(&d, &k)| mul_dims(d, k, "tile", "an axis times its repeats")).collect::<Result<_>>()?;
-    checked_numel(&out_shape, "tile")?;
+    if checked_numel(&out_shape, "tile")? == 0 {
+        // Nothing to copy; the spread view below could span more than any array may.
+        return Tensor::zeros(&out_shape, x.dtype())?.to(x.device());
+    }
     let v = broadcast_to(&reshape(x, &interleaved)?, &spread)?;
     reshape(&v, &out_shape)
 }
@@ -348,14 +357,20 @@ pub fn repeat(x: &Tensor, repeats: &[usize], axis: Option<isize>) -> Result<Tens
             spread[ax + 1] = *k;
             let mut out_shape = src.shape().to_vec();
             out_shape[ax] = mul_dims(d, *k, "repeat", "an axis times its repeats")?;
-            checked_numel(&out_shape, "repeat")?;
+            if checked_numel(&out_shape, "repeat")? == 0 {
+                // Nothing to copy; the spread view below could span more than any array may.
+                return Tensor::zeros(&out_shape, src.dtype())?.to(src.device());
+            }
             reshape(&broadcast_to(&reshape(&src, &inserted)?, &spread)?, &out_shape)
         }
         _ if repeats.len() == d => {
             let total = repeats.iter().try_fold(0usize, |acc, &k| add_dims(acc, k, "repeat", "the sum of repeats"))?;
             let mut out_shape = src.shape().to_vec();
             out_shape[ax] = total;
-            checked_numel(&out_shape, "repeat")?;
+            if checked_numel(&out_shape, "repeat")? == 0 {
+                // Nothing to gather (and `total` indices could be far more than memory holds).
+                return Tensor::zeros(&out_shape, src.dtype())?.to(src.device());
+            }
             let idx: Vec<i64> = repeats.iter().enumerate().flat_map(|(i, &k)| std::iter::repeat_n(i as i64, k)).collect();
             let n = idx.len();
             crate::ops::index::take(&src, &Tensor::from_vec(idx, &[n])?, Some(ax as isize))
