@@ -73,6 +73,13 @@ def _cast(x, dtype):
     return np.asarray(x).astype(dtype)
 
 
+def _full_like(x, fill_value):
+    dtype = np.asarray(x).dtype
+    if dtype.kind in "iu" and not (np.iinfo(dtype).min <= fill_value <= np.iinfo(dtype).max):
+        raise ValueError("an out-of-range (or NaN) fill of an integer dtype is undefined in numpy")
+    return np.full_like(x, fill_value)
+
+
 def _one_hot(x, num_classes, axis=-1):
     x = np.asarray(x)
     if x.dtype.kind not in "iu":
@@ -226,7 +233,7 @@ OPS = {
     "full": ("full", lambda shape, fill_value: np.full(shape, fill_value)),
     "zeros_like": ("unary", np.zeros_like),
     "ones_like": ("unary", np.ones_like),
-    "full_like": ("full_like", lambda x, fill_value: np.full_like(x, fill_value)),
+    "full_like": ("full_like", _full_like),
     "arange": ("arange", _arange),
     "eye": ("eye", lambda N, M=None, k=0: np.eye(N, M, k)),
     "identity": ("identity", np.identity),
