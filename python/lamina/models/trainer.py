@@ -10,6 +10,7 @@ import numpy as np
 
 from lamina import _core
 from lamina.autodiff import GradientTape
+from lamina.distribution import training as distributed
 from lamina.layers.symbolic import flatten, map_structure
 from lamina.models import data_adapter
 from lamina.models.compile_utils import CompileLoss, CompileMetrics
@@ -56,6 +57,7 @@ class Trainer:
                                 "weighted_metrics": weighted_metrics}
         self.compiled = True
         self.stop_training = False
+        self._distribution = distributed.distribution()  # a strategy's scope or set_distribution
 
     def _output_names_for_compile(self):
         names = getattr(self, "output_names", None)
@@ -110,8 +112,10 @@ class Trainer:
             y_pred = self(x, training=True)
             loss = self.compute_loss(x, y, y_pred, sample_weight, training=True)
         grads = tape.gradient(loss, weights)
+        logs = self._update_metrics(loss, x, y, y_pred, sample_weight)
+        grads, logs = distributed.reduce_step(self, grads, logs)  # global batch's gradients and metrics
         self.optimizer.apply(grads, weights)
-        return self._update_metrics(loss, x, y, y_pred, sample_weight)
+        return logs
 
     def test_step(self, data) -> dict:
         x, y, sample_weight = data
@@ -152,6 +156,7 @@ class Trainer:
             (x, y, sample_weight), validation_data = data_adapter.split_for_validation(x, y, sample_weight, validation_split)
         train = data_adapter.make_adapter(x, y, sample_weight, batch_size, shuffle, steps_per_epoch, class_weight)
         self._check_data_against_model(train)
+        train = distributed.prepare(self, train, training=True)
         val = None
         if validation_data is not None:
             vx, vy, vsw = data_adapter._unpack(validation_data) if isinstance(validation_data, tuple) else (validation_data, None, None)
@@ -190,6 +195,7 @@ class Trainer:
         from lamina.callbacks.callback_list import CallbackList
 
         self.reset_metrics()
+        adapter = distributed.prepare(self, adapter, training=False)
         cbs = CallbackList(callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1,
                            steps=adapter.num_batches, mode="test")
         cbs.on_test_begin()
@@ -198,6 +204,7 @@ class Trainer:
             cbs.on_test_batch_begin(step)
             logs = self.test_step(batch)
             cbs.on_test_batch_end(step, logs)
+        logs = distributed.reduce_logs(self, logs)
         cbs.on_test_end(logs)
         return logs
 
@@ -215,6 +222,9 @@ class Trainer:
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         """Predictions as numpy arrays (the model's output structure)."""
+        gathered = distributed.predict(self, x, batch_size, lambda part: self.predict(part, batch_size, verbose, steps, callbacks))
+        if gathered is not None:
+            return gathered
         adapter = data_adapter.make_adapter(x, None, None, batch_size, False, steps)
         if isinstance(adapter, data_adapter.ArrayAdapter) and adapter.n <= adapter.batch_size and not callbacks and verbose in ("auto", 0):
             # One batch: no loop machinery, no progress bar (the common single-sample case).

@@ -1,0 +1,170 @@
+"""The communicator under data parallelism: MPI through mpi4py, or one process without it.
+
+Every collective is non-blocking and polled against a deadline, so a rank whose peer died or
+diverged fails with an error naming itself and the step instead of waiting forever; the error
+then aborts the whole job through MPI (MPI_Abort), which the launcher propagates to every rank.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import time
+
+import numpy as np
+
+TIMEOUT_ENV = "LAMINA_DISTRIBUTED_TIMEOUT"
+_DEFAULT_TIMEOUT_S = 20.0
+# Launchers that start several ranks say so in these variables (MPICH/hydra, Open MPI, Slurm).
+_WORLD_SIZE_ENVS = ("PMI_SIZE", "OMPI_COMM_WORLD_SIZE", "SLURM_NTASKS")
+
+
+class DistributedError(RuntimeError):
+    """A collective failed or timed out on one rank (the message names the rank and step)."""
+
+
+def launched_ranks() -> int:
+    for name in _WORLD_SIZE_ENVS:
+        value = os.environ.get(name, "")
+        if value.isdigit():
+            return int(value)
+    return 1
+
+
+class Progress:
+    """Where training is, for error messages: the current epoch and step."""
+
+    epoch = 0
+    step = 0
+    phase = "setup"
+
+    @classmethod
+    def describe(cls) -> str:
+        return f"step {cls.step} of epoch {cls.epoch} ({cls.phase})"
+
+
+class LocalComm:
+    """One process, no MPI: every collective is the identity."""
+
+    rank = 0
+    size = 1
+    local_size = 1
+
+    def allreduce_sum(self, buffer: np.ndarray) -> np.ndarray:
+        return buffer
+
+    def allgather(self, obj) -> list:
+        return [obj]
+
+    def bcast_array(self, buffer: np.ndarray) -> np.ndarray:
+        return buffer
+
+
+class MpiComm:
+    """MPI_COMM_WORLD through mpi4py; collectives with a deadline."""
+
+    def __init__(self):
+        try:
+            from mpi4py import MPI
+        except ImportError as e:
+            raise ImportError('Data-parallel training over MPI needs mpi4py and an MPI library: '
+                              'pip install "lamina[mpi]" (or a system MPI, e.g. Debian\'s openmpi-bin and '
+                              'libopenmpi-dev, then pip install mpi4py)') from e
+        self._mpi = MPI
+        self.comm = MPI.COMM_WORLD
+        self.rank = self.comm.Get_rank()
+        self.size = self.comm.Get_size()
+        self.local_size = self.comm.Split_type(MPI.COMM_TYPE_SHARED).Get_size()
+        self.timeout = float(os.environ.get(TIMEOUT_ENV, _DEFAULT_TIMEOUT_S))
+        self.pids = self.comm.allgather((MPI.Get_processor_name(), os.getpid()))
+        _install_fault_handlers(self)
+
+    def _wait(self, request, what: str):
+        deadline = time.monotonic() + self.timeout
+        spins = 0
+        while not request.Test():
+            spins += 1
+            if spins > 200:  # a short spin first (most collectives finish in microseconds), then yield the core
+                time.sleep(0.0002)
+                if time.monotonic() > deadline:
+                    self.abort(f"{what} got no answer from the other ranks within {self.timeout:g} s "
+                               f"({TIMEOUT_ENV}); {self.dead_peers()}")
+
+    def allreduce_sum(self, buffer: np.ndarray) -> np.ndarray:
+        out = np.empty_like(buffer)
+        self._wait(self.comm.Iallreduce(buffer, out, op=self._mpi.SUM), "allreduce")
+        return out
+
+    def bcast_array(self, buffer: np.ndarray) -> np.ndarray:
+        buffer = np.ascontiguousarray(buffer)
+        self._wait(self.comm.Ibcast(buffer, root=0), "broadcast")
+        return buffer
+
+    def allgather(self, obj) -> list:
+        # Small Python objects (signatures, prediction pieces): sizes first, then the bytes.
+        import pickle
+
+        data = np.frombuffer(pickle.dumps(obj), np.uint8)
+        sizes = np.empty(self.size, np.int64)
+        self._wait(self.comm.Iallgather(np.array([data.size], np.int64), sizes), "allgather")
+        out = np.empty(int(sizes.sum()), np.uint8)
+        self._wait(self.comm.Iallgatherv(data, (out, sizes)), "allgather")
+        offsets = np.concatenate([[0], np.cumsum(sizes)])
+        return [pickle.loads(out[offsets[i]:offsets[i + 1]].tobytes()) for i in range(self.size)]
+
+    def dead_peers(self) -> str:
+        """Which ranks on this machine no longer exist (a killed rank cannot say so itself)."""
+        host = self._mpi.Get_processor_name()
+        dead = []
+        for rank, (h, pid) in enumerate(self.pids):
+            if h == host and rank != self.rank:
+                try:
+                    os.kill(pid, 0)
+                except ProcessLookupError:
+                    dead.append(f"rank {rank} (pid {pid})")
+        return f"{', '.join(dead)} ended" if dead else "no rank on this machine ended (a remote one may have)"
+
+    def abort(self, message: str) -> None:
+        sys.stderr.write(f"lamina.distribution: rank {self.rank} of {self.size} failed at {Progress.describe()}: "
+                         f"{message}\n")
+        sys.stderr.flush()
+        self.comm.Abort(1)
+
+
+def _install_fault_handlers(comm: MpiComm) -> None:
+    """An uncaught exception on any rank aborts the job (instead of leaving the others waiting in a
+    collective); a termination by the launcher after another rank died says where it happened."""
+    if comm.size == 1:
+        return
+    previous = sys.excepthook
+
+    def excepthook(kind, value, tb):
+        previous(kind, value, tb)
+        comm.abort(f"{kind.__name__}: {value}")
+
+    def on_term(signum, frame):
+        sys.stderr.write(f"lamina.distribution: rank {comm.rank} of {comm.size} stopped by the launcher at "
+                         f"{Progress.describe()}; {comm.dead_peers()}\n")
+        sys.stderr.flush()
+        os._exit(1)
+
+    sys.excepthook = excepthook
+    signal.signal(signal.SIGTERM, on_term)
+
+
+_COMM = None
+
+
+def world():
+    """The job's communicator, made on first use: MPI when mpi4py is installed or the launcher
+    started several ranks, else one local process."""
+    global _COMM
+    if _COMM is None:
+        try:
+            import mpi4py  # noqa: F401
+            have_mpi = True
+        except ImportError:
+            have_mpi = False
+        _COMM = MpiComm() if have_mpi or launched_ranks() > 1 else LocalComm()
+    return _COMM

@@ -1,0 +1,294 @@
+"""The hooks `fit`/`evaluate`/`predict` call: each is a no-op unless the model trains under a
+distribution with more than one rank.
+
+One training step exchanges one flat float32 buffer: this rank's gradients multiplied by its
+number of batch rows, then every metric's state, then its row count. After the Allreduce (a
+sum), the gradients divided by the total rows are the gradients of the global batch (the loss
+is a mean over rows, so this also holds for sample weights, class weights and uneven last
+batches), and the summed metric states are those of one process that saw every row.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+
+import numpy as np
+
+from lamina import _core
+from lamina.distribution import distribution
+from lamina.distribution._comm import DistributedError, Progress
+from lamina.layers.symbolic import flatten, map_structure
+from lamina.models import data_adapter
+
+
+def active(model):
+    """The model's distribution when it spans several ranks, else None."""
+    d = getattr(model, "_distribution", None) or distribution()
+    return d if d is not None and d.num_replicas > 1 else None
+
+
+def is_chief(model=None) -> bool:
+    """Whether this process writes files and shows progress (rank 0, or no distribution)."""
+    d = active(model) if model is not None else distribution()
+    return d is None or d.rank == 0
+
+
+# ----------------------------------------------------------------------------------------------
+# metric states
+
+
+def _state_names(metric) -> list[str]:
+    """The attributes `reset_state` sets (the metric's accumulated state), found by running it on
+    a copy that records its assignments."""
+    cached = getattr(metric, "_lamina_state_names", None)
+    if cached is not None:
+        return cached
+    names: list[str] = []
+
+    class Recorder(type(metric)):
+        def __setattr__(self, key, value):
+            names.append(key)
+            object.__setattr__(self, key, value)
+
+    probe = copy.copy(metric)
+    probe.__class__ = Recorder
+    probe.reset_state()
+    names = [n for n in dict.fromkeys(names) if isinstance(getattr(metric, n), (int, float, np.ndarray))
+             and not isinstance(getattr(metric, n), bool)]
+    metric._lamina_state_names = names
+    return names
+
+
+def _metric_state(model) -> np.ndarray:
+    parts = [np.asarray(getattr(m, n), np.float64).ravel() for m in model.metrics for n in _state_names(m)]
+    return np.concatenate(parts) if parts else np.zeros(0)
+
+
+def _set_metric_state(model, flat: np.ndarray) -> None:
+    offset = 0
+    for m in model.metrics:
+        for n in _state_names(m):
+            old = getattr(m, n)
+            size = np.size(old)
+            piece = flat[offset:offset + size]
+            offset += size
+            if isinstance(old, np.ndarray):
+                setattr(m, n, piece.reshape(old.shape).astype(old.dtype))
+            else:
+                setattr(m, n, type(old)(piece[0]))
+
+
+def _global_logs(model, summed_state: np.ndarray) -> dict:
+    local = _metric_state(model)
+    _set_metric_state(model, summed_state)
+    try:
+        return model._logs()
+    finally:
+        _set_metric_state(model, local)
+
+
+# ----------------------------------------------------------------------------------------------
+# data
+
+
+def _bounds(n: int, parts: int, index: int) -> tuple[int, int]:
+    """Row range of piece `index` when `n` rows are split into `parts` nearly equal pieces."""
+    base, extra = divmod(n, parts)
+    start = index * base + min(index, extra)
+    return start, start + base + (1 if index < extra else 0)
+
+
+class ShardedAdapter:
+    """This rank's slice of every global batch of an adapter (every rank sees the same batches,
+    as tf.distribute's DATA auto-sharding with rebatching does)."""
+
+    def __init__(self, adapter, model, comm, training: bool, split_batches: bool):
+        self.adapter = adapter
+        self.model = model
+        self.comm = comm
+        self.training = training
+        self.split_batches = split_batches
+        self.local_rows = 0
+        self.empty_snapshot = None
+        if isinstance(adapter, data_adapter.ArrayAdapter) and adapter.batch_size < comm.size:
+            raise ValueError(f"batch_size={adapter.batch_size} is the global batch, shared by {comm.size} ranks: it must "
+                             f"be at least the number of ranks")
+
+    @property
+    def num_batches(self):
+        return self.adapter.num_batches
+
+    def __getattr__(self, name):
+        return getattr(self.adapter, name)
+
+    def _array_batches(self):
+        a = self.adapter
+        order = np.random.permutation(a.n) if a.shuffle and a.n > 1 else None
+        if order is not None:  # one order for all ranks: rank 0's
+            order = self.comm.bcast_array(order.astype(np.int64))
+        for i in range(a.num_batches):
+            start, stop = i * a.batch_size, min((i + 1) * a.batch_size, a.n)
+            lo, hi = _bounds(stop - start, self.comm.size, self.comm.rank)
+            yield stop - start, lo, hi, (start, order)
+
+    def __iter__(self):
+        comm = self.comm
+        if isinstance(self.adapter, data_adapter.ArrayAdapter):
+            a = self.adapter
+            for step, (total, lo, hi, (start, order)) in enumerate(self._array_batches()):
+                Progress.step = step
+                empty = hi == lo
+                if empty and not self.training:
+                    continue
+                lo, hi = (0, 1) if empty else (lo, hi)
+                rows = slice(start + lo, start + hi) if order is None else order[start + lo:start + hi]
+                rows_tensor = _core.convert_to_tensor(rows) if order is not None and a._has_tensors else None
+
+                def cut(x):
+                    return data_adapter._rows(x, rows, rows_tensor)
+
+                self._note_rows(0 if empty else hi - lo)
+                yield (map_structure(cut, a.x), map_structure(cut, a.y) if a.y is not None else None,
+                       cut(a.sample_weight))
+            return
+        for step, batch in enumerate(self.adapter):
+            Progress.step = step
+            if not self.split_batches:
+                self._note_rows(_batch_rows(batch))
+                yield batch
+                continue
+            lo, hi = _bounds(_batch_rows(batch), comm.size, comm.rank)
+            empty = hi == lo
+            if empty and not self.training:
+                continue
+            lo, hi = (0, 1) if empty else (lo, hi)
+            self._note_rows(0 if empty else hi - lo)
+            yield map_structure(lambda t: None if t is None else t[lo:hi], batch)
+
+    def _note_rows(self, rows: int) -> None:
+        self.local_rows = rows
+        # A rank with no rows of a (last, small) batch still takes part in the step, on a stand-in
+        # row whose gradients count zero and whose metric updates are undone.
+        self.empty_snapshot = _metric_state(self.model) if rows == 0 else None
+
+
+def _batch_rows(batch) -> int:
+    leaves = [t for t in flatten(batch[0]) if t is not None]
+    return int(leaves[0].shape[0]) if leaves else 0
+
+
+def prepare(model, adapter, training: bool):
+    """`fit`/`evaluate`: this rank's view of the batches (the adapter itself without distribution)."""
+    d = active(model)
+    if d is None or isinstance(adapter, ShardedAdapter):
+        return adapter
+    sharded = ShardedAdapter(adapter, model, d._comm, training, d.auto_shard_dataset)
+    if training:
+        model._lamina_sharded = sharded  # reduce_step reads this rank's rows of the current batch
+        _synchronize_model(model, sharded, d._comm)
+    return sharded
+
+
+def _synchronize_model(model, sharded: ShardedAdapter, comm) -> None:
+    """Checks that every rank has the same model, optimizer and data layout, then copies rank 0's
+    weights and optimizer state to all ranks."""
+    Progress.phase = "start of fit"
+    if not model.weights:  # a model built on its first call: build it on this rank's first batch
+        first = next(iter(sharded))
+        model(first[0], training=False)
+    weights = model.weights
+    model.optimizer.build(model.trainable_weights)
+    state = weights + list(model.optimizer.variables)
+    batches = sharded.num_batches
+    signature = {"variables": [(getattr(v, "name", "?"), tuple(v.shape), str(v.dtype)) for v in state],
+                 "optimizer": type(model.optimizer).__name__, "steps per epoch": batches}
+    if isinstance(sharded.adapter, data_adapter.ArrayAdapter):
+        signature["input shapes"] = [tuple(np.shape(t))[1:] for t in flatten(sharded.adapter.x) if t is not None]
+    everyone = comm.allgather(signature)
+    for rank, other in enumerate(everyone):
+        for key in signature:
+            if other[key] != everyone[0][key]:
+                raise DistributedError(f"rank {rank} and rank 0 differ in their {key} at the first step of fit: "
+                                       f"{_first_difference(other[key], everyone[0][key])}. Every rank must build "
+                                       f"the same model and read data of the same shapes.")
+    for dtype in sorted({str(v.dtype) for v in state}):
+        group = [v for v in state if str(v.dtype) == dtype]
+        flat = comm.bcast_array(np.concatenate([np.asarray(v).ravel() for v in group]))
+        offset = 0
+        for v in group:
+            size = int(np.prod(v.shape))
+            v.assign(flat[offset:offset + size].reshape(tuple(v.shape)))
+            offset += size
+    Progress.phase = "training"
+
+
+def _first_difference(a, b) -> str:
+    if isinstance(a, list) and isinstance(b, list):
+        if len(a) != len(b):
+            return f"{len(a)} against {len(b)} entries"
+        for x, y in zip(a, b):
+            if x != y:
+                return f"{x} against {y}"
+    return f"{a} against {b}"
+
+
+# ----------------------------------------------------------------------------------------------
+# one step
+
+
+def reduce_step(model, grads: list, logs: dict):
+    """`train_step`: the gradients and logs of the global batch, from one Allreduce."""
+    d = active(model)
+    if d is None:
+        return grads, logs
+    sharded = model._lamina_sharded
+    rows = sharded.local_rows
+    if sharded.empty_snapshot is not None:
+        _set_metric_state(model, sharded.empty_snapshot)
+    shapes = [tuple(g.shape) for g in grads]
+    flat_grads = np.concatenate([np.asarray(g, np.float32).ravel() for g in grads]) if grads else np.zeros(0, np.float32)
+    flat_grads *= rows
+    state = _metric_state(model)
+    buffer = np.concatenate([flat_grads, state.astype(np.float32), np.array([rows], np.float32)])
+    summed = d._comm.allreduce_sum(buffer)
+    total_rows = float(summed[-1])
+    out, offset = [], 0
+    flat = summed[:flat_grads.size] / max(total_rows, 1.0)
+    for shape in shapes:
+        size = math.prod(shape)
+        out.append(_core.convert_to_tensor(flat[offset:offset + size].reshape(shape)))
+        offset += size
+    return out, _global_logs(model, summed[flat_grads.size:-1].astype(np.float64))
+
+
+def reduce_logs(model, logs: dict) -> dict:
+    """End of `evaluate`: the metrics of all ranks' rows together."""
+    d = active(model)
+    if d is None:
+        return logs
+    return _global_logs(model, d._comm.allreduce_sum(_metric_state(model)))
+
+
+def predict(model, x, batch_size, predict_fn):
+    """`predict` on arrays: each rank predicts a contiguous part of the rows and every rank gets
+    the whole result, in order. Returns None when `predict_fn` should run as usual."""
+    d = active(model)
+    if d is None or not data_adapter.is_array_like(x) or getattr(model, "_lamina_predicting", False):
+        return None
+    comm = d._comm
+    n = data_adapter._num_rows([map_structure(np.asarray, x)])
+    lo, hi = _bounds(n, comm.size, comm.rank)
+    model._lamina_predicting = True
+    try:
+        Progress.phase = "predict"
+        mine = predict_fn(map_structure(lambda a: a[lo:hi], x)) if hi > lo else None
+    finally:
+        model._lamina_predicting = False
+    pieces = [p for p in comm.allgather(mine) if p is not None]
+    first = pieces[0]
+    if isinstance(first, np.ndarray):
+        return np.concatenate(pieces, axis=0)
+    merged = [np.concatenate([flatten(p)[i] for p in pieces], axis=0) for i in range(len(flatten(first)))]
+    it = iter(merged)
+    return map_structure(lambda _: next(it), first)
