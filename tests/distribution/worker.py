@@ -11,7 +11,8 @@ import numpy as np
 
 import lamina as keras
 
-CASES = ("dense_sgd", "dense_adam", "cnn_sgd", "lstm_adam", "sample_weight_sgd", "class_weight_adam", "uneven_sgd")
+CASES = ("dense_sgd", "dense_adam", "cnn_sgd", "lstm_adam", "sample_weight_sgd", "class_weight_adam", "uneven_sgd",
+         "dataset_sgd")
 
 
 def build(case):
@@ -40,7 +41,12 @@ def run(case):
     if case.startswith("class_weight"):
         kwargs["class_weight"] = {0: 0.5, 1: 2.0, 2: 1.0}
     # Global batch 16 = 2 ranks x 8; "uneven": 49 rows leave a last batch of 1 row, so one rank has none.
-    history = model.fit(x, y, batch_size=16, epochs=2, shuffle=True, verbose=0, validation_data=(x[:20], y[:20]), **kwargs)
+    if case.startswith("dataset"):  # batches of a Dataset: each rank keeps its slice of each
+        data = keras.data.Dataset.from_tensor_slices((x, y)).batch(16)
+        history = model.fit(data, epochs=2, verbose=0, validation_data=(x[:20], y[:20]))
+    else:
+        history = model.fit(x, y, batch_size=16, epochs=2, shuffle=True, verbose=0, validation_data=(x[:20], y[:20]),
+                            **kwargs)
     out = {f"{case}/w{i}": w for i, w in enumerate(model.get_weights())}
     for name, values in history.history.items():
         out[f"{case}/history/{name}"] = np.array(values)

@@ -78,18 +78,29 @@ class MpiComm:
         self.local_size = self.comm.Split_type(MPI.COMM_TYPE_SHARED).Get_size()
         self.timeout = float(os.environ.get(TIMEOUT_ENV, _DEFAULT_TIMEOUT_S))
         self.pids = self.comm.allgather((MPI.Get_processor_name(), os.getpid()))
+        if self.rank == 0 and self.size > 1:
+            # A killed rank cannot report itself, and the launcher names it by process id: this
+            # line maps the ids to ranks.
+            ranks = ", ".join(f"rank {r} = pid {pid} on {host}" for r, (host, pid) in enumerate(self.pids))
+            sys.stderr.write(f"lamina.distribution: {self.size} ranks: {ranks}\n")
         _install_fault_handlers(self)
 
     def _wait(self, request, what: str):
         deadline = time.monotonic() + self.timeout
         spins = 0
-        while not request.Test():
+        while not self._test(request, what):
             spins += 1
             if spins > 200:  # a short spin first (most collectives finish in microseconds), then yield the core
                 time.sleep(0.0002)
                 if time.monotonic() > deadline:
                     self.abort(f"{what} got no answer from the other ranks within {self.timeout:g} s "
                                f"({TIMEOUT_ENV}); {self.dead_peers()}")
+
+    def _test(self, request, what: str) -> bool:
+        try:
+            return request.Test()
+        except self._mpi.Exception as e:  # a peer failed and MPI reports it (instead of aborting)
+            self.abort(f"{what} failed: {e}; {self.dead_peers()}")
 
     def allreduce_sum(self, buffer: np.ndarray) -> np.ndarray:
         out = np.empty_like(buffer)

@@ -103,8 +103,9 @@ class ShardedAdapter:
     """This rank's slice of every global batch of an adapter (every rank sees the same batches,
     as tf.distribute's DATA auto-sharding with rebatching does)."""
 
-    def __init__(self, adapter, model, comm, training: bool, split_batches: bool):
+    def __init__(self, adapter, model, comm, training: bool, split_batches: bool, initial_epoch: int = 0):
         self.adapter = adapter
+        self.epoch = initial_epoch - 1  # counts the passes, for error messages
         self.model = model
         self.comm = comm
         self.training = training
@@ -134,6 +135,9 @@ class ShardedAdapter:
 
     def __iter__(self):
         comm = self.comm
+        if self.training:
+            self.epoch += 1
+            Progress.epoch = self.epoch
         if isinstance(self.adapter, data_adapter.ArrayAdapter):
             a = self.adapter
             for step, (total, lo, hi, (start, order)) in enumerate(self._array_batches()):
@@ -178,12 +182,12 @@ def _batch_rows(batch) -> int:
     return int(leaves[0].shape[0]) if leaves else 0
 
 
-def prepare(model, adapter, training: bool):
+def prepare(model, adapter, training: bool, initial_epoch: int = 0):
     """`fit`/`evaluate`: this rank's view of the batches (the adapter itself without distribution)."""
     d = active(model)
     if d is None or isinstance(adapter, ShardedAdapter):
         return adapter
-    sharded = ShardedAdapter(adapter, model, d._comm, training, d.auto_shard_dataset)
+    sharded = ShardedAdapter(adapter, model, d._comm, training, d.auto_shard_dataset, initial_epoch)
     if training:
         model._lamina_sharded = sharded  # reduce_step reads this rank's rows of the current batch
         _synchronize_model(model, sharded, d._comm)

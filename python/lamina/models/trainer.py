@@ -156,7 +156,7 @@ class Trainer:
             (x, y, sample_weight), validation_data = data_adapter.split_for_validation(x, y, sample_weight, validation_split)
         train = data_adapter.make_adapter(x, y, sample_weight, batch_size, shuffle, steps_per_epoch, class_weight)
         self._check_data_against_model(train)
-        train = distributed.prepare(self, train, training=True)
+        train = distributed.prepare(self, train, training=True, initial_epoch=initial_epoch)
         val = None
         if validation_data is not None:
             vx, vy, vsw = data_adapter._unpack(validation_data) if isinstance(validation_data, tuple) else (validation_data, None, None)
