@@ -5,6 +5,7 @@ tests compare: the weights after training, the History, evaluate() and predict()
     mpirun -n 2 python worker.py OUT.npz  # data parallel: same global batch, same data order
 """
 
+import socket
 import sys
 
 import numpy as np
@@ -57,6 +58,7 @@ def run(case):
 
 if __name__ == "__main__":
     keras.distribution.set_distribution(keras.distribution.DataParallel())
+    print(f"rank {keras.distribution.distribution().rank} on {socket.gethostname()}")
     results = {}
     for case in sys.argv[2:] or CASES:
         results.update(run(case))
