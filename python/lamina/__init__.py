@@ -27,6 +27,7 @@ from lamina.models import Model, Sequential
 from lamina.saving import register_keras_serializable
 
 __version__ = "0.1.0"
+_threads.engine_imported()
 
 
 def __getattr__(name):

@@ -46,11 +46,15 @@ def local_ranks() -> int:
 
 def configure_before_engine() -> None:
     """Called by lamina/__init__.py before the engine is imported."""
-    global _threads_at_import
     if os.environ.get(ENV):
         os.environ[_ENGINE_ENV] = str(_parse(os.environ[ENV], ENV))
     elif not os.environ.get(_ENGINE_ENV) and local_ranks() > 1:
         os.environ[_ENGINE_ENV] = str(max(1, cores() // local_ranks()))
+
+
+def engine_imported() -> None:
+    """Called at the end of lamina/__init__.py: the threads that exist before any engine op."""
+    global _threads_at_import
     _threads_at_import = _process_threads()
 
 
