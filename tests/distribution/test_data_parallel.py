@@ -1,6 +1,8 @@
 """Data parallelism under `mpirun -n 2` gives what one process gives with the same global batch:
 weights, History, evaluate() and predict() (worker.py trains the cases both ways)."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -35,3 +37,11 @@ def test_two_ranks_train_as_one_process_with_the_global_batch(results, case):
             np.testing.assert_allclose(two[key], one[key], atol=1e-5, rtol=1e-5, err_msg=key)
     assert np.array_equal(one[f"{case}/history/accuracy"], two[f"{case}/history/accuracy"])
     assert one[f"{case}/predict"].shape == (23, 3)
+
+
+def test_the_example_trains_on_two_ranks():
+    done, _ = mpirun([HERE.parent.parent / "examples" / "distributed_digits.py"], n=2, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "on 2 rank(s)" in done.stdout
+    assert float(re.findall(r"test accuracy ([0-9.]+)", done.stdout)[-1]) >= 0.95
+    assert done.stdout.count("Epoch 30/30") == 1  # rank 0 alone shows progress
