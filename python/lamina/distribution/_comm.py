@@ -1,6 +1,6 @@
 """The communicator under data parallelism: MPI through mpi4py, or one process without it.
 
-Every collective is non-blocking and polled against a deadline, so a rank whose peer died or
+Every collective runs under a deadline kept by a watchdog thread, so a rank whose peer died or
 diverged fails with an error naming itself and the step instead of waiting forever; the error
 then aborts the whole job through MPI (MPI_Abort), which the launcher propagates to every rank.
 """
@@ -8,8 +8,8 @@ then aborts the whole job through MPI (MPI_Abort), which the launcher propagates
 from __future__ import annotations
 
 import os
-import signal
 import sys
+import threading
 import time
 
 import numpy as np
@@ -77,6 +77,7 @@ class MpiComm:
         self.size = self.comm.Get_size()
         self.local_size = self.comm.Split_type(MPI.COMM_TYPE_SHARED).Get_size()
         self.timeout = float(os.environ.get(TIMEOUT_ENV, _DEFAULT_TIMEOUT_S))
+        self._running = None  # (what, deadline) of the collective in progress
         self.pids = self.comm.allgather((MPI.Get_processor_name(), os.getpid()))
         if self.rank == 0 and self.size > 1:
             # A killed rank cannot report itself, and the launcher names it by process id: this
@@ -84,32 +85,35 @@ class MpiComm:
             ranks = ", ".join(f"rank {r} = pid {pid} on {host}" for r, (host, pid) in enumerate(self.pids))
             sys.stderr.write(f"lamina.distribution: {self.size} ranks: {ranks}\n")
         _install_fault_handlers(self)
+        threading.Thread(target=self._watch, name="lamina-distribution-watchdog", daemon=True).start()
 
-    def _wait(self, request, what: str):
-        deadline = time.monotonic() + self.timeout
-        spins = 0
-        while not self._test(request, what):
-            spins += 1
-            if spins > 200:  # a short spin first (most collectives finish in microseconds), then yield the core
-                time.sleep(0.0002)
-                if time.monotonic() > deadline:
-                    self.abort(f"{what} got no answer from the other ranks within {self.timeout:g} s "
-                               f"({TIMEOUT_ENV}); {self.dead_peers()}")
-
-    def _test(self, request, what: str) -> bool:
+    def _collective(self, what: str, call, *args, **kwargs) -> None:
+        """Runs a blocking collective (mpi4py releases the GIL inside it) while the watchdog
+        thread holds its deadline."""
+        self._running = (what, time.monotonic() + self.timeout)
         try:
-            return request.Test()
+            call(*args, **kwargs)
         except self._mpi.Exception as e:  # a peer failed and MPI reports it (instead of aborting)
             self.abort(f"{what} failed: {e}; {self.dead_peers()}")
+        finally:
+            self._running = None
+
+    def _watch(self) -> None:
+        while True:
+            time.sleep(0.25)
+            running = self._running
+            if running is not None and time.monotonic() > running[1]:
+                self.abort(f"{running[0]} got no answer from the other ranks within {self.timeout:g} s "
+                           f"({TIMEOUT_ENV}); {self.dead_peers()}")
 
     def allreduce_sum(self, buffer: np.ndarray) -> np.ndarray:
         out = np.empty_like(buffer)
-        self._wait(self.comm.Iallreduce(buffer, out, op=self._mpi.SUM), "allreduce")
+        self._collective("allreduce", self.comm.Allreduce, buffer, out, op=self._mpi.SUM)
         return out
 
     def bcast_array(self, buffer: np.ndarray) -> np.ndarray:
         buffer = np.ascontiguousarray(buffer)
-        self._wait(self.comm.Ibcast(buffer, root=0), "broadcast")
+        self._collective("broadcast", self.comm.Bcast, buffer, root=0)
         return buffer
 
     def allgather(self, obj) -> list:
@@ -118,9 +122,9 @@ class MpiComm:
 
         data = np.frombuffer(pickle.dumps(obj), np.uint8)
         sizes = np.empty(self.size, np.int64)
-        self._wait(self.comm.Iallgather(np.array([data.size], np.int64), sizes), "allgather")
+        self._collective("allgather", self.comm.Allgather, np.array([data.size], np.int64), sizes)
         out = np.empty(int(sizes.sum()), np.uint8)
-        self._wait(self.comm.Iallgatherv(data, (out, sizes)), "allgather")
+        self._collective("allgather", self.comm.Allgatherv, data, (out, sizes))
         offsets = np.concatenate([[0], np.cumsum(sizes)])
         return [pickle.loads(out[offsets[i]:offsets[i + 1]].tobytes()) for i in range(self.size)]
 
@@ -144,8 +148,9 @@ class MpiComm:
 
 
 def _install_fault_handlers(comm: MpiComm) -> None:
-    """An uncaught exception on any rank aborts the job (instead of leaving the others waiting in a
-    collective); a termination by the launcher after another rank died says where it happened."""
+    """An uncaught exception on any rank aborts the job, instead of leaving the others waiting in
+    a collective. (A killed rank is the launcher's to report: its message names the process id,
+    which the line printed at start maps to the rank.)"""
     if comm.size == 1:
         return
     previous = sys.excepthook
@@ -154,14 +159,7 @@ def _install_fault_handlers(comm: MpiComm) -> None:
         previous(kind, value, tb)
         comm.abort(f"{kind.__name__}: {value}")
 
-    def on_term(signum, frame):
-        sys.stderr.write(f"lamina.distribution: rank {comm.rank} of {comm.size} stopped by the launcher at "
-                         f"{Progress.describe()}; {comm.dead_peers()}\n")
-        sys.stderr.flush()
-        os._exit(1)
-
     sys.excepthook = excepthook
-    signal.signal(signal.SIGTERM, on_term)
 
 
 _COMM = None
