@@ -107,9 +107,9 @@ class MpiComm:
                            f"({TIMEOUT_ENV}); {self.dead_peers()}")
 
     def allreduce_sum(self, buffer: np.ndarray) -> np.ndarray:
-        out = np.empty_like(buffer)
-        self._collective("allreduce", self.comm.Allreduce, buffer, out, op=self._mpi.SUM)
-        return out
+        """Sums `buffer` (contiguous) over the ranks, in place; returns it."""
+        self._collective("allreduce", self.comm.Allreduce, self._mpi.IN_PLACE, buffer, op=self._mpi.SUM)
+        return buffer
 
     def bcast_array(self, buffer: np.ndarray) -> np.ndarray:
         buffer = np.ascontiguousarray(buffer)

@@ -64,7 +64,7 @@ class DistributedTraining:
         shapes = [tuple(g.shape) for g in grads]
         flat = np.concatenate([np.asarray(g, np.float32).ravel() for g in grads] + [np.array([loss], np.float32)])
         flat *= self.rows
-        summed = self.comm.allreduce_sum(np.concatenate([flat, np.array([self.rows], np.float32)]))
+        summed = self.comm.allreduce_sum(np.concatenate([flat, np.array([self.rows], np.float32)]))  # in place
         summed = summed[:-1] / max(float(summed[-1]), 1.0)
         out, offset = [], 0
         for shape in shapes:

@@ -112,6 +112,7 @@ class ShardedAdapter:
         self.split_batches = split_batches
         self.local_rows = 0
         self.empty_snapshot = None
+        self.buffer = None  # the flat gradient + metric-state buffer of the steps
         if isinstance(adapter, data_adapter.ArrayAdapter) and adapter.batch_size < comm.size:
             raise ValueError(f"batch_size={adapter.batch_size} is the global batch, shared by {comm.size} ranks: it must "
                              f"be at least the number of ranks")
@@ -250,20 +251,26 @@ def reduce_step(model, grads: list, logs: dict):
     rows = sharded.local_rows
     if sharded.empty_snapshot is not None:
         _set_metric_state(model, sharded.empty_snapshot)
-    shapes = [tuple(g.shape) for g in grads]
-    flat_grads = np.concatenate([np.asarray(g, np.float32).ravel() for g in grads]) if grads else np.zeros(0, np.float32)
-    flat_grads *= rows
+    sizes = [math.prod(g.shape) for g in grads]
+    n = sum(sizes)
     state = _metric_state(model)
-    buffer = np.concatenate([flat_grads, state.astype(np.float32), np.array([rows], np.float32)])
-    summed = d._comm.allreduce_sum(buffer)
-    total_rows = float(summed[-1])
-    out, offset = [], 0
-    flat = summed[:flat_grads.size] / max(total_rows, 1.0)
-    for shape in shapes:
-        size = math.prod(shape)
-        out.append(_core.convert_to_tensor(flat[offset:offset + size].reshape(shape)))
+    buffer = sharded.buffer
+    if buffer is None or buffer.size != n + state.size + 1:  # one buffer, reused every step
+        buffer = sharded.buffer = np.empty(n + state.size + 1, np.float32)
+    offset = 0
+    for g, size in zip(grads, sizes):
+        buffer[offset:offset + size] = np.asarray(g).reshape(-1)
         offset += size
-    return out, _global_logs(model, summed[flat_grads.size:-1].astype(np.float64))
+    buffer[:n] *= rows
+    buffer[n:-1] = state
+    buffer[-1] = rows
+    d._comm.allreduce_sum(buffer)
+    buffer[:n] *= 1.0 / max(float(buffer[-1]), 1.0)
+    out, offset = [], 0
+    for g, size in zip(grads, sizes):
+        out.append(_core.convert_to_tensor(buffer[offset:offset + size].reshape(tuple(g.shape))))
+        offset += size
+    return out, _global_logs(model, buffer[n:-1].astype(np.float64))
 
 
 def reduce_logs(model, logs: dict) -> dict:
