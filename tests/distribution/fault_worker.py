@@ -16,6 +16,7 @@ import numpy as np
 import lamina as keras
 
 mode, directory = sys.argv[1], sys.argv[2]
+keras.utils.set_random_seed(0)  # the same shuffling in every run (rank 0's order is everyone's)
 keras.distribution.set_distribution(keras.distribution.DataParallel())
 rank = keras.distribution.distribution().rank
 width = 16 + (8 if mode == "mismatch" and rank == 1 else 0)
