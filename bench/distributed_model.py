@@ -51,17 +51,20 @@ def main() -> None:
     for title, allreduce in (("ring", ring_allreduce_s), ("halving-doubling", halving_doubling_allreduce_s)):
         print(f"\n{title} Allreduce\n")
         print("| workload | per-rank batch | compute + overhead (ms) | gradient MB | link | "
-              + " | ".join(f"{p} ranks: allreduce ms / efficiency" for p in RANKS) + " | per-rank batch for 90% at 256 |")
+              + " | ".join(f"{p} ranks: allreduce ms / efficiency" for p in RANKS)
+              + " | per-rank batch for 90% at 256 |")
         print("| --- | --- | --- | --- | --- | " + " | ".join("---" for _ in RANKS) + " | --- |")
         for item in args.measured:
             name, values = item.split("=")
             step_ms, nbytes, batch, overhead_ms = values.split(":")
-            step_s, nbytes, batch, overhead_s = float(step_ms) / 1e3, float(nbytes), int(batch), float(overhead_ms) / 1e3
+            step_s, overhead_s = float(step_ms) / 1e3, float(overhead_ms) / 1e3
+            nbytes, batch = float(nbytes), int(batch)
             for link, bits in LINKS.items():
                 cells = [f"{1e3 * allreduce(nbytes, p, bits):.2f} / "
                          f"{efficiency(step_s, overhead_s, allreduce(nbytes, p, bits)):.0%}" for p in RANKS]
                 need = batch_for(0.9, step_s, overhead_s, allreduce(nbytes, 256, bits), batch)
-                print(f"| {name} | {batch} | {1e3 * step_s:.2f} + {1e3 * overhead_s:.2f} | {nbytes / 1e6:.2f} | {link} | "
+                print(f"| {name} | {batch} | {1e3 * step_s:.2f} + {1e3 * overhead_s:.2f} | {nbytes / 1e6:.2f} "
+                      f"| {link} | "
                       + " | ".join(cells) + f" | {need:,} |")
 
 

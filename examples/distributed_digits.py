@@ -44,8 +44,9 @@ def main() -> None:
     predicted = np.argmax(model.predict(x_test, verbose=0), axis=1)  # the whole result, in order, on every rank
     assert np.isclose(np.mean(predicted == y_test), accuracy)
     if chief:
-        print(f"\ndigits MLP on {strategy.num_replicas_in_sync} rank(s): test accuracy {accuracy:.4f} (loss {loss:.4f}); "
-              f"{len(history.epoch)} epochs in {elapsed:.1f} s; engine threads per rank: {keras.config.get_num_threads()}")
+        print(f"\ndigits MLP on {strategy.num_replicas_in_sync} rank(s): test accuracy {accuracy:.4f} "
+              f"(loss {loss:.4f}); {len(history.epoch)} epochs in {elapsed:.1f} s; "
+              f"engine threads per rank: {keras.config.get_num_threads()}")
 
 
 if __name__ == "__main__":

@@ -41,9 +41,9 @@ def environment(**extra) -> dict:
     return env
 
 
-def mpirun(args: list, n: int = 2, timeout: float = 120, mpi_args=(), **env) -> tuple[subprocess.CompletedProcess, float]:
+def mpirun(args: list, n: int = 2, timeout: float = 120, **env) -> tuple[subprocess.CompletedProcess, float]:
     """Runs `mpirun -n n python args...`; returns the finished process and its wall time."""
-    command = [require_mpi(), *mpi_args, "-n", str(n), sys.executable, *map(str, args)]
+    command = [require_mpi(), "-n", str(n), sys.executable, *map(str, args)]
     start = time.monotonic()
     done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=environment(**env), cwd=HERE)
     return done, time.monotonic() - start

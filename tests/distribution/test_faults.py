@@ -60,7 +60,8 @@ def test_a_rank_that_stops_answering_times_out_the_job(tmp_path):
     done, seconds = _run("stall", tmp_path, LAMINA_DISTRIBUTED_TIMEOUT="5")
     assert done.returncode != 0
     assert seconds < FAULT_LIMIT_S
-    assert "rank 0 of 2 failed at step 2 of epoch 1 (training): allreduce got no answer" in done.stderr, done.stderr[-3000:]
+    expected = "rank 0 of 2 failed at step 2 of epoch 1 (training): allreduce got no answer"
+    assert expected in done.stderr, done.stderr[-3000:]
 
 
 def test_ranks_with_different_models_are_reported_at_the_first_step(tmp_path):

@@ -114,8 +114,8 @@ class ShardedAdapter:
         self.empty_snapshot = None
         self.buffer = None  # the flat gradient + metric-state buffer of the steps
         if isinstance(adapter, data_adapter.ArrayAdapter) and adapter.batch_size < comm.size:
-            raise ValueError(f"batch_size={adapter.batch_size} is the global batch, shared by {comm.size} ranks: it must "
-                             f"be at least the number of ranks")
+            raise ValueError(f"batch_size={adapter.batch_size} is the global batch, shared by {comm.size} ranks: "
+                             f"it must be at least the number of ranks")
 
     @property
     def num_batches(self):
@@ -247,7 +247,10 @@ def reduce_step(model, grads: list, logs: dict):
     d = active(model)
     if d is None:
         return grads, logs
-    sharded = model._lamina_sharded
+    sharded = getattr(model, "_lamina_sharded", None)
+    if sharded is None:
+        raise NotImplementedError("Under a DataParallel distribution, train with fit(); train_on_batch and custom "
+                                  "loops calling train_step do not split batches or synchronize weights")
     rows = sharded.local_rows
     if sharded.empty_snapshot is not None:
         _set_metric_state(model, sharded.empty_snapshot)
@@ -281,7 +284,7 @@ def reduce_logs(model, logs: dict) -> dict:
     return _global_logs(model, d._comm.allreduce_sum(_metric_state(model)))
 
 
-def predict(model, x, batch_size, predict_fn):
+def predict(model, x, predict_fn):
     """`predict` on arrays: each rank predicts a contiguous part of the rows and every rank gets
     the whole result, in order. Returns None when `predict_fn` should run as usual."""
     d = active(model)

@@ -222,7 +222,7 @@ class Trainer:
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         """Predictions as numpy arrays (the model's output structure)."""
-        gathered = distributed.predict(self, x, batch_size, lambda part: self.predict(part, batch_size, verbose, steps, callbacks))
+        gathered = distributed.predict(self, x, lambda part: self.predict(part, batch_size, verbose, steps, callbacks))
         if gathered is not None:
             return gathered
         adapter = data_adapter.make_adapter(x, None, None, batch_size, False, steps)
