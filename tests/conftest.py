@@ -4,6 +4,10 @@ import sys
 import numpy as np
 import pytest
 
+# Tests comparing against real Keras run it on JAX (the light backend the test extra installs);
+# set before any test module imports keras.
+os.environ.setdefault("KERAS_BACKEND", "jax")
+
 # Make the shared helpers (op_check.py, gpu_check.py...) importable from every test folder.
 sys.path.insert(0, os.path.dirname(__file__))
 

@@ -32,7 +32,8 @@ _threads.engine_imported()
 
 def __getattr__(name):
     # `lamina.estimators` loads on first use: it brings in scikit-learn when that is installed.
-    if name == "estimators":
+    # `estimator` is TensorFlow's name for it (`import lamina as tf; tf.estimator.DNNClassifier`).
+    if name in ("estimators", "estimator"):
         import importlib
 
         return importlib.import_module("lamina.estimators")
@@ -42,7 +43,7 @@ def __getattr__(name):
 __all__ = [
     "GradientTape", "Input", "InputLayer", "Layer", "Model", "Sequential", "Tensor", "Variable", "activations",
     "callbacks", "clear_session", "constraints", "convert_to_tensor", "data", "datasets", "device", "distribute", "distribution", "epsilon", "estimators",
-    "feature_column", "floatx", "get_default_device",
+    "estimator", "feature_column", "floatx", "get_default_device",
     "image_data_format", "initializers", "layers", "list_devices", "losses", "metrics", "models", "ops", "optimizers", "random",
     "register_keras_serializable", "regularizers", "saving", "set_default_device", "set_floatx", "stop_gradient", "tensor", "utils",
 ]

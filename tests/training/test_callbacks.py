@@ -226,7 +226,7 @@ def test_csv_logger_rows_and_append(tmp_path):
     hist = m.fit(X, Y, epochs=3, verbose=0, validation_data=(XV, YV), callbacks=[callbacks.CSVLogger(path)])
     with open(path) as f:
         rows = list(csv.DictReader(f))
-    assert list(rows[0].keys()) == ["epoch", "loss", "mean_absolute_error", "val_loss", "val_mean_absolute_error"]
+    assert list(rows[0].keys()) == ["epoch", "loss", "mae", "val_loss", "val_mae"]
     assert [int(r["epoch"]) for r in rows] == [0, 1, 2]
     np.testing.assert_allclose([float(r["val_loss"]) for r in rows], hist.history["val_loss"])
     m.fit(X, Y, epochs=2, verbose=0, validation_data=(XV, YV), callbacks=[callbacks.CSVLogger(path, append=True)])
@@ -237,7 +237,7 @@ def test_csv_logger_rows_and_append(tmp_path):
     path2 = tmp_path / "semi.csv"
     m.fit(X, Y, epochs=1, verbose=0, callbacks=[callbacks.CSVLogger(path2, separator=";")])
     header, row = open(path2).read().splitlines()
-    assert header == "epoch;loss;mean_absolute_error;val_loss;val_mean_absolute_error"
+    assert header == "epoch;loss;mae;val_loss;val_mae"
     assert row.endswith(";NA;NA")
 
 
@@ -264,8 +264,8 @@ def test_lambda_callback_hooks_and_epochs():
     m = _model()
     m.fit(X, Y, batch_size=32, epochs=3, initial_epoch=1, verbose=0, callbacks=[cb])
     assert calls == ["train_begin", ("epoch_begin", 1), ("batch_end", 0), ("batch_end", 1),
-                     ("epoch_end", 1, ["loss", "mean_absolute_error"]), ("epoch_begin", 2), ("batch_end", 0),
-                     ("batch_end", 1), ("epoch_end", 2, ["loss", "mean_absolute_error"]), "train_end"]
+                     ("epoch_end", 1, ["loss", "mae"]), ("epoch_begin", 2), ("batch_end", 0),
+                     ("batch_end", 1), ("epoch_end", 2, ["loss", "mae"]), "train_end"]
     calls.clear()
     m.evaluate(X, Y, verbose=0, callbacks=[cb])
     assert calls == ["test_begin"]

@@ -9,7 +9,9 @@ from lamina.callbacks.lambda_callback import LambdaCallback
 from lamina.callbacks.learning_rate import LearningRateScheduler, ReduceLROnPlateau
 from lamina.callbacks.model_checkpoint import ModelCheckpoint
 from lamina.callbacks.progbar import ProgbarLogger
+from lamina.callbacks.tensorboard import TensorBoard
 from lamina.callbacks.terminate_on_nan import TerminateOnNaN
 
 __all__ = ["Callback", "CallbackList", "CSVLogger", "EarlyStopping", "History", "LambdaCallback",
-           "LearningRateScheduler", "ModelCheckpoint", "ProgbarLogger", "ReduceLROnPlateau", "TerminateOnNaN"]
+           "LearningRateScheduler", "ModelCheckpoint", "ProgbarLogger", "ReduceLROnPlateau", "TensorBoard",
+           "TerminateOnNaN"]

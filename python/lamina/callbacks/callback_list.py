@@ -7,7 +7,7 @@ from lamina.callbacks.history import History
 from lamina.callbacks.progbar import ProgbarLogger
 from lamina.distribution.training import is_chief
 
-_HOOKS = [name for name in dir(Callback) if name.startswith("on_")]
+_HOOKS = [name for name in dir(Callback) if name.startswith("on_") and name not in ("on_batch_begin", "on_batch_end")]
 
 
 class CallbackList:
@@ -31,19 +31,30 @@ class CallbackList:
             c.set_model(model)
             c.set_params(dict(params))
         # Only hooks that some callback overrides (in its class, or per instance as LambdaCallback
-        # does) are dispatched (batch hooks run every step).
+        # does) are dispatched (batch hooks run every step); overriding a legacy alias counts.
         for hook in _HOOKS:
+            names = (hook,) + _LEGACY_ALIASES.get(hook, ())
             active = [getattr(c, hook) for c in self.callbacks
-                      if getattr(type(c), hook) is not getattr(Callback, hook) or hook in vars(c)]
-            setattr(self, hook, _dispatcher(active))
+                      if any(getattr(type(c), n) is not getattr(Callback, n) or n in vars(c) for n in names)]
+            setattr(self, hook, _dispatcher(active, hook not in _HOOKS_WITHOUT_INDEX))
 
 
-def _dispatcher(methods):
+# The hooks Keras calls with only `logs`; the others also get the epoch or batch index.
+_HOOKS_WITHOUT_INDEX = {"on_train_begin", "on_train_end", "on_test_begin", "on_test_end", "on_predict_begin",
+                        "on_predict_end"}
+_LEGACY_ALIASES = {"on_train_batch_begin": ("on_batch_begin",), "on_train_batch_end": ("on_batch_end",)}
+
+
+def _dispatcher(methods, takes_index: bool):
     if not methods:
         return lambda *args, **kwargs: None
 
-    def call(*args, **kwargs):
+    def call(*args, logs=None):
+        # Every hook gets a logs dict, never None, as in Keras.
+        if len(args) > (1 if takes_index else 0):
+            *args, logs = args
+        args = (*args, {} if logs is None else logs)
         for m in methods:
-            m(*args, **kwargs)
+            m(*args)
 
     return call

@@ -26,6 +26,16 @@ def _map_structure(fn, s):
     return fn(s)
 
 
+def _slices_structure(fn, s):
+    """Like _map_structure, but as tf.data reads a source: tuples and dicts are structure, while
+    a list is one tensor (its items stacked), as `tf.convert_to_tensor` makes of it."""
+    if isinstance(s, tuple):
+        return tuple(_slices_structure(fn, x) for x in s)
+    if isinstance(s, dict):
+        return {k: _slices_structure(fn, v) for k, v in s.items()}
+    return fn(s)
+
+
 def _leaves(s) -> list:
     if isinstance(s, (tuple, list)):
         return [l for x in s for l in _leaves(x)]
@@ -43,6 +53,17 @@ def _stack(elements: list):
     if isinstance(first, dict):
         return {k: _stack([e[k] for e in elements]) for k in first}
     return np.stack([np.asarray(e) for e in elements])
+
+
+class ElementArray(np.ndarray):
+    """A numpy array that is also an element of a Dataset: `.numpy()` gives the plain array."""
+
+    def numpy(self) -> np.ndarray:
+        return self.view(np.ndarray)
+
+
+def _as_element_array(leaf):
+    return np.asarray(leaf).view(ElementArray) if isinstance(leaf, (np.ndarray, np.generic, int, float, bool)) else leaf
 
 
 class Dataset:
@@ -64,8 +85,12 @@ class Dataset:
     @staticmethod
     def from_tensor_slices(tensors) -> "Dataset":
         """One element per row of `tensors` (an array, or a tuple/dict of arrays with the same
-        first dimension)."""
-        arrays = _map_structure(np.asarray, tensors)
+        first dimension). As in tf.data, a Python list is one array, not a structure."""
+        arrays = _slices_structure(np.asarray, tensors)
+        scalars = [a for a in _leaves(arrays) if a.ndim == 0]
+        if scalars:
+            raise ValueError(f"from_tensor_slices: every component needs a first dimension to slice, got a scalar "
+                             f"{scalars[0]!r}")
         sizes = {len(a) for a in _leaves(arrays)}
         if len(sizes) != 1:
             raise ValueError(f"from_tensor_slices: all arrays need the same first dimension, got sizes {sorted(sizes)}")
@@ -301,10 +326,13 @@ class Dataset:
 
     # ---------------------------------------------------------------------------------------
     def __iter__(self) -> Iterator:
-        return self._make_iterator()
+        # Elements answer `.numpy()` as tf.data's eager tensors do (`for x, y in ds: x.numpy()`).
+        for element in self._make_iterator():
+            yield _map_structure(_as_element_array, element)
 
     def as_numpy_iterator(self) -> Iterator:
-        return iter(self)
+        """The elements as plain numpy arrays."""
+        return self._make_iterator()
 
     def cardinality(self) -> int:
         """The number of elements, or -2 when unknown (tf.data.UNKNOWN_CARDINALITY)."""

@@ -35,12 +35,12 @@ def is_chief(model=None) -> bool:
 
 
 # ----------------------------------------------------------------------------------------------
-# metric states
+# metric states: the Python values `reset_state` sets, then the metric's variables
 
 
 def _state_names(metric) -> list[str]:
     """The attributes `reset_state` sets (the metric's accumulated state), found by running it on
-    a copy that records its assignments."""
+    a copy that records its assignments (with copies of its variables, which it may reset)."""
     cached = getattr(metric, "_lamina_state_names", None)
     if cached is not None:
         return cached
@@ -51,7 +51,16 @@ def _state_names(metric) -> list[str]:
             names.append(key)
             object.__setattr__(self, key, value)
 
+    def detached(value):
+        if isinstance(value, _core.Variable):
+            return _core.Variable(np.asarray(value), trainable=False)
+        if isinstance(value, list) and any(isinstance(v, _core.Variable) for v in value):
+            return [detached(v) for v in value]
+        return value
+
     probe = copy.copy(metric)
+    for key, value in list(vars(probe).items()):
+        object.__setattr__(probe, key, detached(value))
     probe.__class__ = Recorder
     probe.reset_state()
     names = [n for n in dict.fromkeys(names) if isinstance(getattr(metric, n), (int, float, np.ndarray))
@@ -61,31 +70,35 @@ def _state_names(metric) -> list[str]:
 
 
 def _metric_state(model) -> np.ndarray:
-    parts = [np.asarray(getattr(m, n), np.float64).ravel() for m in model.metrics for n in _state_names(m)]
+    parts = []
+    for m in model.metrics:
+        parts.extend(np.asarray(getattr(m, n), np.float64).ravel() for n in _state_names(m))
+        parts.extend(np.asarray(v, np.float64).ravel() for v in m.variables)
     return np.concatenate(parts) if parts else np.zeros(0)
 
 
 def _set_metric_state(model, flat: np.ndarray) -> None:
     offset = 0
+
+    def take(size):
+        nonlocal offset
+        offset += size
+        return flat[offset - size:offset]
+
     for m in model.metrics:
         for n in _state_names(m):
             old = getattr(m, n)
-            size = np.size(old)
-            piece = flat[offset:offset + size]
-            offset += size
-            if isinstance(old, np.ndarray):
-                setattr(m, n, piece.reshape(old.shape).astype(old.dtype))
-            else:
-                setattr(m, n, type(old)(piece[0]))
+            piece = take(np.size(old))
+            setattr(m, n, piece.reshape(old.shape).astype(old.dtype) if isinstance(old, np.ndarray) else type(old)(piece[0]))
+        for v in m.variables:
+            v.assign(take(math.prod(v.shape)).reshape(tuple(v.shape)).astype(str(v.dtype)))
 
 
-def _global_logs(model, summed_state: np.ndarray) -> dict:
-    local = _metric_state(model)
-    _set_metric_state(model, summed_state)
-    try:
-        return model._logs()
-    finally:
-        _set_metric_state(model, local)
+def reduce_metrics(model) -> None:
+    """End of `evaluate`: every rank's metrics take the state of all ranks' rows together."""
+    d = active(model)
+    if d is not None:
+        _set_metric_state(model, d._comm.allreduce_sum(_metric_state(model)))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -111,7 +124,7 @@ class ShardedAdapter:
         self.training = training
         self.split_batches = split_batches
         self.local_rows = 0
-        self.empty_snapshot = None
+        self.state_before = None
         self.buffer = None  # the flat gradient + metric-state buffer of the steps
         if isinstance(adapter, data_adapter.ArrayAdapter) and adapter.batch_size < comm.size:
             raise ValueError(f"batch_size={adapter.batch_size} is the global batch, shared by {comm.size} ranks: "
@@ -173,9 +186,10 @@ class ShardedAdapter:
 
     def _note_rows(self, rows: int) -> None:
         self.local_rows = rows
-        # A rank with no rows of a (last, small) batch still takes part in the step, on a stand-in
-        # row whose gradients count zero and whose metric updates are undone.
-        self.empty_snapshot = _metric_state(self.model) if rows == 0 else None
+        # The metric state before the step (the same on every rank): the step sends its change.
+        # A rank with no rows of a (last, small) batch still takes part in the step, on a
+        # stand-in row whose gradients count zero and whose metric change is dropped.
+        self.state_before = _metric_state(self.model) if self.training else None
 
 
 def _batch_rows(batch) -> int:
@@ -243,7 +257,9 @@ def _first_difference(a, b) -> str:
 
 
 def reduce_step(model, grads: list, logs: dict):
-    """`train_step`: the gradients and logs of the global batch, from one Allreduce."""
+    """`train_step`: the gradients and logs of the global batch, from one Allreduce of this rank's
+    gradients (times its rows), its metric-state change and its rows. Afterwards every rank's
+    metrics hold the state of all rows so far, so all logs and callbacks see global values."""
     d = active(model)
     if d is None:
         return grads, logs
@@ -252,20 +268,22 @@ def reduce_step(model, grads: list, logs: dict):
         raise NotImplementedError("Under a DataParallel distribution, train with fit(); train_on_batch and custom "
                                   "loops calling train_step do not split batches or synchronize weights")
     rows = sharded.local_rows
-    if sharded.empty_snapshot is not None:
-        _set_metric_state(model, sharded.empty_snapshot)
+    after = _metric_state(model)
+    before = sharded.state_before
+    if before is None or before.size != after.size:
+        # The compiled metrics were built on this step, the first after a reset: all zeros before.
+        before = np.zeros_like(after)
+    change = after - before if rows else np.zeros_like(after)
     sizes = [math.prod(g.shape) for g in grads]
     n = sum(sizes)
-    state = _metric_state(model)
     buffer = sharded.buffer
-    if buffer is None or buffer.size != n + state.size + 1:  # one buffer, reused every step
-        buffer = sharded.buffer = np.empty(n + state.size + 1, np.float32)
+    if buffer is None or buffer.size != n + after.size + 1:  # one buffer, reused every step
+        buffer = sharded.buffer = np.empty(n + after.size + 1, np.float32)
     offset = 0
     for g, size in zip(grads, sizes):
-        buffer[offset:offset + size] = np.asarray(g).reshape(-1)
+        np.multiply(np.asarray(g).reshape(-1), rows, out=buffer[offset:offset + size])
         offset += size
-    buffer[:n] *= rows
-    buffer[n:-1] = state
+    buffer[n:-1] = change
     buffer[-1] = rows
     d._comm.allreduce_sum(buffer)
     buffer[:n] *= 1.0 / max(float(buffer[-1]), 1.0)
@@ -273,15 +291,8 @@ def reduce_step(model, grads: list, logs: dict):
     for g, size in zip(grads, sizes):
         out.append(_core.convert_to_tensor(buffer[offset:offset + size].reshape(tuple(g.shape))))
         offset += size
-    return out, _global_logs(model, buffer[n:-1].astype(np.float64))
-
-
-def reduce_logs(model, logs: dict) -> dict:
-    """End of `evaluate`: the metrics of all ranks' rows together."""
-    d = active(model)
-    if d is None:
-        return logs
-    return _global_logs(model, d._comm.allreduce_sum(_metric_state(model)))
+    _set_metric_state(model, before + buffer[n:-1].astype(np.float64))
+    return out, model.get_metrics_result()
 
 
 def predict(model, x, predict_fn):

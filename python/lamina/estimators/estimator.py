@@ -18,6 +18,7 @@ import numpy as np
 from lamina.data import Dataset
 from lamina.estimators import checkpoints
 from lamina.estimators.runtime import LABELS, WEIGHTS, Runtime, WarmStartSettings
+from lamina.estimators.summaries import TrainSummaries, write_evaluation
 from lamina.feature_column._inputs import FeatureBatch, as_float
 from lamina.feature_column.numeric import NumericColumn
 
@@ -78,9 +79,10 @@ class Estimator:
     def _run_settings(self) -> dict:
         config = self.__dict__.get("config")
         if config is None:
-            return {"steps": None, "secs": 600, "keep": 5, "seed": None}
+            return {"steps": None, "secs": 600, "keep": 5, "seed": None, "summary_steps": 100, "log_steps": 100}
         return {"steps": config.save_checkpoints_steps, "secs": config.save_checkpoints_secs,
-                "keep": config.keep_checkpoint_max, "seed": config.tf_random_seed}
+                "keep": config.keep_checkpoint_max, "seed": config.tf_random_seed,
+                "summary_steps": config.save_summary_steps, "log_steps": config.log_step_count_steps}
 
     def _seed(self):
         seed = self.__dict__.get("random_state")
@@ -233,11 +235,14 @@ class Estimator:
         save = save and runtime.model_dir is not None and (distributed is None or distributed.is_chief)
         every_steps, every_secs = settings["steps"], settings["secs"]
         last_step, last_time = runtime.global_step, time.monotonic()
+        summaries = TrainSummaries(runtime.model_dir if save else None, settings["summary_steps"],
+                                   settings["log_steps"])
         try:
             for batch in batches:
                 if target is not None and runtime.global_step >= target:
                     break
-                runtime.train_step(batch if distributed is None else distributed.local(batch))
+                loss = runtime.train_step(batch if distributed is None else distributed.local(batch))
+                summaries.after_step(runtime.global_step, loss)
                 if save and ((every_steps and runtime.global_step - last_step >= every_steps)
                              or (every_secs and time.monotonic() - last_time >= every_secs)):
                     runtime.save(settings["keep"])
@@ -247,6 +252,8 @@ class Estimator:
             if save and runtime.global_step != runtime.checkpoint_step:
                 runtime.save(settings["keep"])
             raise
+        finally:
+            summaries.close()
         if save and runtime.global_step != runtime.checkpoint_step:
             runtime.save(settings["keep"])
         if distributed is not None:
@@ -281,7 +288,9 @@ class Estimator:
             seen += 1
         if seen == 0:
             raise ValueError("evaluate: the input_fn gave no batches")
-        return tracker.result(runtime.global_step)
+        metrics = tracker.result(runtime.global_step)
+        write_evaluation(runtime.model_dir, name, metrics)
+        return metrics
 
     def export_saved_model(self, export_dir_base, serving_input_receiver_fn, assets_extra=None, as_text=False,
                            checkpoint_path=None, experimental_mode=PREDICT) -> str:

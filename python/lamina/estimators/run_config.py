@@ -12,7 +12,8 @@ class RunConfig:
         model_dir: where checkpoints go (the estimator's `model_dir` wins when both are set
             and equal; different values are an error).
         tf_random_seed: seed of the weight initialization, dropout and shuffling in `fit`.
-        save_summary_steps: accepted for compatibility (lamina writes no summaries).
+        save_summary_steps: write the training `loss` summary every this many steps (and at
+            the first step of each train call), as TF did; None or 0: never.
         train_distribute: a `lamina.distribute.MultiWorkerMirroredStrategy`: `train` runs data
             parallel over the ranks of `mpirun -n N` (each global batch split by rank, rank 0
             writes the checkpoints).
@@ -20,8 +21,8 @@ class RunConfig:
         save_checkpoints_secs: save every this many seconds; default 600 when neither is
             set. Both None: save only at the end of each `train` call.
         keep_checkpoint_max: how many recent checkpoints to keep (None or 0: all).
-        keep_checkpoint_every_n_hours, log_step_count_steps, session_config, ...: accepted
-            for compatibility.
+        log_step_count_steps: write the `global_step/sec` summary every this many steps.
+        keep_checkpoint_every_n_hours, session_config, ...: accepted for compatibility.
     """
 
     def __init__(self, model_dir=None, tf_random_seed=None, save_summary_steps=100, save_checkpoints_steps=_USE_DEFAULT,

@@ -198,12 +198,27 @@ class SklearnAPI:
             parts.append(runtime.spec.head.predictions(runtime.logits(chunk)))
         return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
 
-    def predict(self, X, predict_keys=None, hooks=None, checkpoint_path=None, yield_single_examples=True):
-        """With an input_fn: TensorFlow's prediction dicts (a generator). With an array or
-        DataFrame: scikit-learn's predictions (class labels from `classes_`, or values)."""
-        if callable(X):
-            return super().predict(X, predict_keys=predict_keys, hooks=hooks, checkpoint_path=checkpoint_path,
-                                   yield_single_examples=yield_single_examples)
+    def predict(self, X=None, predict_keys=None, hooks=None, checkpoint_path=None, yield_single_examples=True,
+                input_fn=None):
+        """TensorFlow's `predict(input_fn, ...)` or scikit-learn's `predict(X)`.
+
+        Args:
+            X: an array or DataFrame (scikit-learn), or an input_fn given positionally (TF).
+            predict_keys, hooks, checkpoint_path, yield_single_examples: TensorFlow's
+                arguments, for an input_fn.
+            input_fn: TensorFlow's keyword for the function returning the features.
+
+        Returns:
+            With an input_fn, a generator of TensorFlow's prediction dicts; with an array,
+            scikit-learn's predictions (class labels from `classes_`, or values).
+        """
+        if input_fn is not None and X is not None:
+            raise TypeError("predict takes either an input_fn (TensorFlow) or X (scikit-learn), not both")
+        if input_fn is None and X is None:
+            raise TypeError("predict needs X or input_fn")
+        if input_fn is not None or callable(X):
+            return super().predict(input_fn if input_fn is not None else X, predict_keys=predict_keys, hooks=hooks,
+                                   checkpoint_path=checkpoint_path, yield_single_examples=yield_single_examples)
         out = self._array_predictions(X)
         if self._classifier:
             return self.classes_[out["class_ids"][:, 0]]

@@ -17,7 +17,7 @@ from lamina.layers.pooling import (AveragePooling1D, AveragePooling2D, AvgPool1D
                                    GlobalMaxPool2D, GlobalMaxPooling1D, GlobalMaxPooling2D, MaxPool1D, MaxPool2D,
                                    MaxPooling1D, MaxPooling2D)
 from lamina.layers.merging import (Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract, add,
-                                   concatenate)
+                                   average, concatenate, maximum, minimum, multiply, subtract)
 from lamina.layers.normalization import (BatchNormalization, GroupNormalization, LayerNormalization, RMSNormalization,
                                          UnitNormalization)
 from lamina.layers.recurrent import (GRU, LSTM, RNN, Bidirectional, GRUCell, LSTMCell, SimpleRNN, SimpleRNNCell,
@@ -29,7 +29,7 @@ from lamina.layers.regularization import (ActivityRegularization, AlphaDropout, 
 __all__ = [
     "Layer", "Input", "InputLayer", "Dense", "Activation", "Dropout", "Flatten", "Reshape", "Permute", "RepeatVector",
     "Lambda", "Identity", "OpLayer", "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate",
-    "Dot", "add", "concatenate",
+    "Dot", "add", "concatenate", "average", "maximum", "minimum", "multiply", "subtract",
     "RNN", "SimpleRNN", "SimpleRNNCell", "LSTM", "LSTMCell", "GRU", "GRUCell", "Bidirectional", "TimeDistributed",
     "Conv1D", "Conv2D", "Convolution1D", "Convolution2D", "Conv1DTranspose", "Conv2DTranspose", "Convolution1DTranspose",
     "Convolution2DTranspose", "DepthwiseConv1D", "DepthwiseConv2D", "SeparableConv1D", "SeparableConv2D",

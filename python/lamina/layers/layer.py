@@ -71,6 +71,7 @@ class Layer:
     # `call` directly, skipping ~1.4 us of bookkeeping per layer (model(x) latency). A subclass
     # that overrides `call` or `__call__` is not lean unless it says so itself.
     _lean_call = False
+    supports_masking = False
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -99,7 +100,6 @@ class Layer:
         self._dtype = _dtype_name(dtype)
         self._trainable = trainable
         self.built = False
-        self.supports_masking = getattr(self, "supports_masking", False)
         self._activity_regularizer = None
         if activity_regularizer is not None:
             from lamina import regularizers
@@ -117,10 +117,12 @@ class Layer:
         object.__setattr__(self, "_non_trainable_variables", [])
         object.__setattr__(self, "_inbound_nodes", [])
         object.__setattr__(self, "_call_losses", [])
+        object.__setattr__(self, "_metrics", [])
 
     def __setattr__(self, name: str, value: Any) -> None:
         # Sublayers assigned to public attributes (or in lists there) are tracked for weights
         # and saving; private attributes hold references the layer does not own.
+        # Metrics assigned to attributes are tracked too (they join `model.metrics`).
         if not name.startswith("_"):
             layers = self.__dict__.get("_layers")
             if layers is not None:
@@ -128,6 +130,8 @@ class Layer:
                     if isinstance(v, Layer) and v is not self and v not in layers:
                         layers.append(v)
                         _invalidate_weight_caches()
+                    elif isinstance(v, _metric_class()) and v not in self._metrics:
+                        self._metrics.append(v)
         object.__setattr__(self, name, value)
 
     # ----------------------------------------------------------------------------------------
@@ -199,6 +203,34 @@ class Layer:
         _invalidate_weight_caches()
         return var
 
+    def add_variable(self, shape, initializer, dtype=None, trainable: bool = True, autocast: bool = True,
+                     regularizer=None, constraint=None, aggregation="none", overwrite_with_gradient: bool = False,
+                     name: str | None = None) -> _core.Variable:
+        """Keras 3's name for `add_weight` (shape and initializer first)."""
+        return self.add_weight(shape=shape, initializer=initializer, dtype=dtype, trainable=trainable,
+                               regularizer=regularizer, constraint=constraint, name=name)
+
+    @property
+    def path(self) -> str:
+        """The layer's path (its name: lamina layers are not nested in name scopes)."""
+        return self.name
+
+    @property
+    def input_dtype(self) -> str:
+        """The dtype inputs are cast to (the compute dtype)."""
+        return self._dtype
+
+    @property
+    def metrics_variables(self) -> list:
+        """The state variables of the metrics this layer tracks."""
+        return [v for m in self.metrics for v in m.variables]
+
+    def build_from_config(self, config: dict) -> None:
+        """Builds the layer from `get_build_config()` (its input shape)."""
+        if config and config.get("input_shape") is not None:
+            self.build(config["input_shape"])
+            self.built = True
+
     @property
     def variables(self) -> list:
         seen, out = set(), []
@@ -263,6 +295,50 @@ class Layer:
                 )
         for p, a in zip(params, arrays):
             p.assign(a)
+
+    @property
+    def metrics(self) -> list:
+        """The metrics tracked by this layer and its sublayers (Metric attributes)."""
+        out = list(self._metrics)
+        for layer in self._layers:
+            out.extend(layer.metrics)
+        return out
+
+    def stateless_call(self, trainable_variables: list, non_trainable_variables: list, *args,
+                       return_losses: bool = False, **kwargs):
+        """Calls the layer with the given variable values, leaving its variables unchanged.
+
+        Args:
+            trainable_variables: values for `self.trainable_variables`, in that order.
+            non_trainable_variables: values for `self.non_trainable_variables`, in that order.
+            *args, **kwargs: the arguments of the call.
+            return_losses: also return the losses added during the call.
+
+        Returns:
+            `(outputs, non_trainable_variables)` with the non-trainable values after the call
+            (e.g. updated BatchNormalization statistics), plus the losses when `return_losses`.
+        """
+        if not self.built:
+            raise ValueError(f"To call stateless_call, {type(self).__name__} must be built (i.e. its variables must "
+                             "have been already created). You can build it by calling it on some data.")
+        for given, own, what in ((trainable_variables, self.trainable_variables, "trainable_variables"),
+                                 (non_trainable_variables, self.non_trainable_variables, "non_trainable_variables")):
+            if len(given) != len(own):
+                raise ValueError(f"Argument `{what}` must be a list of tensors corresponding 1:1 to "
+                                 f"{type(self).__name__}().{what}. Received list with length {len(given)}, "
+                                 f"but expected {len(own)} variables.")
+        variables = self.trainable_variables + self.non_trainable_variables
+        saved = [np.array(v) for v in variables]
+        try:
+            for v, value in zip(variables, list(trainable_variables) + list(non_trainable_variables)):
+                v.assign(np.asarray(value))
+            outputs = self(*args, **kwargs)
+            new_non_trainable = [_core.convert_to_tensor(np.array(v)) for v in self.non_trainable_variables]
+            losses = list(self.losses)
+        finally:
+            for v, value in zip(variables, saved):
+                v.assign(value)
+        return (outputs, new_non_trainable, losses) if return_losses else (outputs, new_non_trainable)
 
     def count_params(self) -> int:
         if not self.built:
@@ -347,7 +423,12 @@ class Layer:
             shapes = map_structure(lambda t: t.shape if isinstance(t, KerasTensor) else None, first) if first is not None else None
             self.build(shapes)
             self.built = True
-        kwargs.pop("training", None)
+        # An explicit `training=` in a functional graph (a frozen base called with
+        # training=False) stays with the node and wins over the model's flag, as in Keras.
+        training = kwargs.pop("training", None)
+        in_mask = _symbolic_mask_of(first)
+        if self._call_has_mask and in_mask is not None and kwargs.get("mask") is None:
+            kwargs["mask"] = in_mask  # a mask spec: shape inference runs the call with ones
         outputs_spec = self.compute_output_spec(*args, **kwargs)
         flat_specs = flatten(outputs_spec)
         node_index = len(self._inbound_nodes)
@@ -358,8 +439,34 @@ class Layer:
             outputs_flat.append(kt)
         it = iter(outputs_flat)
         outputs = map_structure(lambda _: next(it), outputs_spec)
-        self._inbound_nodes.append(Node(self, args, kwargs, outputs_flat))
+        # The node keeps the call's own arguments: at run time the mask comes with the tensors.
+        node_kwargs = {k: v for k, v in kwargs.items() if not (k == "mask" and v is in_mask)}
+        if training is not None:
+            node_kwargs["training"] = training
+        self._inbound_nodes.append(Node(self, args, node_kwargs, outputs_flat))
+        out_mask = self._symbolic_output_mask(first, kwargs.get("mask", in_mask))
+        if out_mask is not None:
+            masks = out_mask if isinstance(out_mask, (list, tuple)) else [out_mask] * len(outputs_flat)
+            for kt, m in zip(outputs_flat, masks):
+                kt._keras_mask = m
         return outputs
+
+    def _symbolic_output_mask(self, first, in_mask):
+        """The mask spec (a bool KerasTensor outside the graph) of a symbolic call's outputs, as
+        Keras attaches one to each KerasTensor: what `compute_mask` gives, computed on concrete
+        stand-ins when the layer defines it."""
+        if not self._overrides_compute_mask:
+            return in_mask if self.supports_masking else None
+        runs = []
+        for fill in (2, 3):
+            concrete = map_structure(lambda t: _zeros_like_spec(t, fill) if isinstance(t, KerasTensor) else t, first)
+            mask = map_structure(lambda m: _ones_mask_like_spec(m, fill) if isinstance(m, KerasTensor) else m, in_mask)
+            with _core_no_record():
+                runs.append(self.compute_mask(concrete, mask))
+        if runs[0] is None:
+            return None
+        merged = map_structure_pair(lambda a, b: None if a is None else _merge_spec(a, b), runs[0], runs[1])
+        return map_structure(lambda sp: None if sp is None else KerasTensor(sp.shape, "bool"), merged)
 
     def compute_output_spec(self, *args, **kwargs):
         """Shapes and dtypes of the outputs for symbolic inputs: from `compute_output_shape`
@@ -372,11 +479,11 @@ class Layer:
 
     def _spec_by_running(self, args, kwargs):
         """Runs `call` on zeros twice, with unknown sizes set to 2 and to 3, and marks the output
-        sizes that differ between the runs as unknown."""
+        sizes that differ between the runs as unknown (a symbolic mask becomes all True)."""
         runs = []
         for fill in (2, 3):
-            concrete = map_structure(lambda t: _zeros_like_spec(t, fill) if isinstance(t, KerasTensor) else t, (args, kwargs))
-            c_args, c_kwargs = concrete
+            c_args = map_structure(lambda t: _zeros_like_spec(t, fill) if isinstance(t, KerasTensor) else t, args)
+            c_kwargs = {k: map_structure(lambda t: _concrete_stand_in(t, fill, k == "mask"), v) for k, v in kwargs.items()}
             if self._call_has_training:
                 c_kwargs = dict(c_kwargs, training=False)
             ctx = _CallContext(False, self)
@@ -456,6 +563,10 @@ class Layer:
             cache = (_weight_cache_version[0], self._flatten_layers(include_self=True), regularized)
             object.__setattr__(self, "_loss_sources_cache", cache)
         return cache[1], cache[2]
+
+    def _cached_flat_layers(self) -> list:
+        """`_flatten_layers()` (this layer first), cached until sublayers or weights change."""
+        return self._loss_sources()[0]
 
     def _flatten_layers(self, include_self: bool = True) -> list:
         out, stack, seen = [], [self] if include_self else list(reversed(self._layers)), set()
@@ -588,6 +699,26 @@ def _attach_mask(outputs, mask):
                 o._keras_mask = m
 
 
+def _symbolic_mask_of(x):
+    if isinstance(x, KerasTensor):
+        return x._keras_mask
+    if isinstance(x, (list, tuple)) and x and all(isinstance(t, KerasTensor) for t in x):
+        masks = [t._keras_mask for t in x]
+        return masks if any(m is not None for m in masks) else None
+    return None
+
+
+def _concrete_stand_in(t, fill: int, is_mask: bool):
+    if not isinstance(t, KerasTensor):
+        return t
+    return _ones_mask_like_spec(t, fill) if is_mask else _zeros_like_spec(t, fill)
+
+
+def _ones_mask_like_spec(t: KerasTensor, fill: int):
+    shape = tuple(fill if d is None else d for d in t.shape)
+    return _core.convert_to_tensor(np.ones(shape, dtype=bool))
+
+
 def _zeros_like_spec(t: KerasTensor, fill: int):
     shape = tuple(fill if d is None else d for d in t.shape)
     return _core.convert_to_tensor(np.zeros(shape, dtype=t.dtype))
@@ -633,6 +764,17 @@ class _core_no_record:
 
     def __exit__(self, *exc):
         _core.resume_recording()
+
+
+_metric_class_slot = []
+
+
+def _metric_class():
+    if not _metric_class_slot:
+        from lamina.metrics.metric import Metric  # lamina.metrics imports the layers package
+
+        _metric_class_slot.append(Metric)
+    return _metric_class_slot[0]
 
 
 _weight_cache_version = [0]

@@ -28,7 +28,10 @@ class Loss:
         raise NotImplementedError
 
     def __call__(self, y_true, y_pred, sample_weight=None):
+        mask = getattr(y_pred, "_keras_mask", None)  # read first: ops on y_pred do not carry it
         values = self.call(_as_tensor(y_true), y_pred)
+        if mask is not None:
+            sample_weight = apply_mask(sample_weight, mask, normalize=self.reduction in ("sum_over_batch_size", "mean"))
         return reduce_values(values, sample_weight, self.reduction)
 
     def get_config(self) -> dict:
@@ -40,14 +43,37 @@ class Loss:
 
 
 def match_ranks(y_true, y_pred):
-    """Keras' squeeze-or-expand: when the ranks differ by one, drop a trailing size-1 axis of
-    the higher-rank side, else add one to the lower-rank side (labels (n,) vs outputs (n, 1))."""
+    """Keras' squeeze-or-expand, for ranks that differ by one: when the higher-rank side ends in
+    a size-1 axis, a rank-1 other side gains that axis (labels (n,) vs outputs (n, 1) keep one
+    value per sample, as Keras' `expand_rank_1`) and a higher-rank one loses it from the first;
+    without a size-1 axis, the lower-rank side gains one."""
     diff = y_pred.ndim - y_true.ndim
     if diff == 1:
-        return (y_true, ops.squeeze(y_pred, -1)) if y_pred.shape[-1] == 1 else (ops.expand_dims(y_true, -1), y_pred)
+        if y_pred.shape[-1] == 1 and y_true.ndim > 1:
+            return y_true, ops.squeeze(y_pred, -1)
+        return ops.expand_dims(y_true, -1), y_pred
     if diff == -1:
-        return (ops.squeeze(y_true, -1), y_pred) if y_true.shape[-1] == 1 else (y_true, ops.expand_dims(y_pred, -1))
+        if y_true.shape[-1] == 1 and y_pred.ndim > 1:
+            return ops.squeeze(y_true, -1), y_pred
+        return y_true, ops.expand_dims(y_pred, -1)
     return y_true, y_pred
+
+
+def apply_mask(sample_weight, mask, normalize: bool = False):
+    """Folds a mask of the predictions (False: padding) into the sample weights, as Keras does.
+
+    With `normalize`, kept entries weigh size/kept, so that a mean over every entry is the mean
+    over the kept ones."""
+    weights = ops.cast(_as_tensor(mask), "float32")
+    if normalize:
+        kept = float(ops.sum(weights))
+        weights = ops.multiply(weights, weights.size / kept if kept else 0.0)
+    if sample_weight is None:
+        return weights
+    sample_weight = ops.cast(_as_tensor(sample_weight), "float32")
+    while sample_weight.ndim < weights.ndim:  # per-sample weights (n,) against a mask (n, steps)
+        sample_weight = ops.expand_dims(sample_weight, -1)
+    return ops.multiply(sample_weight, weights)
 
 
 def _as_tensor(x):

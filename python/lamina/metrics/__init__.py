@@ -45,21 +45,26 @@ def get(identifier):
     raise ValueError(f"Could not interpret metric identifier: {identifier!r}")
 
 
-def resolve(identifier, y_true, y_pred, loss=None):
-    """Like `get`, but "accuracy"/"acc" picks the variant that fits the loss and the shapes,
-    as Keras does (binary, categorical or sparse categorical)."""
+def resolve(identifier, y_true, y_pred) -> Metric:
+    """The metric `compile` makes of `identifier`, named as Keras names it: a string keeps the
+    name it was given ("mae" logs as "mae"), an instance its own name, a function its name.
+
+    "accuracy"/"acc" picks the variant the shapes call for, as Keras does: binary when the
+    predictions have one value per sample, sparse categorical when the labels are class ids,
+    categorical otherwise."""
     if isinstance(identifier, str) and identifier.lower() in ("accuracy", "acc"):
-        name = identifier
-        loss_name = getattr(loss, "name", "") or ""
-        last = y_pred.shape[-1] if getattr(y_pred, "ndim", 0) else 1
-        if "binary_crossentropy" in loss_name or last == 1:
-            m = BinaryAccuracy(name=name)
-        elif "sparse_categorical" in loss_name or (y_true.ndim < y_pred.ndim or y_true.shape[-1] == 1):
-            m = SparseCategoricalAccuracy(name=name)
-        else:
-            m = CategoricalAccuracy(name=name)
-        return m
-    return get(identifier)
+        y_true_rank, y_pred_rank = len(y_true.shape), len(y_pred.shape)
+        last_true = y_true.shape[-1] if y_true_rank else 1
+        last_pred = y_pred.shape[-1] if y_pred_rank else 1
+        if last_pred == 1:
+            return BinaryAccuracy(name=identifier)
+        if y_true_rank < y_pred_rank or (last_true == 1 and last_pred > 1):
+            return SparseCategoricalAccuracy(name=identifier)
+        return CategoricalAccuracy(name=identifier)
+    metric = get(identifier)
+    if isinstance(identifier, str):
+        metric.name = identifier
+    return metric
 
 
 __all__ = ["Metric", "Mean", "Sum", "MeanMetricWrapper", "Accuracy", "BinaryAccuracy", "CategoricalAccuracy",

@@ -117,7 +117,9 @@ class RootMeanSquaredError(Mean):
         super().__init__(name=name, dtype=dtype)
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        y_true, y_pred = _t(y_true), _t(y_pred)
+        from lamina.losses.loss import match_ranks
+
+        y_true, y_pred = match_ranks(_t(y_true), _t(y_pred))
         super().update_state(ops.square(ops.subtract(y_pred, ops.cast(y_true, y_pred.dtype))), sample_weight)
 
     def result(self):

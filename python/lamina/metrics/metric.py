@@ -6,6 +6,8 @@ ops over the batch and one read of the result.
 
 from __future__ import annotations
 
+import numpy as np
+
 from lamina import _core
 from lamina import ops
 
@@ -16,17 +18,51 @@ def _t(x):
 
 class Metric:
     """Base class: `update_state(...)`, `result()`, `reset_state()`; calling the metric updates
-    it and returns the result."""
+    it and returns the result.
+
+    A subclass creates its state in `__init__`, after `super().__init__()`, usually with
+    `add_variable`; the default `reset_state` sets every such variable to zeros.
+    """
 
     def __init__(self, name=None, dtype=None):
         from lamina.config import to_snake_case
 
         self.name = name or to_snake_case(type(self).__name__)
         self.dtype = dtype or "float32"
-        self.reset_state()
+        self._variables = []
+        # lamina's own metrics keep their state as Python values that `reset_state` creates. A
+        # user's `reset_state` may use variables its `__init__` creates after this call, so
+        # it is not called here (Keras never calls it from the base constructor).
+        if type(self).reset_state.__module__.startswith("lamina."):
+            self.reset_state()
+
+    def add_variable(self, shape=(), initializer="zeros", dtype=None, aggregation="sum", name=None) -> _core.Variable:
+        """Creates a state variable of this metric (not trainable).
+
+        Args:
+            shape: the variable's shape.
+            initializer: an initializer name or instance (default "zeros").
+            dtype: default the metric's dtype.
+            aggregation: how the state combines across replicas (kept for Keras' signature).
+            name: the variable's name.
+
+        Returns:
+            The new Variable.
+        """
+        from lamina import initializers
+
+        dtype = dtype or self.dtype
+        value = initializers.get(initializer)(tuple(shape), dtype=dtype)
+        var = _core.Variable(value, dtype=dtype, trainable=False, name=name or "variable")
+        self._variables.append(var)
+        return var
+
+    add_weight = add_variable
 
     def reset_state(self) -> None:
-        raise NotImplementedError
+        """Sets every state variable to zeros."""
+        for v in self._variables:
+            v.assign(np.zeros(tuple(v.shape), dtype=v.dtype))
 
     def update_state(self, *args, **kwargs) -> None:
         raise NotImplementedError
@@ -40,7 +76,7 @@ class Metric:
 
     @property
     def variables(self) -> list:
-        return []
+        return list(self._variables)
 
     def get_config(self) -> dict:
         return {"name": self.name, "dtype": self.dtype}
@@ -55,6 +91,10 @@ class Metric:
 
 class Mean(Metric):
     """The (weighted) mean of the values given to update_state."""
+
+    def __init__(self, name=None, dtype=None):
+        super().__init__(name=name, dtype=dtype)
+        Mean.reset_state(self)  # also when a subclass overrides reset_state (not called above)
 
     def reset_state(self):
         self.total = 0.0
@@ -82,6 +122,10 @@ class Mean(Metric):
 
 
 class Sum(Metric):
+    def __init__(self, name=None, dtype=None):
+        super().__init__(name=name, dtype=dtype)
+        Sum.reset_state(self)  # also when a subclass overrides reset_state
+
     def reset_state(self):
         self.total = 0.0
 
@@ -104,12 +148,15 @@ class MeanMetricWrapper(Mean):
         super().__init__(name=name or getattr(fn, "__name__", "metric"), dtype=dtype)
 
     def update_state(self, y_true, y_pred, sample_weight=None):
+        from lamina.losses.loss import apply_mask, match_ranks
+
+        mask = getattr(y_pred, "_keras_mask", None)  # read first: ops on y_pred do not carry it
         y_true, y_pred = _t(y_true), _t(y_pred)
         if not getattr(self._fn, "_sparse_labels", False):
-            from lamina.losses.loss import match_ranks
-
             y_true, y_pred = match_ranks(y_true, y_pred)
         values = self._fn(y_true, y_pred, **self._fn_kwargs)
+        if mask is not None:
+            sample_weight = apply_mask(sample_weight, mask)
         super().update_state(values, sample_weight=sample_weight)
 
     def get_config(self):

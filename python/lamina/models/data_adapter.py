@@ -20,6 +20,18 @@ from lamina.layers.symbolic import flatten, map_structure
 _Tensor = _core.Tensor
 
 
+def check_counts(where: str, positive: dict, non_negative: dict | None = None) -> None:
+    """Batch sizes and step counts (`positive`, None allowed) must be positive integers and
+    epoch numbers (`non_negative`) integers >= 0: a batch size of 0 or -4 would otherwise train
+    on nothing, silently. Raises ValueError naming `where` and the argument."""
+    checks = [(name, value, 1) for name, value in positive.items() if value is not None]
+    checks += [(name, value, 0) for name, value in (non_negative or {}).items()]
+    for name, value, least in checks:
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < least:
+            kind = "a positive integer" if least else "an integer >= 0"
+            raise ValueError(f"{where}: `{name}` must be {kind}{' or None' if least else ''}, got {value!r}")
+
+
 def _to_engine(a):
     if a is None or isinstance(a, _Tensor):
         return a

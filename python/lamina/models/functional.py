@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import inspect
+
+import numpy as np
+
+from lamina import _core
 from lamina.layers.input_layer import InputLayer
 from lamina.layers.symbolic import KerasTensor, flatten, map_structure
 from lamina.models.model import Model
@@ -86,6 +91,16 @@ class Functional(Model):
         return list(self._input_tensors)
 
     @property
+    def input(self):
+        """The symbolic inputs in the structure given to the constructor."""
+        return self._inputs_struct
+
+    @property
+    def output(self):
+        """The symbolic outputs in the structure given to the constructor."""
+        return self._outputs_struct
+
+    @property
     def outputs(self) -> list:
         return list(self._output_tensors)
 
@@ -119,6 +134,7 @@ class Functional(Model):
     def call(self, inputs, training=None, mask=None):
         values = {}
         for kt, value in zip(self._input_tensors, self._flatten_inputs(inputs)):
+            value = _adjust_input_rank(kt, value)
             _check_input(kt, value, self.name)
             values[id(kt)] = value
         lookup = values.__getitem__
@@ -129,7 +145,7 @@ class Functional(Model):
         for layer, args, kwargs, out_ids in self._plan:
             call_args = map_structure(resolve, args)
             call_kwargs = map_structure(resolve, kwargs) if kwargs else {}
-            if training is not None:
+            if training is not None and call_kwargs.get("training") is None:
                 call_kwargs["training"] = training
             out = layer(*call_args, **call_kwargs)
             for oid, o in zip(out_ids, flatten(out)):
@@ -140,7 +156,13 @@ class Functional(Model):
         return map_structure(lambda t: t, self._outputs_struct)
 
     def get_config(self) -> dict:
+        """The graph's config (layers with their inbound nodes, input and output layers). A
+        subclass with its own constructor arguments gets Model's config instead, as in Keras:
+        the graph alone cannot call that constructor."""
         from lamina.saving.serialization import serialize_layer_with_nodes
+
+        if inspect.getfullargspec(type(self).__init__).args[1:] != inspect.getfullargspec(Functional.__init__).args[1:]:
+            return Model.get_config(self)
 
         layer_configs = [serialize_layer_with_nodes(layer, self) for layer in self._functional_layers]
 
@@ -159,11 +181,25 @@ class Functional(Model):
             "output_layers": map_structure(ref, self._outputs_struct) if not isinstance(self._outputs_struct, KerasTensor) else [ref(self._outputs_struct)],
         }
 
-    @classmethod
-    def from_config(cls, config: dict, custom_objects=None):
-        from lamina.saving.serialization import functional_from_config
 
-        return functional_from_config(cls, config, custom_objects)
+
+def _adjust_input_rank(kt: KerasTensor, value):
+    """Keras' one-axis leniency: an input missing a trailing axis of size 1 gets it, and an
+    input with one extra trailing axis of size 1 loses it (e.g. (64, 28, 28) for an
+    `Input((28, 28, 1))`)."""
+    shape = getattr(value, "shape", None)
+    if shape is None or len(shape) == len(kt.shape):
+        return value
+    if len(shape) == len(kt.shape) - 1 and kt.shape[-1] == 1:
+        adjusted = _core.expand_dims(value, -1) if isinstance(value, _core.Tensor) else np.expand_dims(value, -1)
+    elif len(shape) == len(kt.shape) + 1 and shape[-1] == 1:
+        adjusted = _core.squeeze(value, -1) if isinstance(value, _core.Tensor) else np.squeeze(value, -1)
+    else:
+        return value  # _check_input names the mismatch
+    mask = getattr(value, "_keras_mask", None)
+    if mask is not None:
+        adjusted._keras_mask = mask
+    return adjusted
 
 
 def _check_input(kt: KerasTensor, value, model_name: str) -> None:

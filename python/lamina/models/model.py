@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 
 from lamina.layers.layer import Layer
@@ -27,13 +28,21 @@ class Model(Trainer, Layer):
     """
 
     def __new__(cls, *args, **kwargs):
-        if cls is Model and (len(args) >= 2 or ("inputs" in kwargs and "outputs" in kwargs) or (len(args) == 1 and "outputs" in kwargs)):
+        if cls is Model and _functional_init_arguments(args, kwargs):
             from lamina.models.functional import Functional
 
             return Functional.__new__(Functional)
         return super().__new__(cls)
 
     def __init__(self, *args, **kwargs):
+        if _functional_init_arguments(args, kwargs) and not _is_functional(self):
+            # `CustomModel(inputs, outputs)`: a Model subclass built like a functional model
+            # becomes a subclass of Functional, as in Keras.
+            from lamina.models.functional import Functional
+
+            _inject_functional_model_class(type(self))
+            Functional.__init__(self, *args, **kwargs)
+            return
         if type(self) is Model and (args or "inputs" in kwargs):
             raise TypeError("Model(inputs, outputs) needs both inputs and outputs")
         name = kwargs.pop("name", None)
@@ -74,6 +83,33 @@ class Model(Trainer, Layer):
 
     def get_config(self) -> dict:
         return {"name": self.name, "trainable": self.trainable}
+
+    @classmethod
+    def from_config(cls, config: dict, custom_objects=None):
+        """Rebuilds a model from `get_config()`: a functional config (name, layers,
+        input_layers, output_layers) as a functional model, unless the class has its own
+        `__init__` arguments; any other config is passed to the constructor.
+
+        Args:
+            config: the config dict.
+            custom_objects: a dict of names to the custom classes or functions the config uses.
+        """
+        from lamina.models.functional import Functional
+
+        is_functional_config = all(k in config for k in ("name", "layers", "input_layers", "output_layers"))
+        spec = inspect.getfullargspec(cls.__init__)
+        revivable = (cls in (Functional, Model) or spec.args[1:] == inspect.getfullargspec(Functional.__init__).args[1:]
+                     or (spec.varargs == "args" and spec.varkw == "kwargs"))
+        if is_functional_config and revivable:
+            from lamina.saving.serialization import functional_from_config
+
+            return functional_from_config(cls if cls is not Model else Functional, config, custom_objects)
+        try:
+            return cls(**config)
+        except TypeError as e:
+            raise TypeError(f"Unable to revive model {cls.__name__} from config: its constructor does not take the "
+                            f"config's items (override `get_config()` and `from_config()`). Received config={config}. "
+                            f"Error: {e}") from e
 
     def to_json(self, **kwargs) -> str:
         """The model's architecture as Keras-style JSON."""
@@ -122,3 +158,26 @@ class Model(Trainer, Layer):
 
         saving_api.load_weights(self, filepath, skip_mismatch=skip_mismatch, **kwargs)
 
+
+
+def _functional_init_arguments(args: tuple, kwargs: dict) -> bool:
+    return (len(args) == 2 or (len(args) == 1 and "outputs" in kwargs)
+            or ("inputs" in kwargs and "outputs" in kwargs))
+
+
+def _is_functional(model) -> bool:
+    from lamina.models.functional import Functional
+
+    return isinstance(model, Functional)
+
+
+def _inject_functional_model_class(cls):
+    """Puts Functional in place of Model among the bases of `cls` and its ancestors."""
+    from lamina.models.functional import Functional
+
+    if cls is Model:
+        return Functional
+    if cls is object or not issubclass(cls, Model):
+        return cls
+    cls.__bases__ = tuple(_inject_functional_model_class(base) for base in cls.__bases__)
+    return cls

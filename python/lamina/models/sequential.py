@@ -100,6 +100,23 @@ class Sequential(Model):
         return [self._symbolic_outputs[-1]] if getattr(self, "_symbolic_outputs", None) else []
 
     @property
+    def input(self):
+        """The symbolic input (once the input shape is known)."""
+        return self._single("inputs")
+
+    @property
+    def output(self):
+        """The symbolic output (once the model is built)."""
+        return self._single("outputs")
+
+    def _single(self, which: str):
+        tensors = getattr(self, which)
+        if not tensors:
+            raise AttributeError(f"Sequential model '{self.name}' has no {which[:-1]} yet: give it an Input or "
+                                 "build it (call it on data) first.")
+        return tensors[0]
+
+    @property
     def input_shape(self):
         return self._input_layer.batch_shape if self._input_layer is not None else None
 

@@ -9,7 +9,7 @@ mean, ...) compute integer inputs in float32.
 
 from lamina.ops.elementwise import *  # noqa: F401,F403
 from lamina.ops.reduction import *  # noqa: F401,F403
-from lamina.ops.shape import *  # noqa: F401,F403
+from lamina.ops._shape import *  # noqa: F401,F403
 from lamina.ops.linalg import *  # noqa: F401,F403
 from lamina.ops.creation import *  # noqa: F401,F403
 from lamina.ops.nn import *  # noqa: F401,F403

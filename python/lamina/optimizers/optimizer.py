@@ -87,9 +87,22 @@ class Optimizer:
         pairs = list(grads_and_vars)
         self.apply([g for g, _ in pairs], [v for _, v in pairs])
 
-    def apply(self, grads: list, trainable_variables: list) -> None:
-        """One optimization step: clip, decay, then one fused engine update of every variable."""
+    def apply(self, grads: list, trainable_variables: list | None = None) -> None:
+        """One optimization step: clip, decay, then one fused engine update of every variable.
+
+        Args:
+            grads: the gradients, one per variable (None for a variable without one).
+            trainable_variables: the variables; default those the optimizer was built with
+                (`build(variables)` or an earlier `apply`), as in Keras.
+        """
         grads = list(grads)
+        if not grads:
+            return  # Keras: applying no gradients is a no-op
+        if trainable_variables is None:
+            if not self._tracked:
+                raise ValueError("When passing `grads` without `variables`, the optimizer must already be built on a "
+                                 "list of variables. Call `optimizer.build(trainable_variables)` first.")
+            trainable_variables = self._tracked
         variables = list(trainable_variables)
         if len(grads) != len(variables):
             raise ValueError(f"apply: {len(grads)} gradients for {len(variables)} variables")

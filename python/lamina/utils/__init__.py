@@ -1,4 +1,4 @@
-"""`lamina.utils`: to_categorical, normalize, set_random_seed, plotting a History."""
+"""`lamina.utils`: to_categorical, normalize, set_random_seed, plotting a model or a History."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ import random as _python_random
 import numpy as np
 
 from lamina import _core
+from lamina.models.data_adapter_utils import pack_x_y_sample_weight, unpack_x_y_sample_weight
+from lamina.utils.model_plot import model_to_dot, plot_model
 from lamina.utils.plotting import plot_history
 
 
@@ -58,4 +60,5 @@ def normalize(x, axis=-1, order=2):
     return x / norm
 
 
-__all__ = ["to_categorical", "normalize", "plot_history", "set_random_seed"]
+__all__ = ["to_categorical", "normalize", "model_to_dot", "plot_history", "plot_model", "set_random_seed",
+           "pack_x_y_sample_weight", "unpack_x_y_sample_weight"]

@@ -6,6 +6,19 @@ slice, unstack, split) share the input's storage; the others copy in blocks.
 
 from lamina import _core
 
+
+def shape(x) -> tuple:
+    """The shape of a tensor (or array, or symbolic tensor) as a tuple; unknown sizes are None.
+
+    Args:
+        x: a tensor, numpy array or KerasTensor.
+
+    Returns:
+        A tuple of ints (and None for sizes a symbolic tensor does not know).
+    """
+    return tuple(x.shape)
+
+
 reshape = _core.reshape
 transpose = _core.transpose
 expand_dims = _core.expand_dims
@@ -33,7 +46,7 @@ scatter_update = _core.scatter_update
 one_hot = _core.one_hot
 
 __all__ = [
-    "reshape", "transpose", "expand_dims", "squeeze", "broadcast_to", "concatenate", "stack", "unstack",
+    "shape", "reshape", "transpose", "expand_dims", "squeeze", "broadcast_to", "concatenate", "stack", "unstack",
     "split", "tile", "repeat", "flip", "swapaxes", "moveaxis", "ravel", "flatten", "pad", "slice",
     "slice_update", "take", "gather", "take_along_axis", "scatter", "scatter_update", "one_hot",
 ]
