@@ -13,7 +13,7 @@ import numpy as np
 import lamina as keras
 
 CASES = ("dense_sgd", "dense_adam", "cnn_sgd", "lstm_adam", "sample_weight_sgd", "class_weight_adam", "uneven_sgd",
-         "dataset_sgd")
+         "dataset_sgd", "unbuilt_sgd")
 
 
 def build(case):
@@ -25,6 +25,9 @@ def build(case):
     elif case.startswith("lstm"):
         model = keras.Sequential([keras.Input((5, 3)), keras.layers.LSTM(8), keras.layers.Dense(3)])
         x = np.random.default_rng(0).normal(size=(64, 5, 3)).astype("float32")
+    elif case.startswith("unbuilt"):  # no Input: the model builds on its first batch
+        model = keras.Sequential([keras.layers.Dense(16, activation="relu"), keras.layers.Dense(3)])
+        x = np.random.default_rng(0).normal(size=(64, 8)).astype("float32")
     else:
         model = keras.Sequential([keras.Input((8,)), keras.layers.Dense(16, activation="relu"), keras.layers.Dense(3)])
         x = np.random.default_rng(0).normal(size=(64 if not case.startswith("uneven") else 49, 8)).astype("float32")

@@ -2,10 +2,11 @@
 distribution with more than one rank.
 
 One training step exchanges one flat float32 buffer: this rank's gradients multiplied by its
-number of batch rows, then every metric's state, then its row count. After the Allreduce (a
-sum), the gradients divided by the total rows are the gradients of the global batch (the loss
-is a mean over rows, so this also holds for sample weights, class weights and uneven last
-batches), and the summed metric states are those of one process that saw every row.
+number of batch rows, then the change of every metric's state in this step, then its row count.
+After the Allreduce (a sum), the gradients divided by the total rows are the gradients of the
+global batch (the loss is a mean over rows, so this also holds for sample weights, class weights
+and uneven last batches), and the state before the step plus the summed changes is the state of
+one process that saw every row.
 """
 
 from __future__ import annotations
@@ -145,7 +146,7 @@ class ShardedAdapter:
         for i in range(a.num_batches):
             start, stop = i * a.batch_size, min((i + 1) * a.batch_size, a.n)
             lo, hi = _bounds(stop - start, self.comm.size, self.comm.rank)
-            yield stop - start, lo, hi, (start, order)
+            yield lo, hi, start, order
 
     def __iter__(self):
         comm = self.comm
@@ -154,7 +155,7 @@ class ShardedAdapter:
             Progress.epoch = self.epoch
         if isinstance(self.adapter, data_adapter.ArrayAdapter):
             a = self.adapter
-            for step, (total, lo, hi, (start, order)) in enumerate(self._array_batches()):
+            for step, (lo, hi, start, order) in enumerate(self._array_batches()):
                 Progress.step = step
                 empty = hi == lo
                 if empty and not self.training:
@@ -213,9 +214,16 @@ def _synchronize_model(model, sharded: ShardedAdapter, comm) -> None:
     """Checks that every rank has the same model, optimizer and data layout, then copies rank 0's
     weights and optimizer state to all ranks."""
     Progress.phase = "start of fit"
-    if not model.weights:  # a model built on its first call: build it on this rank's first batch
-        first = next(iter(sharded))
-        model(first[0], training=False)
+    if not model.weights:  # a model built on its first call: build it on the first rows
+        adapter = sharded.adapter
+        if isinstance(adapter, data_adapter.ArrayAdapter):
+            x = map_structure(lambda a: data_adapter._rows(a, slice(0, 1), None), adapter.x)
+        elif getattr(adapter, "_reiterable", False):
+            x = next(iter(adapter))[0]
+        else:
+            raise DistributedError("Under DataParallel, a model that builds on its first batch needs array or "
+                                   "dataset input (not a one-shot generator), or build it before fit")
+        model(x, training=False)
     weights = model.weights
     model.optimizer.build(model.trainable_weights)
     state = weights + list(model.optimizer.variables)
