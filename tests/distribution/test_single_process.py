@@ -120,3 +120,28 @@ def test_dataset_shard_follows_tf_data():
 def test_cores_are_counted_from_the_affinity():
     assert keras.config.get_num_threads() >= 1
     assert os.cpu_count() >= 1
+
+
+SYNCHRONIZED_BN = """
+import warnings
+import numpy as np
+import lamina as keras
+keras.distribution.set_distribution(keras.distribution.DataParallel())
+model = keras.Sequential([keras.Input((3,)), keras.layers.BatchNormalization(synchronized=True), keras.layers.Dense(2)])
+model.compile("sgd", "mse")
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    model.fit(np.ones((8, 3), "float32"), np.zeros((8, 2), "float32"), batch_size=4, verbose=0)
+if keras.distribution.distribution().rank == 0:
+    print([str(w.message) for w in caught if "synchronized" in str(w.message)])
+"""
+
+
+def test_synchronized_batch_norm_says_it_is_local(tmp_path):
+    from mpi_run import mpirun
+
+    script = tmp_path / "bn.py"
+    script.write_text(SYNCHRONIZED_BN)
+    done, _ = mpirun([script], n=2)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "does not synchronize batch statistics across ranks yet" in done.stdout

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import math
+import warnings
 
 import numpy as np
 
@@ -247,6 +248,12 @@ def _synchronize_model(model, sharded: ShardedAdapter, comm) -> None:
             size = int(np.prod(v.shape))
             v.assign(flat[offset:offset + size].reshape(tuple(v.shape)))
             offset += size
+    synchronized = [layer.name for layer in model._flatten_layers(include_self=False)
+                    if getattr(layer, "synchronized", False)]
+    if synchronized and comm.rank == 0:
+        warnings.warn(f"BatchNormalization(synchronized=True) in {synchronized}: lamina does not synchronize batch "
+                      f"statistics across ranks yet; each rank normalizes with its own batch's statistics",
+                      stacklevel=3)
     Progress.phase = "training"
 
 
