@@ -6,6 +6,8 @@ from __future__ import annotations
 import collections
 import re
 
+from lamina._threads import get_num_threads, set_num_threads  # noqa: F401  (the engine's thread count)
+
 _FLOATX = "float32"
 _EPSILON = 1e-7
 _IMAGE_DATA_FORMAT = "channels_last"

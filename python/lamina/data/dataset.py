@@ -8,6 +8,7 @@ arrays in the structure of the source (tuples and dicts are kept).
 
 from __future__ import annotations
 
+import itertools
 import queue
 import threading
 from typing import Any, Callable, Iterator
@@ -276,6 +277,29 @@ class Dataset:
             return Dataset._indexed(self._source, lambda: _islice(base(), count, None), card, batched=self._batched)
         make = self._make_iterator
         return Dataset(lambda: _islice(make(), count, None), card)
+
+    def shard(self, num_shards: int, index: int) -> "Dataset":
+        """Every `num_shards`-th element, starting at element `index` (tf.data's shard), so that
+        `num_shards` workers each read a distinct part of the data.
+
+        Args:
+            num_shards: how many shards the data is split into (> 0).
+            index: which shard this is, in `[0, num_shards)`.
+        """
+        num_shards, index = int(num_shards), int(index)
+        if num_shards <= 0:
+            raise ValueError(f"Dataset.shard: num_shards must be > 0, got {num_shards}")
+        if not 0 <= index < num_shards:
+            raise ValueError(f"Dataset.shard: index must be in [0, num_shards={num_shards}), got {index}")
+        card = self._cardinality
+        if card is not None and card >= 0:
+            card = card // num_shards + (1 if index < card % num_shards else 0)
+        if self._on_indices():
+            base = self._index_fn
+            return Dataset._indexed(self._source, lambda: itertools.islice(base(), index, None, num_shards), card,
+                                    batched=self._batched)
+        make = self._make_iterator
+        return Dataset(lambda: itertools.islice(make(), index, None, num_shards), card)
 
     def prefetch(self, buffer_size: int = 1) -> "Dataset":
         """Prepares up to `buffer_size` elements ahead in a background thread."""

@@ -13,6 +13,7 @@ import numpy as np
 
 from lamina import _core
 from lamina.autodiff import GradientTape
+from lamina.distribution import training as distributed
 from lamina.layers.layer import weight_cache_version
 from lamina.layers.symbolic import flatten, map_structure
 from lamina.models import data_adapter, data_adapter_utils
@@ -72,6 +73,7 @@ class Trainer:
         self.steps_per_execution = steps_per_execution
         self.compiled = True
         self.stop_training = False
+        self._distribution = distributed.distribution()  # a strategy's scope or set_distribution
         self._built_for_version = None
 
     def get_compile_config(self) -> dict | None:
@@ -202,12 +204,14 @@ class Trainer:
             y_pred = self(x, training=True)
             loss = self._compute_loss(x, y, y_pred, sample_weight, training=True)
         self._loss_tracker.update_state(loss, sample_weight=_batch_size(x))
+        logs = self.compute_metrics(x, y, y_pred, sample_weight=sample_weight)
         if weights:
             grads = tape.gradient(loss, weights)
+            grads, logs = distributed.reduce_step(self, grads, logs)  # the global batch's gradients and metrics
             self.optimizer.apply(grads, weights)
         else:
             warnings.warn("The model does not have any trainable weights.", stacklevel=2)
-        return self.compute_metrics(x, y, y_pred, sample_weight=sample_weight)
+        return logs
 
     def test_step(self, data) -> dict:
         """One evaluation step on a batch (`data` as in `train_step`); returns the logs."""
@@ -295,6 +299,7 @@ class Trainer:
             (x, y, sample_weight), validation_data = data_adapter.split_for_validation(x, y, sample_weight, validation_split)
         train = data_adapter.make_adapter(x, y, sample_weight, batch_size, shuffle, steps_per_epoch, class_weight)
         self._check_data_against_model(train)
+        train = distributed.prepare(self, train, training=True, initial_epoch=initial_epoch)
         val = None
         if validation_data is not None:
             vx, vy, vsw = data_adapter._unpack(validation_data) if isinstance(validation_data, tuple) else (validation_data, None, None)
@@ -337,6 +342,7 @@ class Trainer:
         from lamina.callbacks.callback_list import CallbackList
 
         self.reset_metrics()
+        adapter = distributed.prepare(self, adapter, training=False)
         cbs = callbacks if isinstance(callbacks, CallbackList) else CallbackList(
             callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1, steps=adapter.num_batches,
             mode="test")
@@ -347,6 +353,7 @@ class Trainer:
             cbs.on_test_batch_begin(step)
             logs = _python_logs(self.test_step(data))
             cbs.on_test_batch_end(step, logs)
+        distributed.reduce_metrics(self)  # the metric states of all ranks' rows
         logs = self._metrics_result_or_logs(logs)
         cbs.on_test_end(logs)
         return logs
@@ -379,6 +386,9 @@ class Trainer:
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         """Predictions as numpy arrays (the model's output structure)."""
         data_adapter.check_counts("predict", {"batch_size": batch_size, "steps": steps})
+        gathered = distributed.predict(self, x, lambda part: self.predict(part, batch_size, verbose, steps, callbacks))
+        if gathered is not None:
+            return gathered
         adapter = data_adapter.make_adapter(x, None, None, batch_size, False, steps)
         if isinstance(adapter, data_adapter.ArrayAdapter) and adapter.n <= adapter.batch_size and not callbacks and verbose in ("auto", 0):
             # One batch: no loop machinery, no progress bar (the common single-sample case).
