@@ -131,27 +131,38 @@ def psnr(x1, x2, max_val):
 
 
 def depth_to_space(x, block_size: int, data_format: str = "channels_last"):
-    """Moves blocks of channels into spatial blocks of size block_size x block_size (4-D input)."""
+    """Moves blocks of channels into spatial blocks of size block_size x block_size (4-D input).
+
+    Channels split as (block row, block column, channel) for channels_last and as (channel,
+    block row, block column) for channels_first (PyTorch's pixel shuffle), as in Keras.
+    """
     x = to_tensor(x)
-    if data_format == "channels_first":
-        return _core.transpose(depth_to_space(_core.transpose(x, [0, 2, 3, 1]), block_size), [0, 3, 1, 2])
-    n, h, w, c = x.shape
     b = block_size
+    c = x.shape[1] if data_format == "channels_first" else x.shape[3]
     if c % (b * b):
         raise ValueError(f"depth_to_space: channels ({c}) must be divisible by block_size^2 ({b * b})")
+    if data_format == "channels_first":
+        n, c, h, w = x.shape
+        y = _core.reshape(x, [n, c // (b * b), b, b, h, w])
+        return _core.reshape(_core.transpose(y, [0, 1, 4, 2, 5, 3]), [n, c // (b * b), h * b, w * b])
+    n, h, w, c = x.shape
     y = _core.reshape(x, [n, h, w, b, b, c // (b * b)])
     return _core.reshape(_core.transpose(y, [0, 1, 3, 2, 4, 5]), [n, h * b, w * b, c // (b * b)])
 
 
 def space_to_depth(x, block_size: int, data_format: str = "channels_last"):
-    """Moves spatial blocks of size block_size x block_size into channels (4-D input)."""
+    """Moves spatial blocks of size block_size x block_size into channels (4-D input); the
+    inverse of depth_to_space."""
     x = to_tensor(x)
-    if data_format == "channels_first":
-        return _core.transpose(space_to_depth(_core.transpose(x, [0, 2, 3, 1]), block_size), [0, 3, 1, 2])
-    n, h, w, c = x.shape
     b = block_size
+    h, w = (x.shape[2], x.shape[3]) if data_format == "channels_first" else (x.shape[1], x.shape[2])
     if h % b or w % b:
         raise ValueError(f"space_to_depth: height and width ({h}, {w}) must be divisible by block_size {b}")
+    if data_format == "channels_first":
+        n, c, h, w = x.shape
+        y = _core.reshape(x, [n, c, h // b, b, w // b, b])
+        return _core.reshape(_core.transpose(y, [0, 1, 3, 5, 2, 4]), [n, c * b * b, h // b, w // b])
+    n, h, w, c = x.shape
     y = _core.reshape(x, [n, h // b, b, w // b, b, c])
     return _core.reshape(_core.transpose(y, [0, 1, 3, 2, 4, 5]), [n, h // b, w // b, b * b * c])
 

@@ -32,7 +32,7 @@ def _square(x, name: str):
 
 
 def _const(value, like):
-    return _core.stop_gradient(to_tensor(np.ascontiguousarray(value.astype(like.dtype))))
+    return _core.stop_gradient(to_tensor(value.astype(like.dtype)))
 
 
 def inv(x):

@@ -23,7 +23,7 @@ def to_tensor(x, dtype=None):
     if isinstance(x, np.ndarray):
         # The engine's conversion reads Fortran-ordered arrays in memory order (reported as a
         # bindings bug); a C-ordered copy converts correctly.
-        x = np.ascontiguousarray(x)
+        x = np.ascontiguousarray(x).reshape(x.shape)  # (ascontiguousarray makes 0-d arrays 1-d)
     return _core.convert_to_tensor(x, dtype) if dtype is not None else _core.convert_to_tensor(x)
 
 
@@ -35,7 +35,8 @@ def float_tensor(x):
 
 def from_numpy(value: np.ndarray, like):
     """`value` as a tensor on the device of `like` (a tensor)."""
-    out = _core.convert_to_tensor(np.ascontiguousarray(value))
+    value = np.asarray(value)
+    out = _core.convert_to_tensor(np.ascontiguousarray(value).reshape(value.shape))
     device = getattr(like, "device", "cpu")
     return out if device == "cpu" else out.to(device)
 
