@@ -14,6 +14,7 @@ from lamina import activations, constraints, initializers, regularizers
 from lamina import layers, losses, metrics, optimizers, callbacks
 from lamina import models, saving, datasets, utils, data
 from lamina import feature_column
+from lamina import backend, preprocessing, tree
 from lamina import export
 from lamina.device import device, get_default_device, list_devices, set_default_device
 from lamina.config import clear_session, epsilon, floatx, image_data_format, set_floatx
@@ -35,6 +36,7 @@ def __getattr__(name):
 
 __all__ = [
     "GradientTape", "Input", "InputLayer", "Layer", "Model", "Sequential", "Tensor", "Variable", "activations",
+    "backend", "preprocessing", "tree",
     "callbacks", "clear_session", "constraints", "convert_to_tensor", "data", "datasets", "device", "epsilon", "estimators",
     "feature_column", "floatx", "get_default_device",
     "image_data_format", "initializers", "layers", "list_devices", "losses", "metrics", "models", "ops", "optimizers", "random",

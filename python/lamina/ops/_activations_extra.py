@@ -81,6 +81,28 @@ def threshold(x, threshold, default_value):  # noqa: A002 (keras.ops argument na
     return _core.where(_core.greater(x, threshold), x, _core.full_like(x, default_value))
 
 
+def sparsemax(x, axis: int = -1):
+    """Euclidean projection of x onto the probability simplex along `axis` (sparse softmax)."""
+    from lamina.ops._sorting import cumsum, sort
+
+    x = float_tensor(x)
+    z = _core.moveaxis(x, axis, -1)
+    n = z.shape[-1]
+    zs = _core.flip(sort(z, -1), -1)  # descending
+    k = _core.arange(1, n + 1, 1, z.dtype)
+    csum = cumsum(zs, -1)
+    support = _core.cast(_core.greater(_core.add(_core.multiply(k, zs), 1.0), csum), z.dtype)
+    k_z = _core.sum(support, -1, True)
+    tau = _core.divide(_core.subtract(_core.sum(_core.multiply(zs, support), -1, True), 1.0), k_z)
+    return _core.moveaxis(_core.relu(_core.subtract(z, tau)), -1, axis)
+
+
+def mish(x):
+    """x * tanh(softplus(x))."""
+    x = float_tensor(x)
+    return _core.multiply(x, _core.tanh(_core.softplus(x)))
+
+
 def multi_hot(inputs, num_classes=None, axis: int = -1, dtype=None, sparse: bool = False, **kwargs):
     """Multi-hot encoding: 1 at every class index present in each row of integer `inputs`."""
     if num_classes is None:
@@ -170,5 +192,5 @@ def space_to_depth(x, block_size: int, data_format: str = "channels_last"):
 __all__ = [
     "celu", "glu", "hard_shrink", "soft_shrink", "tanh_shrink", "hard_tanh", "log_sigmoid", "sparse_plus",
     "sparse_sigmoid", "squareplus", "threshold", "multi_hot", "normalize", "rms_normalization", "psnr",
-    "depth_to_space", "space_to_depth",
+    "depth_to_space", "space_to_depth", "sparsemax", "mish",
 ]
