@@ -197,9 +197,10 @@ class Trainer:
         with GradientTape() as tape:
             y_pred = self(x, training=True)
             loss = self._compute_loss(x, y, y_pred, sample_weight, training=True)
+            scaled_loss = self.optimizer.scale_loss(loss) if hasattr(self.optimizer, "scale_loss") else loss
         self._loss_tracker.update_state(loss, sample_weight=_batch_size(x))
         if weights:
-            grads = tape.gradient(loss, weights)
+            grads = tape.gradient(scaled_loss, weights)
             self.optimizer.apply(grads, weights)
         else:
             warnings.warn("The model does not have any trainable weights.", stacklevel=2)
