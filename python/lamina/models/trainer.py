@@ -294,7 +294,10 @@ class Trainer:
         cbs = CallbackList(callbacks, add_history=True, add_progbar=verbose != 0, model=self, verbose=verbose,
                            epochs=epochs, steps=train.num_batches)
         self.stop_training = False
+        self._initial_epoch = None
         cbs.on_train_begin()
+        # A callback restoring a backup (BackupAndRestore) sets where training resumes.
+        initial_epoch = self._initial_epoch or initial_epoch
         logs = training_logs = {}
         try:
             for epoch in range(initial_epoch, epochs):
