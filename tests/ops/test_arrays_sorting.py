@@ -170,3 +170,21 @@ def test_stats(rng):
         check_op(lambda a, v: ops.correlate(a, v, mode), lambda a, v: np.correlate(a, v, mode), rng.standard_normal(6),
                  rng.standard_normal(3))
     np.testing.assert_array_equal(ops.amax(x, 0), x.max(0))
+
+
+def test_cdist_extract_sequences_segments_and_view(rng):
+    x, y = rng.standard_normal((2, 3, 4)), rng.standard_normal((2, 5, 4))
+    check_op(ops.cdist, lambda a, b: np.sqrt(((a[:, :, None] - b[:, None]) ** 2).sum(-1)), x, y, noncontiguous=False)
+    sig = rng.standard_normal((2, 10))
+    check_op(lambda t: ops.extract_sequences(t, 4, 3), lambda a: np.stack([a[:, i:i + 4] for i in (0, 3, 6)], 1), sig)
+    data = rng.uniform(0.5, 1.5, (5, 2))
+    ids = np.array([0, 2, 0, 2, 2])
+    want = np.stack([data[ids == s].prod(0) if (ids == s).any() else np.ones(2) for s in range(4)])
+    check_op(lambda t: ops.segment_prod(t, ids, 4), lambda a: want.astype(a.dtype), data, rtol=1e-5)
+    check_op(lambda t: ops.segment_sum(t, ids, 3), lambda a: np.stack([a[ids == s].sum(0) for s in range(3)]), data)
+    full = np.array([0, 1, 0, 1, 1])  # no empty segment: its dtype-minimum would swamp finite differences
+    check_op(lambda t: ops.segment_max(t, full), lambda a: np.stack([a[full == s].max(0) for s in range(2)]), data)
+    check_op(lambda t: ops.segment_min(t, full), lambda a: np.stack([a[full == s].min(0) for s in range(2)]), data)
+    np.testing.assert_array_equal(ops.segment_max(data.astype("float32"), ids)[1], np.finfo("float32").min)
+    f = np.array([1.0, -2.0], np.float32)
+    np.testing.assert_array_equal(ops.view(f, "int32"), f.view(np.int32))

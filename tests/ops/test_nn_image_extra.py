@@ -98,3 +98,15 @@ def test_extract_patches_matches_keras(rng, size, strides, padding, dilation):
     np.testing.assert_allclose(ops.image.extract_patches(x[0], size, strides, dilation, padding),
                                keras.ops.image.extract_patches(x[0].astype("float32"), size, strides, dilation, padding),
                                rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
+def test_gaussian_blur_and_sobel_match_keras(rng, data_format):
+    keras = real_keras()
+    x = rng.standard_normal((2, 5, 6, 3) if data_format == "channels_last" else (2, 3, 5, 6))
+    kw = {"kernel_size": (3, 5), "sigma": (0.8, 1.7), "data_format": data_format}
+    check_op(lambda t: ops.image.gaussian_blur(t, **kw),
+             lambda a: np.asarray(keras.ops.image.gaussian_blur(a, **kw)).astype(a.dtype), x, noncontiguous=False)
+    check_op(lambda t: ops.image.sobel_edges(t, data_format),
+             lambda a: np.asarray(keras.ops.image.sobel_edges(a, data_format)).astype(a.dtype), x, noncontiguous=False,
+             rtol=1e-5, atol=1e-5)

@@ -147,4 +147,47 @@ def extract_patches(images, size, strides=None, dilation_rate=1, padding: str = 
     return _core.squeeze(out, 0) if single else out
 
 
-__all__ = ["pad_images", "crop_images", "rgb_to_grayscale", "rgb_to_hsv", "hsv_to_rgb", "extract_patches"]
+def _depthwise_same(images, kernel_2d, fmt):
+    """Each channel convolved (cross-correlation, "same" zero padding) with a 2-D kernel."""
+    x = images if "float" in images.dtype else _core.cast(images, "float32")
+    channels = x.shape[_channel_axis(x, fmt)]
+    k = to_tensor(kernel_2d.astype(x.dtype))
+    kernel = _core.tile(_core.reshape(k, [k.shape[0], k.shape[1], 1, 1]), [1, 1, channels, 1])
+    return _core.depthwise_conv(x, kernel, 1, "same", fmt)
+
+
+def gaussian_blur(images, kernel_size=(3, 3), sigma=(1.0, 1.0), data_format=None):
+    """Each channel blurred with a normalized Gaussian kernel of `kernel_size` and `sigma`
+    (per axis: (x, y)), "same" zero padding."""
+    import numpy as np
+
+    images = _check_rank(images, "gaussian_blur")
+    fmt = standardize_data_format(data_format)
+
+    def kernel_1d(size, s):
+        x = np.arange(size, dtype="float64") - (size - 1) / 2
+        k = np.exp(-0.5 * (x / s) ** 2)
+        return k / k.sum()
+
+    kernel = np.outer(kernel_1d(kernel_size[1], sigma[1]), kernel_1d(kernel_size[0], sigma[0]))
+    single = len(images.shape) == 3
+    x = _core.expand_dims(images, 0) if single else images
+    out = _depthwise_same(x, kernel, fmt)
+    return _core.squeeze(out, 0) if single else out
+
+
+def sobel_edges(images, data_format=None):
+    """Sobel derivatives of each channel of a batch of images, stacked on a new last axis as
+    (d/dy, d/dx) ("same" zero padding)."""
+    import numpy as np
+
+    images = _check_rank(images, "sobel_edges")
+    if len(images.shape) != 4:
+        raise ValueError(f"sobel_edges expects a batch of images (rank 4), got shape {tuple(images.shape)}")
+    fmt = standardize_data_format(data_format)
+    sobel_x = np.array([[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]], "float64")
+    return _core.stack([_depthwise_same(images, sobel_x.T, fmt), _depthwise_same(images, sobel_x, fmt)], -1)
+
+
+__all__ = ["pad_images", "crop_images", "rgb_to_grayscale", "rgb_to_hsv", "hsv_to_rgb", "extract_patches",
+           "gaussian_blur", "sobel_edges"]
