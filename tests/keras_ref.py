@@ -19,3 +19,11 @@ def real_keras():
     if os.environ.get("CI") == "true":
         pytest.fail(f"CI=true but {why}")
     pytest.skip(why)
+
+
+def long_only(*values, **kwargs):
+    """A pytest.param that runs only with LAMINA_LONG_TESTS=1: more cases of a comparison with
+    Keras whose first cases run in CI (each Keras op compiles under JAX on first use, which is
+    what makes these slow)."""
+    return pytest.param(*values, marks=pytest.mark.skipif(not os.environ.get("LAMINA_LONG_TESTS"),
+                                                          reason="more Keras cases: set LAMINA_LONG_TESTS=1"), **kwargs)

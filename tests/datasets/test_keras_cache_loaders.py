@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import lamina as lm
-from keras_ref import real_keras
+from keras_ref import long_only, real_keras
 
 
 @pytest.fixture
@@ -48,7 +48,7 @@ def _assert_same(got, want):
 
 
 @pytest.mark.parametrize("kwargs", [{}, {"num_words": 12, "skip_top": 2, "maxlen": 8, "seed": 5},
-                                    {"oov_char": None, "start_char": None, "index_from": 0, "num_words": 20}])
+                                    long_only({"oov_char": None, "start_char": None, "index_from": 0, "num_words": 20})])
 def test_imdb_matches_keras(keras_home, monkeypatch, kwargs):
     rng = np.random.default_rng(0)
     path = keras_home / "imdb.npz"

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import lamina as lm
-from keras_ref import real_keras
+from keras_ref import long_only, real_keras
 
 
 def _data(kind, rng, n=12):
@@ -25,19 +25,19 @@ def _data(kind, rng, n=12):
 
 CASES = [
     ("CategoricalHinge", {}, "onehot"), ("CosineSimilarity", {}, "regression"), ("Hinge", {}, "binary"),
-    ("SquaredHinge", {}, "binary"), ("KLDivergence", {}, "onehot"), ("LogCoshError", {}, "regression"),
-    ("MeanAbsolutePercentageError", {}, "regression"), ("MeanSquaredLogarithmicError", {}, "multilabel"),
-    ("Poisson", {}, "multilabel"), ("PearsonCorrelation", {}, "regression"), ("ConcordanceCorrelation", {}, "regression"),
-    ("F1Score", {}, "onehot"), ("F1Score", {"average": "macro", "threshold": 0.3}, "multilabel"),
-    ("FBetaScore", {"beta": 2.0, "average": "weighted"}, "onehot"), ("FBetaScore", {"average": "micro", "threshold": 0.5}, "multilabel"),
+    long_only("SquaredHinge", {}, "binary"), long_only("KLDivergence", {}, "onehot"), long_only("LogCoshError", {}, "regression"),
+    ("MeanAbsolutePercentageError", {}, "regression"), long_only("MeanSquaredLogarithmicError", {}, "multilabel"),
+    long_only("Poisson", {}, "multilabel"), ("PearsonCorrelation", {}, "regression"), long_only("ConcordanceCorrelation", {}, "regression"),
+    ("F1Score", {}, "onehot"), long_only("F1Score", {"average": "macro", "threshold": 0.3}, "multilabel"),
+    ("FBetaScore", {"beta": 2.0, "average": "weighted"}, "onehot"), long_only("FBetaScore", {"average": "micro", "threshold": 0.5}, "multilabel"),
     ("R2Score", {}, "regression"), ("R2Score", {"class_aggregation": "variance_weighted_average", "num_regressors": 2}, "regression"),
-    ("R2Score", {"class_aggregation": None}, "regression"),
+    long_only("R2Score", {"class_aggregation": None}, "regression"),
     ("IoU", {"num_classes": 4, "target_class_ids": [0, 2]}, "sparse"), ("MeanIoU", {"num_classes": 4}, "sparse"),
-    ("MeanIoU", {"num_classes": 4, "ignore_class": 1}, "sparse"), ("BinaryIoU", {"threshold": 0.4}, "binary"),
-    ("OneHotIoU", {"num_classes": 4, "target_class_ids": [1, 3]}, "onehot"), ("OneHotMeanIoU", {"num_classes": 4}, "onehot"),
-    ("PrecisionAtRecall", {"recall": 0.6}, "binary"), ("RecallAtPrecision", {"precision": 0.5, "num_thresholds": 50}, "binary"),
-    ("SensitivityAtSpecificity", {"specificity": 0.4}, "binary"), ("SpecificityAtSensitivity", {"sensitivity": 0.7}, "binary"),
-    ("PrecisionAtRecall", {"recall": 0.5, "class_id": 2}, "multilabel"),
+    long_only("MeanIoU", {"num_classes": 4, "ignore_class": 1}, "sparse"), ("BinaryIoU", {"threshold": 0.4}, "binary"),
+    ("OneHotIoU", {"num_classes": 4, "target_class_ids": [1, 3]}, "onehot"), long_only("OneHotMeanIoU", {"num_classes": 4}, "onehot"),
+    ("PrecisionAtRecall", {"recall": 0.6}, "binary"), long_only("RecallAtPrecision", {"precision": 0.5, "num_thresholds": 50}, "binary"),
+    ("SensitivityAtSpecificity", {"specificity": 0.4}, "binary"), long_only("SpecificityAtSensitivity", {"sensitivity": 0.7}, "binary"),
+    long_only("PrecisionAtRecall", {"recall": 0.5, "class_id": 2}, "multilabel"),
 ]
 
 

@@ -5,10 +5,10 @@ import numpy as np
 import pytest
 
 import lamina as lm
-from keras_ref import real_keras
+from keras_ref import long_only, real_keras
 
 CASES = [
-    ("Lion", {}), ("Lion", {"learning_rate": 0.01, "beta_1": 0.8, "beta_2": 0.95}),
+    ("Lion", {}), long_only("Lion", {"learning_rate": 0.01, "beta_1": 0.8, "beta_2": 0.95}),
     ("Lamb", {}), ("Lamb", {"learning_rate": 0.01, "weight_decay": 0.01}),
     ("Adafactor", {}), ("Adafactor", {"learning_rate": 0.05, "relative_step": False, "clip_threshold": 0.5}),
 ]
