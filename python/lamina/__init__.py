@@ -19,6 +19,7 @@ from lamina import layers, losses, metrics, optimizers, callbacks
 from lamina import models, saving, datasets, utils, data
 from lamina import feature_column
 from lamina import distribute, distribution
+from lamina import backend, preprocessing, tree
 from lamina import export
 from lamina.device import device, get_default_device, list_devices, set_default_device
 from lamina.config import clear_session, epsilon, floatx, image_data_format, set_floatx
@@ -42,6 +43,7 @@ def __getattr__(name):
 
 __all__ = [
     "GradientTape", "Input", "InputLayer", "Layer", "Model", "Sequential", "Tensor", "Variable", "activations",
+    "backend", "preprocessing", "tree",
     "callbacks", "clear_session", "constraints", "convert_to_tensor", "data", "datasets", "device", "distribute", "distribution", "epsilon", "estimators",
     "estimator", "feature_column", "floatx", "get_default_device",
     "image_data_format", "initializers", "layers", "list_devices", "losses", "metrics", "models", "ops", "optimizers", "random",

@@ -203,10 +203,11 @@ class Trainer:
         with GradientTape() as tape:
             y_pred = self(x, training=True)
             loss = self._compute_loss(x, y, y_pred, sample_weight, training=True)
+            scaled_loss = self.optimizer.scale_loss(loss) if hasattr(self.optimizer, "scale_loss") else loss
         self._loss_tracker.update_state(loss, sample_weight=_batch_size(x))
         logs = self.compute_metrics(x, y, y_pred, sample_weight=sample_weight)
         if weights:
-            grads = tape.gradient(loss, weights)
+            grads = tape.gradient(scaled_loss, weights)
             grads, logs = distributed.reduce_step(self, grads, logs)  # the global batch's gradients and metrics
             self.optimizer.apply(grads, weights)
         else:
@@ -308,7 +309,10 @@ class Trainer:
         cbs = CallbackList(callbacks, add_history=True, add_progbar=verbose != 0, model=self, verbose=verbose,
                            epochs=epochs, steps=train.num_batches)
         self.stop_training = False
+        self._initial_epoch = None
         cbs.on_train_begin()
+        # A callback restoring a backup (BackupAndRestore) sets where training resumes.
+        initial_epoch = self._initial_epoch or initial_epoch
         logs = training_logs = {}
         try:
             for epoch in range(initial_epoch, epochs):
