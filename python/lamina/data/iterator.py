@@ -1,0 +1,80 @@
+"""Checkpointable iteration over a Dataset.
+
+An iterator's state is its position (elements produced so far) and the pipeline's random state
+as it was when the pass began (each shuffle's seed and epoch count). Restoring rebuilds the
+pass with that random state and replays it up to the position, so a resumed job sees exactly
+the remaining elements in the same shuffled order, through Python map functions and parallel
+maps alike (parallel maps are ordered unless deterministic=False, which a resume cannot
+reproduce). The replay recomputes the skipped elements: it costs time, not correctness.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+from typing import Callable
+
+
+class Iterator:
+    """What `iter(dataset)` returns: the elements, plus `get_state`/`set_state` (a JSON-able
+    dict) and `save(path)`/`restore(path)` to resume mid-epoch."""
+
+    def __init__(self, dataset, convert: Callable):
+        self._dataset = dataset
+        self._convert = convert
+        self._start(copy.deepcopy([list(c) for c in dataset._state_cells]), 0)
+
+    def _start(self, cells: list, position: int) -> None:
+        from lamina.data.dataset import _failed
+
+        live = self._dataset._state_cells
+        if len(cells) != len(live):
+            raise ValueError(f"Iterator.set_state: the state has {len(cells)} random-state entries but this "
+                             f"pipeline has {len(live)}; restore into the same pipeline that was saved")
+        for cell, saved in zip(live, cells):
+            cell[:] = saved
+        self._initial_cells = copy.deepcopy(cells)
+        self._it = self._dataset._make_iterator()
+        self._position = 0
+        for _ in range(position):
+            if next(self._it, _DONE) is _DONE:
+                raise ValueError(f"Iterator.set_state: the pipeline ended before position {position}; restore into "
+                                 f"the same pipeline that was saved")
+            self._position += 1
+        self._failed = _failed
+
+    def __iter__(self) -> "Iterator":
+        return self
+
+    def __next__(self):
+        e = next(self._it)
+        self._position += 1
+        if self._failed(e):
+            raise e.exc
+        return self._convert(e)
+
+    def get_state(self) -> dict:
+        """The position and random state, as a JSON-able dict."""
+        return {"format": "lamina.data.Iterator/1", "position": self._position, "random_state": self._initial_cells}
+
+    def set_state(self, state: dict) -> None:
+        """Continues from a state that `get_state` returned (for the same pipeline)."""
+        if state.get("format") != "lamina.data.Iterator/1":
+            raise ValueError(f"Iterator.set_state: not an iterator state: {state!r:.200}")
+        self._start(copy.deepcopy(state["random_state"]), int(state["position"]))
+
+    def save(self, path: str) -> None:
+        """Writes the state as JSON to `path` (atomically, so a crash never leaves half a file)."""
+        tmp = f"{path}.tmp"
+        with open(tmp, "w") as f:
+            json.dump(self.get_state(), f)
+        os.replace(tmp, path)
+
+    def restore(self, path: str) -> None:
+        """Continues from the state saved at `path`."""
+        with open(path) as f:
+            self.set_state(json.load(f))
+
+
+_DONE = object()
