@@ -23,7 +23,7 @@ import numpy as np
 
 from lamina.data import _parallel
 from lamina.data.options import Options
-from lamina.data.structure import (TensorSpec, as_element_array, as_numpy, call_unpacked, leaves, map_structure,
+from lamina.data.structure import (TensorSpec, as_element_array, as_tensor, as_numpy, call_unpacked, leaves, map_structure,
                                    merge_specs, slices_structure, spec_of, stack, zip_structures)
 
 INFINITE = -1
@@ -88,7 +88,7 @@ class Dataset:
     def from_tensor_slices(tensors, name: str | None = None) -> "Dataset":
         """One element per row of `tensors` (an array, or a tuple/dict of arrays with the same
         first dimension). As in tf.data, a Python list is one array, not a structure."""
-        arrays = slices_structure(np.asarray, tensors)
+        arrays = slices_structure(as_tensor, tensors)
         scalars = [a for a in leaves(arrays) if a.ndim == 0]
         if scalars:
             raise ValueError(f"from_tensor_slices: every component needs a first dimension to slice, got a scalar "
@@ -102,7 +102,7 @@ class Dataset:
     @staticmethod
     def from_tensors(tensors, name: str | None = None) -> "Dataset":
         """A dataset of exactly one element."""
-        element = slices_structure(np.asarray, tensors)
+        element = slices_structure(as_tensor, tensors)
         return Dataset(lambda: iter([element]), 1)
 
     @staticmethod
@@ -122,10 +122,7 @@ class Dataset:
 
         def make():
             for e in generator(*args):
-                if dtypes is None:
-                    yield slices_structure(np.asarray, e)
-                else:
-                    yield zip_structures(lambda pair: _with_dtype(*pair), [e, dtypes])
+                yield slices_structure(as_tensor, e) if dtypes is None else _with_dtypes(e, dtypes)
 
         return Dataset(make, UNKNOWN)
 
@@ -924,6 +921,15 @@ class Dataset:
 
 
 _END = object()
+
+
+def _with_dtypes(element, dtypes):
+    """An element of from_generator in its output_signature's dtypes (a list is one tensor)."""
+    if isinstance(dtypes, tuple):
+        return tuple(_with_dtypes(e, d) for e, d in zip(element, dtypes))
+    if isinstance(dtypes, dict):
+        return {k: _with_dtypes(element[k], d) for k, d in dtypes.items()}
+    return _with_dtype(element, dtypes)
 
 
 def _with_dtype(value, dtype):

@@ -28,6 +28,22 @@ def slices_structure(fn, s):
     return fn(s)
 
 
+def as_tensor(value) -> np.ndarray:
+    """A component as tf.convert_to_tensor makes it: numpy arrays keep their dtype, Python ints
+    become int32 (int64 when too large) and Python floats float32, strings bytes objects."""
+    if isinstance(value, (np.ndarray, np.generic)):
+        return np.asarray(value)
+    a = np.asarray(value)
+    if a.dtype.kind == "i" and a.dtype != np.int32 and (a.size == 0 or (a.min() >= -2**31 and a.max() < 2**31)):
+        return a.astype(np.int32)
+    if a.dtype == np.float64:
+        return a.astype(np.float32)
+    if a.dtype.kind in "SU":
+        return np.array([x.encode() if isinstance(x, str) else x for x in a.ravel().tolist()],
+                        dtype=object).reshape(a.shape)
+    return a
+
+
 def leaves(s) -> list:
     if isinstance(s, (tuple, list)):
         return [leaf for x in s for leaf in leaves(x)]
@@ -51,6 +67,8 @@ def zip_structures(fn, structures: list):
 def stack(elements: list):
     """Stacks a list of same-shaped elements along a new first axis (tf.data's batch)."""
     def stack_leaves(xs):
+        if isinstance(xs[0], bytes):  # numpy's S dtype would drop trailing NUL bytes of records
+            return np.array(xs, dtype=object)
         arrays = [np.asarray(x) for x in xs]
         shapes = {a.shape for a in arrays}
         if len(shapes) > 1:
