@@ -37,15 +37,33 @@ def _rebuild(structure, it):
     return {k: _rebuild(s, it) for k, s in structure["dict"].items()}
 
 
-def _storable(leaf) -> np.ndarray:
-    a = np.asarray(leaf)
-    if a.dtype == object:  # strings tf.data keeps as bytes: store as fixed-width bytes, not pickles
-        a = a.astype(bytes)
-    return a
+def _write_leaf(f, leaf) -> None:
+    """A leaf as .npy records, without pickles: numbers as one array; strings (bytes, which
+    numpy's S dtype would cut at trailing NULs) as their lengths, then their bytes."""
+    a = leaf if isinstance(leaf, bytes) else np.asarray(leaf)
+    if isinstance(a, bytes) or a.dtype.kind in "SO":
+        items = [a] if isinstance(a, bytes) else [bytes(x) for x in a.ravel().tolist()]
+        shape = [-1] if isinstance(a, bytes) else list(a.shape)  # -1: a scalar bytes object
+        np.save(f, np.array([1] + shape, dtype=np.int64), allow_pickle=False)
+        np.save(f, np.array([len(x) for x in items], dtype=np.int64), allow_pickle=False)
+        np.save(f, np.frombuffer(b"".join(items), dtype=np.uint8), allow_pickle=False)
+    else:
+        np.save(f, np.array([0], dtype=np.int64), allow_pickle=False)
+        np.save(f, a, allow_pickle=False)
 
 
-def _restored(a: np.ndarray):
-    return a.item() if a.ndim == 0 and a.dtype.kind == "S" else a
+def _read_leaf(f):
+    kind = np.load(f, allow_pickle=False)
+    if kind[0] == 0:
+        return np.load(f, allow_pickle=False)
+    lengths, buf = np.load(f, allow_pickle=False), np.load(f, allow_pickle=False).tobytes()
+    ends = np.cumsum(lengths)
+    items = [buf[e - n:e] for n, e in zip(lengths.tolist(), ends.tolist())]
+    if list(kind[1:]) == [-1]:
+        return items[0]
+    out = np.empty(len(items), dtype=object)
+    out[:] = items
+    return out.reshape(tuple(kind[1:]))
 
 
 def _open(path: str, mode: str, compression: str | None):
@@ -71,7 +89,7 @@ def _write(elements: Iterator, directory: str, compression: str | None) -> Itera
             if count == 0:
                 structure = _structure_of(e)
             for leaf in leaves(e):
-                np.save(f, _storable(leaf), allow_pickle=False)
+                _write_leaf(f, leaf)
             count += 1
             yield e
     with open(os.path.join(tmp, _META), "w") as f:
@@ -86,7 +104,7 @@ def _read(directory: str) -> Iterator:
     with _open(os.path.join(directory, _ELEMENTS), "rb", meta["compression"]) as f:
         n_leaves = len(leaves(_rebuild(meta["structure"], iter(range(10**6))))) if meta["count"] else 0
         for _ in range(meta["count"]):
-            values = [_restored(np.load(f, allow_pickle=False)) for _ in range(n_leaves)]
+            values = [_read_leaf(f) for _ in range(n_leaves)]
             yield _rebuild(meta["structure"], iter(values))
 
 
