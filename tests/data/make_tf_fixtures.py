@@ -26,7 +26,7 @@ def write_inputs():
         f.write("first line\nsecond, with comma\r\n\nlast without newline")
     with open(os.path.join(OUT, "lines_b.txt"), "w") as f:
         f.write("b1\nb2\n")
-    with open(os.path.join(OUT, "lines_a.txt"), "rb") as f, gzip.open(os.path.join(OUT, "lines_a.txt.gz"), "wb") as g:
+    with open(os.path.join(OUT, "lines_a.txt"), "rb") as f, gzip.GzipFile(os.path.join(OUT, "lines_a.txt.gz"), "wb", mtime=0) as g:
         g.write(f.read())
     with open(os.path.join(OUT, "table.csv"), "w") as f:
         f.write("age,height,city,label\n31,1.75,Oslo,1\n45,1.62,Lima,0\n27,1.80,\"Kyoto, JP\",1\n,1.5,Rome,0\n52,1.7,Nice,1\n")
@@ -97,6 +97,7 @@ def main():
         images[name] = {"decode_image": tf_data_cases.encode(tf.io.decode_image(data).numpy()),
                         "decode_image_3": tf_data_cases.encode(tf.io.decode_image(data, channels=3).numpy())}
     results["images"] = images
+    results["dataset_methods"] = sorted(m for m in dir(tf.data.Dataset) if not m.startswith("_"))
     results["versions"] = {"tensorflow": tf.__version__, "numpy": np.__version__, "python": platform.python_version()}
     with open(os.path.join(OUT, "tf_data_expected.json"), "w") as f:
         json.dump(results, f, indent=0, sort_keys=True)

@@ -68,3 +68,10 @@ def test_image_decoding_matches_tf(name):
             assert diff.max() == 0
         else:  # Pillow's and TF's JPEG decoders upsample chroma differently; this noise image is their worst case
             assert diff.max() <= 8 and diff.mean() < 3
+
+
+def test_dataset_has_tf_datas_public_methods_but_ragged_and_sparse_batch():
+    missing = {m for m in EXPECTED["dataset_methods"] if not hasattr(D.Dataset, m)}
+    # lamina has no ragged or sparse tensors to batch into
+    assert missing == {"ragged_batch", "sparse_batch"}
+    assert len(EXPECTED["dataset_methods"]) == 48
