@@ -122,3 +122,31 @@ def test_restore_into_a_different_pipeline_is_refused():
     other = iter(D.Dataset.range(5))
     with pytest.raises(ValueError, match="same pipeline"):
         other.set_state(state)
+
+
+def test_fit_resumes_mid_run_with_the_same_batches(tmp_path):
+    import lamina as lm
+
+    x = np.random.default_rng(0).standard_normal((40, 3)).astype("float32")
+    y = (x.sum(1) > 0).astype("float32")
+
+    def run(epochs, initial_epoch, restore):
+        seen = []  # the batches the map function produced (a restore replays the skipped ones)
+        ds = (D.Dataset.from_tensor_slices((x, y)).shuffle(40, seed=7).batch(8)
+              .map(lambda a, b: (seen.append(a[:, 0].copy()) or a, b)))
+        it = iter(ds.repeat())
+        if restore:
+            it.restore(str(tmp_path / "input.json"))
+        model = lm.Sequential([lm.Input((3,)), lm.layers.Dense(1)])
+        model.compile(optimizer="sgd", loss="mse")
+        model.fit(it, steps_per_epoch=3, epochs=epochs, initial_epoch=initial_epoch, verbose=0,
+                  callbacks=[D.IteratorCheckpoint(it, str(tmp_path / "input.json"))])
+        return seen
+
+    full = run(4, 0, restore=False)
+    first = run(2, 0, restore=False)   # a job stopped after epoch 2, in the middle of the data's 2nd pass
+    second = run(4, 2, restore=True)   # restarted: a fresh pipeline, the saved input position
+    assert len(full) == 12 and len(first) == 6 and len(second) == 6 + 6
+    assert all(np.array_equal(a, b) for a, b in zip(second[:6], first))  # the replay
+    assert all(np.array_equal(a, b) for a, b in zip(second[6:], full[6:]))  # the batches it trains on
+    assert not all(np.array_equal(a, b) for a, b in zip(full[:5], full[5:10]))  # passes are reshuffled

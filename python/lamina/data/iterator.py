@@ -78,3 +78,46 @@ class Iterator:
 
 
 _DONE = object()
+
+
+def _callback_base():
+    from lamina.callbacks import Callback
+
+    return Callback
+
+
+class IteratorCheckpoint(_callback_base()):
+    """A fit callback that saves an input iterator's state to `filepath` (JSON), every epoch or
+    every `save_freq` batches, so a restarted job resumes mid-epoch with the same batches. Save
+    the weights alongside (ModelCheckpoint) and, on restart, call `iterator.restore(filepath)`
+    and fit with `initial_epoch`:
+
+        it = iter(dataset.repeat())
+        if os.path.exists("input.json"):
+            it.restore("input.json")
+        model.fit(it, steps_per_epoch=100, epochs=10, initial_epoch=done,
+                  callbacks=[ModelCheckpoint(...), lamina.data.IteratorCheckpoint(it, "input.json")])
+
+    Args:
+        iterator: the `lamina.data.Iterator` that fit reads (from `iter(dataset)`).
+        filepath: where the state is written (atomically).
+        save_freq: "epoch", or a number of batches.
+    """
+
+    def __init__(self, iterator: Iterator, filepath: str, save_freq="epoch"):
+        super().__init__()
+        if not isinstance(iterator, Iterator):
+            raise TypeError(f"IteratorCheckpoint needs the iterator fit reads (iter(dataset)), got {type(iterator).__name__}")
+        if save_freq != "epoch" and not (isinstance(save_freq, int) and save_freq > 0):
+            raise ValueError(f"IteratorCheckpoint: save_freq must be 'epoch' or a positive int, got {save_freq!r}")
+        self.iterator, self.filepath, self.save_freq = iterator, filepath, save_freq
+        self._batches = 0
+
+    def on_train_batch_end(self, batch, logs=None):
+        self._batches += 1
+        if self.save_freq != "epoch" and self._batches % self.save_freq == 0:
+            self.iterator.save(self.filepath)
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.save_freq == "epoch":
+            self.iterator.save(self.filepath)
