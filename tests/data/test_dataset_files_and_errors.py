@@ -10,7 +10,7 @@ import pytest
 import lamina.data as D
 import lamina.io as lio
 from lamina.data.readers import DataLossError
-from tf_data_cases import FIXTURES
+from tf_data_cases import FIXTURES, require
 
 RECORDS = os.path.join(FIXTURES, "examples.tfrecord")
 
@@ -69,6 +69,7 @@ def test_missing_file_is_named():
 
 
 def test_undecodable_image_names_its_file_and_is_skippable(tmp_path):
+    require("PIL")
     for i in range(3):
         shutil.copy(os.path.join(FIXTURES, "rgb.png"), tmp_path / f"img{i}.png")
     (tmp_path / "img1.png").write_bytes(b"\x89PNG not really")
@@ -166,6 +167,7 @@ def test_element_spec_and_rejection_resample():
 
 
 def test_parse_example_errors_name_the_feature():
+    require("google.protobuf")
     raw = next(D.TFRecordDataset(RECORDS).as_numpy_iterator())
     with pytest.raises(ValueError, match="'pair' of example 0 has 2 values"):
         lio.parse_single_example(raw, {"pair": lio.FixedLenFeature([3], np.float32)})

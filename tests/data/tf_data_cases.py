@@ -83,6 +83,18 @@ def _case_list(D, ops):
     return cases
 
 
+def require(module: str) -> None:
+    """Skips a test whose optional package is missing, but fails it under CI=true."""
+    import importlib.util
+
+    import pytest
+
+    if importlib.util.find_spec(module.split(".")[0]) is None or importlib.util.find_spec(module) is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{module} is missing (pip install lamina[test])")
+        pytest.skip(f"{module} is not installed")
+
+
 def D_text(D, names, compression=None):
     return D.TextLineDataset([os.path.join(FIXTURES, n) for n in names], compression)
 
