@@ -150,3 +150,22 @@ def test_fit_resumes_mid_run_with_the_same_batches(tmp_path):
     assert all(np.array_equal(a, b) for a, b in zip(second[:6], first))  # the replay
     assert all(np.array_equal(a, b) for a, b in zip(second[6:], full[6:]))  # the batches it trains on
     assert not all(np.array_equal(a, b) for a, b in zip(full[:5], full[5:10]))  # passes are reshuffled
+
+
+def test_worker_processes_run_python_functions_in_other_processes_in_order():
+    import os
+
+    def pid_and_square(x):
+        return np.array([os.getpid(), x * x])
+
+    opts = D.Options()
+    opts.worker_processes = 2
+    out = list(D.Dataset.range(12).with_options(opts).map(pid_and_square, num_parallel_calls=2)
+               .as_numpy_iterator())
+    assert [int(o[1]) for o in out] == [i * i for i in range(12)]
+    pids = {int(o[0]) for o in out}
+    assert os.getpid() not in pids and 1 <= len(pids) <= 2
+    failing = D.Dataset.range(4).with_options(opts).map(lambda x: 1 // (int(x) - 2), num_parallel_calls=2)
+    with pytest.raises(ZeroDivisionError):
+        list(failing)
+    assert len(list(failing.ignore_errors().as_numpy_iterator())) == 3

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import collections
 import concurrent.futures as cf
+import itertools
 import os
 import queue
 import threading
@@ -67,6 +68,51 @@ def parallel_map(items: Iterator, fn: Callable, workers: int, deterministic: boo
         pool.shutdown(wait=False, cancel_futures=True)
 
 
+# Map functions handed to forked workers: a child inherits this table at fork, so functions
+# (lambdas and closures included) need no pickling; only elements and results are pickled.
+_PROCESS_FNS: dict = {}
+
+
+def _call_registered(key: int, item):
+    return _PROCESS_FNS[key](item)
+
+
+def process_map(items: Iterator, fn: Callable, workers: int, deterministic: bool) -> Iterator:
+    """`fn` over `items` in `workers` forked processes, up to 2*workers calls in flight; in input
+    order unless `deterministic` is False."""
+    import multiprocessing
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        raise RuntimeError("lamina.data worker_processes needs the 'fork' start method (Linux or macOS)")
+    key = next(_KEYS)
+    _PROCESS_FNS[key] = fn
+    try:
+        pool = multiprocessing.get_context("fork").Pool(workers)
+    finally:
+        del _PROCESS_FNS[key]  # the children have their copy
+    try:
+        pending: collections.deque = collections.deque()
+        for item in items:
+            pending.append(pool.apply_async(_call_registered, (key, item)))
+            if len(pending) >= 2 * workers:
+                yield from _take_one(pending, deterministic)
+        while pending:
+            yield from _take_one(pending, deterministic)
+    finally:
+        pool.terminate()
+
+
+def _take_one(pending: collections.deque, deterministic: bool) -> Iterator:
+    if not deterministic:
+        for i, r in enumerate(pending):
+            if r.ready():
+                del pending[i]
+                yield r.get()
+                return
+    yield pending.popleft().get()
+
+
+_KEYS = itertools.count()
 _END = object()
 
 

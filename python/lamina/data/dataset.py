@@ -454,6 +454,9 @@ class Dataset:
         fn = lambda e: _guarded(map_func, e)  # noqa: E731
         if workers == 1:
             return self._derived(lambda: (fn(e) for e in make()), self._cardinality)
+        processes = self._options.worker_processes
+        if processes:
+            return self._derived(lambda: _parallel.process_map(make(), fn, int(processes), ordered), self._cardinality)
         return self._derived(lambda: _parallel.parallel_map(make(), fn, workers, ordered), self._cardinality)
 
     def _workers(self, num_parallel_calls, what: str) -> int:

@@ -23,8 +23,13 @@ class AutotuneOptions:
 @dataclass
 class Options:
     """Pipeline options, as tf.data.Options. `deterministic=False` lets parallel map and interleave
-    return elements as they finish, instead of in input order."""
+    return elements as they finish, instead of in input order. `worker_processes=N` (lamina's,
+    as PyTorch's DataLoader workers) runs the functions of `map(..., num_parallel_calls=...)`
+    in N forked processes instead of threads, for Python-heavy functions that hold the GIL;
+    elements and results are pickled between processes. Set it before the maps it should
+    cover (`ds.with_options(o).map(...)`)."""
     deterministic: bool | None = None
+    worker_processes: int | None = None
     threading: ThreadingOptions = field(default_factory=ThreadingOptions)
     autotune: AutotuneOptions = field(default_factory=AutotuneOptions)
 
@@ -35,6 +40,7 @@ class Options:
 
         return Options(
             deterministic=pick(self.deterministic, other.deterministic),
+            worker_processes=pick(self.worker_processes, other.worker_processes),
             threading=ThreadingOptions(*(pick(getattr(self.threading, f.name), getattr(other.threading, f.name))
                                          for f in fields(ThreadingOptions))),
             autotune=AutotuneOptions(*(pick(getattr(self.autotune, f.name), getattr(other.autotune, f.name))

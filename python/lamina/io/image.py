@@ -37,7 +37,7 @@ def _decode(contents, channels: int | None, formats: tuple | None, what: str) ->
         mode = img.mode if img.mode in ("L", "RGB", "RGBA") else "RGBA" if "A" in img.mode else "RGB"
         if img.mode == "LA":
             mode = "RGBA"
-    arr = np.asarray(img.convert(mode))
+    arr = np.asarray(img if img.mode == mode else img.convert(mode))
     return arr[:, :, None] if arr.ndim == 2 else arr
 
 
