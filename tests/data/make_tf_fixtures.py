@@ -60,6 +60,7 @@ class TFOps:
     size = staticmethod(lambda x: tf.size(x))
     fail_if_zero = staticmethod(lambda x: tf.debugging.check_numerics(1.0 / x, "division by zero"))
     spec_int64_2 = tf.TensorSpec([2], tf.int64)
+    strings = staticmethod(lambda v: tf.constant(v, tf.string))
 
     @staticmethod
     def parse_all(D):

@@ -24,6 +24,11 @@ class LaminaOps:
     spec_int64_2 = D.TensorSpec((2,), np.int64)
 
     @staticmethod
+    def strings(v):
+        a = np.array(v, dtype=object)
+        return a.item().encode() if a.ndim == 0 else np.array([x.encode() for x in v], dtype=object)
+
+    @staticmethod
     def fail_if_zero(x):
         if x == 0:
             raise ValueError("division by zero")

@@ -79,6 +79,34 @@ def _case_list(D, ops):
                                                             "GZIP", num_parallel_reads=2).take(7),
         "csv": lambda: D.experimental.make_csv_dataset(os.path.join(FIXTURES, "table.csv"), batch_size=2,
                                                        label_name="label", shuffle=False, num_epochs=1),
+        "slices_shard_batch_repeat": lambda: Dataset.from_tensor_slices(ops.int64(list(range(11)))).shard(4, 3)
+            .repeat(3).batch(2, drop_remainder=True),
+        "slices_repeat_batch": lambda: Dataset.from_tensor_slices(ops.int64([1, 2, 3])).repeat().batch(2).take(4),
+        "take_skip_minus_one": lambda: Dataset.range(5).take(-1).concatenate(Dataset.range(3).skip(-1)),
+        "repeat_zero": lambda: Dataset.range(5).repeat(0),
+        "interleave_long_block": lambda: Dataset.range(1, 4).interleave(lambda x: Dataset.range(x * 2),
+                                                                        cycle_length=5, block_length=3),
+        "padded_batch_dict": lambda: Dataset.range(1, 5).map(lambda x: {"a": ops.arange(x), "b": x})
+            .padded_batch(3, padding_values={"a": ops.int64(9), "b": ops.int64(0)}),
+        "padded_batch_strings": lambda: Dataset.from_tensor_slices(ops.strings(["a", "bb", "ccc"])).batch(1)
+            .padded_batch(2),
+        "unique_strings": lambda: Dataset.from_tensor_slices(ops.strings(["x", "y", "x", "z", "y"])).unique(),
+        "unbatch_tuple": lambda: Dataset.from_tensor_slices((ops.int64([[1, 2], [3, 4]]), ops.int64([[5, 6], [7, 8]])))
+            .unbatch(),
+        "enumerate_tuple": lambda: Dataset.zip((Dataset.range(2), Dataset.range(5, 7))).enumerate(),
+        "zip_nested": lambda: Dataset.zip(((Dataset.range(3), Dataset.range(3, 6)), Dataset.range(6, 8))),
+        "group_by_window_size_func": lambda: Dataset.range(12).group_by_window(
+            lambda x: x % 2, lambda k, ds: ds.batch(5), window_size_func=lambda k: k + 2),
+        "bucket_drop_remainder": lambda: Dataset.from_tensor_slices(ops.int64([1, 5, 2, 7, 3, 8, 4, 1, 6]))
+            .map(ops.arange).bucket_by_sequence_length(lambda x: ops.size(x), [3, 6], [2, 2, 2], drop_remainder=True),
+        "bucket_no_padding": lambda: Dataset.from_tensor_slices(ops.int64([2, 1, 2, 2, 1]))
+            .map(lambda x: ops.arange(x) * 0 + x).map(lambda x: x[:1])
+            .bucket_by_sequence_length(lambda x: ops.size(x), [2], [2, 2], no_padding=True),
+        "text_lines_parallel": lambda: D.TextLineDataset([os.path.join(FIXTURES, n) for n in
+                                                          ("lines_a.txt", "lines_b.txt")], num_parallel_reads=2),
+        "csv_select_defaults": lambda: D.experimental.make_csv_dataset(
+            os.path.join(FIXTURES, "table.csv"), batch_size=3, select_columns=["age", "city"],
+            column_defaults=[ops.int64(0), ops.strings("")], shuffle=False, num_epochs=1),
     }
     return cases
 
@@ -121,6 +149,18 @@ def terminal_cases(D, ops) -> dict:
         "cardinality_zip": lambda: Dataset.zip((Dataset.range(3), Dataset.range(5))).cardinality(),
         "cardinality_enumerate": lambda: Dataset.range(3).enumerate().cardinality(),
         "cardinality_counter": lambda: Dataset.counter().cardinality(),
+        "cardinality_slices_shard": lambda: Dataset.from_tensor_slices(ops.int64(list(range(11)))).shard(4, 3).cardinality(),
+        "cardinality_repeat_zero": lambda: Dataset.range(5).repeat(0).cardinality(),
+        "cardinality_take_minus_one": lambda: Dataset.range(5).take(-1).cardinality(),
+        "cardinality_skip_minus_one": lambda: Dataset.range(5).skip(-1).cardinality(),
+        "cardinality_skip_infinite": lambda: Dataset.range(5).repeat().skip(3).cardinality(),
+        "cardinality_empty_repeat": lambda: Dataset.range(0).repeat().cardinality(),
+        "cardinality_map": lambda: Dataset.range(5).map(lambda x: x).cardinality(),
+        "cardinality_window": lambda: Dataset.range(10).window(3, 2).cardinality(),
+        "cardinality_window_drop": lambda: Dataset.range(11).window(4, 3, 2, drop_remainder=True).cardinality(),
+        "cardinality_window_drop_short": lambda: Dataset.range(3).window(4, drop_remainder=True).cardinality(),
+        "cardinality_padded_batch": lambda: Dataset.range(10).padded_batch(4).cardinality(),
+        "cardinality_enumerate_repeat": lambda: Dataset.range(3).repeat().enumerate().cardinality(),
         "parse_example": lambda: ops.parse_all(D),
     }
 

@@ -393,7 +393,8 @@ class Dataset:
 
     def enumerate(self, start: int = 0, name: str | None = None) -> "Dataset":
         """(index, element) pairs, the index an int64 counting from `start`."""
-        return Dataset.zip((Dataset.counter(start), self))
+        # tf.data counts with range(start, int64 max), hence its cardinality for endless inputs
+        return Dataset.zip((Dataset.range(start, np.iinfo(np.int64).max), self))
 
     def take_while(self, predicate: Callable, name: str | None = None) -> "Dataset":
         """Elements until the first for which `predicate` is False."""
@@ -692,6 +693,8 @@ class Dataset:
             raise ValueError(f"window: size, shift and stride must be positive, got {size}, {shift}, {stride}")
         make = self._make_iterator
         span = (size - 1) * stride + 1
+        c = self._cardinality
+        card = c if c < 0 else max(0, (c - span) // shift + 1) if drop_remainder else -(-c // shift)
 
         def windows():
             buf: list = []
@@ -721,7 +724,7 @@ class Dataset:
                 else:
                     buf = buf[shift:]
 
-        return self._derived(windows)
+        return self._derived(windows, card)
 
     def group_by_window(self, key_func: Callable, reduce_func: Callable, window_size: int | None = None,
                         window_size_func: Callable | None = None, name: str | None = None) -> "Dataset":

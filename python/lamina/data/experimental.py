@@ -35,6 +35,18 @@ def _infer_type(values: list):
     return bytes
 
 
+def _default_type(default):
+    """The column type a default gives: its numpy dtype; Python ints and floats as tf reads them."""
+    if isinstance(default, type):
+        return default
+    a = np.asarray(default)
+    if a.dtype.kind in "SUO":
+        return bytes
+    if isinstance(default, (bool, int, float)):
+        return np.int32 if isinstance(default, int) else np.float32
+    return a.dtype.type
+
+
 def _convert(value: str, dtype, na_value: str, column: str, where: str):
     if value == na_value or value == "":
         if dtype is bytes:
@@ -43,7 +55,7 @@ def _convert(value: str, dtype, na_value: str, column: str, where: str):
     if dtype is bytes:
         return value.encode()
     try:
-        return dtype(value) if dtype is not np.int32 else np.int32(int(value))
+        return dtype(int(value)) if np.dtype(dtype).kind == "i" else dtype(value)
     except ValueError:
         raise ValueError(f"make_csv_dataset: {where}: column {column!r} value {value!r} is not {np.dtype(dtype).name}")
 
@@ -69,13 +81,14 @@ def make_csv_dataset(file_pattern, batch_size: int, column_names=None, column_de
     if names is None:
         raise ValueError("make_csv_dataset: give column_names when the files have no header")
     sample = first[1 if header else 0:][:num_rows_for_inference]
-    if column_defaults is not None:
-        types = [type(np.asarray(d).item()) if not isinstance(d, type) else d for d in column_defaults]
-        types = [np.int32 if t is int else np.float32 if t is float else bytes if t in (str, bytes) else t for t in types]
-    else:
-        types = [_infer_type([r[i] for r in sample if i < len(r)]) for i in range(len(names))]
     keep = list(range(len(names))) if select_columns is None else [
         names.index(c) if isinstance(c, str) else int(c) for c in select_columns]
+    types = [_infer_type([r[i] for r in sample if i < len(r)]) for i in range(len(names))]
+    if column_defaults is not None:
+        # one default per selected column (per column when none are selected), as tf.data reads them
+        targets = keep if len(column_defaults) == len(keep) else range(len(names))
+        for i, d in zip(targets, column_defaults):
+            types[i] = _default_type(d)
     if label_name is not None and label_name not in [names[i] for i in keep]:
         raise ValueError(f"make_csv_dataset: label_name {label_name!r} is not among the columns {names}")
 
