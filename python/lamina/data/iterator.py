@@ -26,7 +26,7 @@ class Iterator:
         self._start(copy.deepcopy([list(c) for c in dataset._state_cells]), 0)
 
     def _start(self, cells: list, position: int) -> None:
-        from lamina.data.dataset import _failed
+        from lamina.data._elements import _failed
 
         live = self._dataset._state_cells
         if len(cells) != len(live):

@@ -77,7 +77,7 @@ def _open(path: str, mode: str, compression: str | None):
 def _write(elements: Iterator, directory: str, compression: str | None) -> Iterator:
     """Writes each element into `directory` as it passes through; completes the directory only
     when the stream ends (an interrupted pass leaves nothing readable)."""
-    from lamina.data.dataset import _raise_failed
+    from lamina.data._elements import _raise_failed
 
     tmp = directory.rstrip("/") + ".incomplete"
     shutil.rmtree(tmp, ignore_errors=True)

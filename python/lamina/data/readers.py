@@ -12,7 +12,8 @@ from typing import Iterator
 
 import numpy as np
 
-from lamina.data.dataset import Dataset, ElementError
+from lamina.data._elements import ElementError
+from lamina.data.dataset import Dataset
 
 
 class DataLossError(OSError):
