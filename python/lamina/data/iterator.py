@@ -15,6 +15,8 @@ import json
 import os
 from typing import Callable
 
+from lamina.data._elements import _failed
+
 
 class Iterator:
     """What `iter(dataset)` returns: the elements, plus `get_state`/`set_state` (a JSON-able
@@ -26,8 +28,6 @@ class Iterator:
         self._start(copy.deepcopy([list(c) for c in dataset._state_cells]), 0)
 
     def _start(self, cells: list, position: int) -> None:
-        from lamina.data._elements import _failed
-
         live = self._dataset._state_cells
         if len(cells) != len(live):
             raise ValueError(f"Iterator.set_state: the state has {len(cells)} random-state entries but this "
@@ -42,7 +42,6 @@ class Iterator:
                 raise ValueError(f"Iterator.set_state: the pipeline ended before position {position}; restore into "
                                  f"the same pipeline that was saved")
             self._position += 1
-        self._failed = _failed
 
     def __iter__(self) -> "Iterator":
         return self
@@ -50,7 +49,7 @@ class Iterator:
     def __next__(self):
         e = next(self._it)
         self._position += 1
-        if self._failed(e):
+        if _failed(e):
             raise e.exc
         return self._convert(e)
 
