@@ -2,7 +2,9 @@
 in one run (peers in subprocesses with their own venvs), medians of repetitions.
 
 (a) images: 2,000 PNG files of 64x64 -> list_files -> read -> decode -> resize 32x32 -> random
-    flip -> batch 64 -> prefetch; images/s over one full pass (after a warm-up pass).
+    flip -> batch 64 -> prefetch; images/s over one full pass (after a warm-up pass), and the
+    CPU time the pass used (all threads, and DataLoader's worker processes), which a machine
+    loaded by other work disturbs far less than wall time.
 (b) mlp: the mlp workload of bench/workloads.py, one epoch fed from arrays vs from a Dataset
     (from_tensor_slices -> shuffle -> batch 128 -> prefetch); samples/s.
 
@@ -59,14 +61,14 @@ def lamina_images(directory: str) -> float:
     return _images_per_second(lambda: ds.as_numpy_iterator())
 
 
-def _images_per_second(make) -> float:
+def _images_per_second(make) -> dict:
     for _ in make():  # warm-up pass: file cache, thread pools
         pass
-    start, n = time.perf_counter(), 0
+    start, cpu, n = time.perf_counter(), time.process_time(), 0
     for batch in make():
         n += len(batch)
     assert n == N_IMAGES, n
-    return n / (time.perf_counter() - start)
+    return {"images_per_s": n / (time.perf_counter() - start), "cpu_ms_per_image": 1e3 * (time.process_time() - cpu) / n}
 
 
 TF_SCRIPT = """
@@ -80,10 +82,11 @@ def load(path):
 ds = (tf.data.Dataset.list_files(os.path.join(d, "*.png")).map(load, num_parallel_calls=tf.data.AUTOTUNE)
       .batch(batch).prefetch(tf.data.AUTOTUNE))
 for _ in ds: pass
-start, n = time.perf_counter(), 0
+start, cpu, n = time.perf_counter(), time.process_time(), 0
 for b in ds: n += int(b.shape[0])
 assert n == n_images
-print(json.dumps({"images_per_s": n / (time.perf_counter() - start), "version": tf.__version__}))
+print(json.dumps({"images_per_s": n / (time.perf_counter() - start),
+                  "cpu_ms_per_image": 1e3 * (time.process_time() - cpu) / n, "version": tf.__version__}))
 """
 
 TORCH_SCRIPT = """
@@ -102,11 +105,17 @@ if __name__ == "__main__":
     torch.set_num_threads(1)
     loader = torch.utils.data.DataLoader(Images(), batch_size=batch, shuffle=True, num_workers=2,
                                          persistent_workers=True, prefetch_factor=2)
+    def cpu_seconds(pids):  # utime + stime of this process and the live workers, from /proc
+        tick = os.sysconf("SC_CLK_TCK")
+        return sum(sum(int(v) for v in open(f"/proc/{p}/stat").read().rsplit(")", 1)[1].split()[11:13]) / tick
+                   for p in pids)
     for _ in loader: pass
-    start, n = time.perf_counter(), 0
+    pids = [os.getpid()] + [w.pid for w in loader._iterator._workers]
+    start, cpu, n = time.perf_counter(), cpu_seconds(pids), 0
     for b in loader: n += int(b.shape[0])
     assert n == n_images
-    print(json.dumps({"images_per_s": n / (time.perf_counter() - start), "version": torch.__version__}))
+    print(json.dumps({"images_per_s": n / (time.perf_counter() - start),
+                      "cpu_ms_per_image": 1e3 * (cpu_seconds(pids) - cpu) / n, "version": torch.__version__}))
 """
 
 
@@ -159,10 +168,11 @@ def main() -> None:
                                      ("torch DataLoader (2 workers)", args.torch_python, TORCH_SCRIPT)):
             r = peer_images(python, script, directory)
             if r is not None:
-                runs[name].append(r["images_per_s"])
-                versions[name] = r["version"]
-    result = {"images_per_s": {k: statistics.median(v) for k, v in runs.items() if v}, "runs": runs,
-              "versions": versions, "cpus": os.cpu_count()}
+                versions[name] = r.pop("version")
+                runs[name].append(r)
+    medians = {k: {m: statistics.median(r[m] for r in v) for m in ("images_per_s", "cpu_ms_per_image")}
+               for k, v in runs.items() if v}
+    result = {"median": medians, "runs": runs, "versions": versions, "cpus": os.cpu_count()}
     print(json.dumps(result))
     if not args.skip_mlp:
         print(json.dumps({"mlp_samples_per_s": mlp_epochs(max(3, args.reps // 2))}))
