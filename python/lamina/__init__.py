@@ -21,6 +21,7 @@ from lamina import feature_column
 from lamina import distribute, distribution
 from lamina import backend, preprocessing, tree
 from lamina import export
+from lamina import io
 from lamina.device import device, get_default_device, list_devices, set_default_device
 from lamina.config import clear_session, epsilon, floatx, image_data_format, set_floatx
 from lamina.layers import Input, InputLayer, Layer
