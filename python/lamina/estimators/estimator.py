@@ -43,12 +43,35 @@ def weight_key_of(weight_column):
 
 
 class Estimator:
-    """Base class of the canned estimators (TensorFlow's tf.estimator.Estimator API).
+    """TensorFlow's tf.estimator.Estimator: a custom model from a `model_fn`, and the base of
+    the canned estimators (which describe their model with `_model_spec()`).
 
-    Subclasses describe their model with `_model_spec()`; this class runs it.
+    Args:
+        model_fn: `model_fn(features, labels, mode, params, config) -> EstimatorSpec` (see
+            `lamina.estimators.model_fn` for how it runs eagerly and what `train_op` is).
+        model_dir: where checkpoints and summaries go (default a temporary folder).
+        config: a RunConfig.
+        params: a dict given to model_fn.
+        warm_start_from: a checkpoint path, model_dir or WarmStartSettings to start from.
     """
 
     _runtime = None
+    model_fn = None
+
+    def __init__(self, model_fn, model_dir=None, config=None, params=None, warm_start_from=None):
+        if not callable(model_fn):
+            raise TypeError(f"model_fn must be callable, given: {model_fn!r}")
+        names = _accepted(model_fn)
+        if "features" not in names and len(names) < 2:
+            raise ValueError(f"model_fn {getattr(model_fn, '__name__', model_fn)} must accept features (and labels, "
+                             f"mode, params, config as needed); it accepts {sorted(names)}")
+        if params is not None and "params" not in names:
+            raise ValueError("model_fn does not have a params argument, but params are given to the Estimator")
+        self.model_fn = model_fn
+        self.model_dir = model_dir
+        self.config = config
+        self.params = dict(params or {})
+        self.warm_start_from = warm_start_from
 
     # ------------------------------------------------------------------------------------------
     # what subclasses provide
@@ -114,6 +137,10 @@ class Estimator:
         return super().set_params(**params)
 
     def _new_runtime(self, model_dir, fitted=None) -> Runtime:
+        if self.model_fn is not None:
+            from lamina.estimators.model_fn import ModelFnRuntime
+
+            return ModelFnRuntime(self.model_fn, self.params, self.__dict__.get("config"), model_dir)
         return Runtime(self._model_spec(fitted), self._seed(), model_dir, fitted)
 
     def _ready_runtime(self, mode: str) -> Runtime:
@@ -123,7 +150,8 @@ class Estimator:
         runtime = self._runtime
         if runtime is None or runtime.model_dir != model_dir:
             runtime = self._new_runtime(model_dir, None if runtime is None else runtime.fitted)
-            runtime.load_embedding_checkpoints()
+            if self.model_fn is None:
+                runtime.load_embedding_checkpoints()
             self._runtime = runtime
             fresh = True
         else:
@@ -204,15 +232,14 @@ class Estimator:
         Args:
             input_fn: returns a `lamina.data.Dataset` of (features dict, labels) batches, or
                 one batch (features, labels) (then steps or max_steps is needed).
-            hooks, saving_listeners: not supported (must be empty).
+            hooks: SessionRunHooks run around the steps (lamina.estimators.hooks).
+            saving_listeners: CheckpointSaverListeners called around the checkpoints.
             steps: train this many more steps (or until the input ends).
             max_steps: train until the global step reaches this (nothing if already there).
 
         Returns:
             self.
         """
-        if hooks or saving_listeners:
-            raise NotImplementedError("lamina estimators do not run session hooks or saving listeners")
         if steps is not None and max_steps is not None:
             raise ValueError("Can not provide both steps and max_steps.")
         if steps is not None and steps <= 0:
@@ -223,13 +250,32 @@ class Estimator:
         if max_steps is not None and runtime.global_step >= max_steps:
             return self
         target = runtime.global_step + steps if steps is not None else max_steps
+        hooks = list(hooks or ())
+        if saving_listeners:
+            from lamina.estimators.hooks import CheckpointSaverHook
+
+            settings = self._run_settings()
+            every = ({"save_steps": settings["steps"]} if settings["steps"] else {"save_secs": settings["secs"] or 600})
+            hooks.append(CheckpointSaverHook(runtime.model_dir, listeners=saving_listeners, **every))
+        if self.model_fn is not None:
+            from lamina.estimators import model_fn
+
+            model_fn.train(self, runtime, input_fn, hooks, target)
+            return self
         batches, ends = self._batches(runtime, input_fn, TRAIN)
         if target is None and not ends:
             raise ValueError("input_fn returned one fixed batch, so training would never end: pass steps or max_steps")
-        self._train_loop(runtime, batches, target, save=True)
+        self._train_loop(runtime, batches, target, save=True, hooks=hooks)
         return self
 
-    def _train_loop(self, runtime: Runtime, batches, target, save: bool) -> None:
+    def _train_loop(self, runtime: Runtime, batches, target, save: bool, hooks=()) -> None:
+        from lamina.estimators.hooks import HookRunner
+        from lamina.estimators.model_fn import _bind_savers
+
+        _bind_savers(hooks, lambda directory: checkpoints.save(directory, runtime.global_step, runtime.snapshot(),
+                                                                 self._run_settings()["keep"]))
+        runner = HookRunner(hooks)
+        runner.begin({"global_step": runtime.global_step})
         settings = self._run_settings()
         save = save and runtime.model_dir is not None
         every_steps, every_secs = settings["steps"], settings["secs"]
@@ -240,12 +286,18 @@ class Estimator:
             for batch in batches:
                 if target is not None and runtime.global_step >= target:
                     break
+                step = runtime.global_step
+                runner.before_step({"global_step": step})
                 loss = runtime.train_step(batch)
                 summaries.after_step(runtime.global_step, loss)
+                stop = runner.after_step({"global_step": step, "loss": loss})
                 if save and ((every_steps and runtime.global_step - last_step >= every_steps)
                              or (every_secs and time.monotonic() - last_time >= every_secs)):
                     runtime.save(settings["keep"])
                     last_step, last_time = runtime.global_step, time.monotonic()
+                if stop:
+                    break
+            runner.end({"global_step": runtime.global_step})
         except KeyboardInterrupt:
             # Each step is finished before Python sees the interrupt: keep the progress so far.
             if save and runtime.global_step != runtime.checkpoint_step:
@@ -262,11 +314,17 @@ class Estimator:
     def evaluate(self, input_fn, steps=None, hooks=None, checkpoint_path=None, name=None):
         """Evaluates on the batches of `input_fn` (all of them, or `steps`); returns
         TensorFlow's metric dict (loss, average_loss, global_step and the head's metrics)."""
-        if hooks:
-            raise NotImplementedError("lamina estimators do not run session hooks")
         if steps is not None and steps <= 0:
             raise ValueError(f"Must specify steps > 0, given: {steps}")
         runtime = self._runtime_at(checkpoint_path, EVAL)
+        if self.model_fn is not None:
+            from lamina.estimators import model_fn
+
+            metrics = model_fn.evaluate(runtime, input_fn, steps, hooks, self.__dict__.get("config"))
+            write_evaluation(runtime.model_dir, name, metrics)
+            return metrics
+        if hooks:
+            raise NotImplementedError("canned lamina estimators run hooks in train only")
         batches, _ = self._batches(runtime, input_fn, EVAL)
         tracker = runtime.spec.head.new_metrics()
         seen = 0
@@ -309,15 +367,23 @@ class Estimator:
         """
         from lamina.estimators.export import export_saved_model
 
+        if self.model_fn is not None:
+            raise NotImplementedError("export_saved_model: lamina exports the canned estimators; a custom model_fn's "
+                                      "predictions are not traced into a serving graph (use predict, or a Keras model "
+                                      "and lamina.export)")
         return export_saved_model(self, export_dir_base, serving_input_receiver_fn, assets_extra, as_text,
                                   checkpoint_path, experimental_mode)
 
     def predict(self, input_fn, predict_keys=None, hooks=None, checkpoint_path=None, yield_single_examples=True):
         """Yields TensorFlow's prediction dict for each example of `input_fn` (or for each
         batch with yield_single_examples=False). `predict_keys` keeps only those keys."""
-        if hooks:
-            raise NotImplementedError("lamina estimators do not run session hooks")
         runtime = self._runtime_at(checkpoint_path, PREDICT)
+        if self.model_fn is not None:
+            from lamina.estimators import model_fn
+
+            return model_fn.predict(runtime, input_fn, predict_keys, self.__dict__.get("config"), yield_single_examples)
+        if hooks:
+            raise NotImplementedError("canned lamina estimators run hooks in train only")
         batches, _ = self._batches(runtime, input_fn, PREDICT)
         head = runtime.spec.head
         keys = [predict_keys] if isinstance(predict_keys, str) else predict_keys
@@ -367,6 +433,14 @@ def _repeat(prepared: dict, mode: str):
             yield prepared
     else:
         yield prepared
+
+
+def _accepted(fn) -> set:
+    """The argument names `fn` accepts."""
+    try:
+        return set(inspect.signature(fn).parameters)
+    except (TypeError, ValueError):
+        return set()
 
 
 def _call_input_fn(input_fn, mode, config):
