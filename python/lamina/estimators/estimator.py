@@ -276,6 +276,7 @@ class Estimator:
                                                                  self._run_settings()["keep"]))
         runner = HookRunner(hooks)
         runner.begin({"global_step": runtime.global_step})
+        last_step0, loss = runtime.global_step, None
         settings = self._run_settings()
         save = save and runtime.model_dir is not None
         every_steps, every_secs = settings["steps"], settings["secs"]
@@ -297,7 +298,7 @@ class Estimator:
                     last_step, last_time = runtime.global_step, time.monotonic()
                 if stop:
                     break
-            runner.end({"global_step": runtime.global_step})
+            runner.end({"global_step": runtime.global_step, **({"loss": loss} if runtime.global_step > last_step0 else {})})
         except KeyboardInterrupt:
             # Each step is finished before Python sees the interrupt: keep the progress so far.
             if save and runtime.global_step != runtime.checkpoint_step:

@@ -351,7 +351,7 @@ def train(estimator, runtime: ModelFnRuntime, input_fn, hooks, target) -> None:
         if stop:
             break
     if runner is not None:
-        runner.end({"global_step": runtime.global_step})
+        runner.end({"global_step": runtime.global_step, "loss": loss})
     if runtime.global_step != runtime.checkpoint_step:
         runtime.save(settings["keep"])
 

@@ -131,8 +131,11 @@ class _SavedModelExporter(Exporter):
         return self._name
 
     def _write(self, estimator, export_path, checkpoint_path) -> str:
+        # train_and_evaluate exports right after evaluating the latest checkpoint: the model in memory.
+        if checkpoint_path is not None and checkpoint_path != estimator.latest_checkpoint():
+            raise ValueError(f"{self.name}: lamina exports the latest checkpoint only, not {checkpoint_path}")
         return estimator.export_saved_model(export_path, self._serving_fn, assets_extra=self._assets_extra,
-                                            as_text=self._as_text, checkpoint_path=checkpoint_path)
+                                            as_text=self._as_text)
 
 
 def _versions(export_path) -> list:
