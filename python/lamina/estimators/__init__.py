@@ -18,8 +18,8 @@ from lamina.estimators import export, hooks, inputs
 from lamina.estimators.baseline import BaselineClassifier, BaselineRegressor
 from lamina.estimators.dnn import DNNClassifier, DNNRegressor
 from lamina.estimators.dnn_linear_combined import DNNLinearCombinedClassifier, DNNLinearCombinedRegressor
-from lamina.estimators.estimator import Estimator, ModeKeys
-from lamina.estimators.head_estimators import DNNEstimator, DNNLinearCombinedEstimator, LinearEstimator
+from lamina.estimators.estimator import Estimator, ModeKeys, add_metrics
+from lamina.estimators.head_estimators import BaselineEstimator, DNNEstimator, DNNLinearCombinedEstimator, LinearEstimator
 from lamina.estimators.heads import BinaryClassHead, Head, MultiClassHead, Reduction, RegressionHead
 from lamina.estimators.hooks import (CheckpointSaverHook, CheckpointSaverListener, FinalOpsHook, LoggingTensorHook,
                                      NanTensorHook, ProfilerHook, SecondOrStepTimer, SessionRunArgs, SessionRunContext,
@@ -29,7 +29,7 @@ from lamina.estimators.linear import LinearClassifier, LinearRegressor
 from lamina.estimators.model_fn import EstimatorSpec
 from lamina.estimators.more_heads import LogisticRegressionHead, MultiHead, MultiLabelHead, PoissonRegressionHead
 from lamina.estimators.run_config import RunConfig
-from lamina.estimators.runtime import NanLossDuringTrainingError, WarmStartSettings
+from lamina.estimators.runtime import NanLossDuringTrainingError, VocabInfo, WarmStartSettings
 from lamina.estimators.training import (BestExporter, EvalSpec, Exporter, FinalExporter, LatestExporter, TrainSpec,
                                         train_and_evaluate)
 
@@ -38,7 +38,7 @@ __all__ = [
     "FinalExporter", "FinalOpsHook", "LatestExporter", "LoggingTensorHook", "NanTensorHook", "ProfilerHook",
     "SecondOrStepTimer", "SessionRunArgs", "SessionRunContext", "SessionRunHook", "SessionRunValues",
     "StepCounterHook", "StopAtStepHook", "SummarySaverHook", "TrainSpec", "train_and_evaluate", "hooks",
-    "BinaryClassHead", "DNNEstimator", "DNNLinearCombinedEstimator", "Head", "LinearEstimator",
+    "BaselineEstimator", "VocabInfo", "add_metrics", "BinaryClassHead", "DNNEstimator", "DNNLinearCombinedEstimator", "Head", "LinearEstimator",
     "LogisticRegressionHead", "MultiClassHead", "MultiHead", "MultiLabelHead", "PoissonRegressionHead",
     "RegressionHead",
     "BaselineClassifier", "BaselineRegressor", "DNNClassifier", "DNNRegressor", "DNNLinearCombinedClassifier",

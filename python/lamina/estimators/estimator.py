@@ -57,6 +57,7 @@ class Estimator:
 
     _runtime = None
     model_fn = None
+    _metric_fns = ()  # from add_metrics
 
     def __init__(self, model_fn, model_dir=None, config=None, params=None, warm_start_from=None):
         if not callable(model_fn):
@@ -321,14 +322,14 @@ class Estimator:
         if self.model_fn is not None:
             from lamina.estimators import model_fn
 
-            metrics = model_fn.evaluate(runtime, input_fn, steps, hooks, self.__dict__.get("config"))
+            metrics = model_fn.evaluate(runtime, input_fn, steps, hooks, self.__dict__.get("config"), self._metric_fns)
             write_evaluation(runtime.model_dir, name, metrics)
             return metrics
         if hooks:
             raise NotImplementedError("canned lamina estimators run hooks in train only")
         batches, _ = self._batches(runtime, input_fn, EVAL)
         tracker = runtime.spec.head.new_metrics()
-        seen = 0
+        seen, added = 0, {}
         from lamina import _core
 
         for batch in batches:
@@ -341,10 +342,16 @@ class Estimator:
             loss, per_example = runtime.spec.head.loss(logits, labels, weights)
             unweighted = runtime.spec.head.unreduced_loss(logits, labels) if weights is not None else per_example
             tracker.update(loss, unweighted, logits, labels, weights)
+            if self._metric_fns:
+                from lamina.estimators.model_fn import update_added_metrics
+
+                update_added_metrics(added, self._metric_fns, labels, runtime.spec.head.predictions(logits), None,
+                                     self.__dict__.get("config"))
             seen += 1
         if seen == 0:
             raise ValueError("evaluate: the input_fn gave no batches")
         metrics = tracker.result(runtime.global_step)
+        metrics.update({k: np.float32(np.asarray(m.result())) for k, m in added.items()})
         write_evaluation(runtime.model_dir, name, metrics)
         return metrics
 
@@ -405,9 +412,6 @@ def _predictions(runtime, batches, head, keys, single):
         logits = runtime.logits(batch)
         out = head.predictions(logits)
         n = int(logits.shape[0])
-        if hasattr(head, "class_names"):
-            out["all_class_ids"] = np.broadcast_to(np.arange(head.n_classes, dtype=np.int32), (n, head.n_classes))
-            out["all_classes"] = np.broadcast_to(head.class_names, (n, head.n_classes))
         if keys is not None:
             unknown = [k for k in keys if k not in out]
             if unknown:
@@ -434,6 +438,32 @@ def _repeat(prepared: dict, mode: str):
             yield prepared
     else:
         yield prepared
+
+
+def add_metrics(estimator: Estimator, metric_fn) -> Estimator:
+    """A copy of `estimator` whose evaluate also reports the metrics of `metric_fn`
+    (tf.estimator.add_metrics).
+
+    Args:
+        estimator: a canned or custom Estimator.
+        metric_fn: called per evaluation batch with any of `labels`, `predictions` (the
+            prediction dict), `features` (custom Estimators; None for canned ones, whose
+            features become column inputs) and `config`; returns {name: lamina metric updated
+            with the batch}, as a model_fn's eval_metric_ops.
+
+    Returns:
+        The new Estimator (same model_dir and configuration).
+    """
+    import copy
+
+    if not callable(metric_fn):
+        raise ValueError(f"metric_fn must be callable, given: {metric_fn!r}")
+    if not _accepted(metric_fn) <= {"labels", "predictions", "features", "config"}:
+        raise ValueError(f"metric_fn has unexpected args {sorted(_accepted(metric_fn))}: it may take labels, predictions, "
+                         f"features and config")
+    added = copy.copy(estimator)
+    added._metric_fns = tuple(estimator._metric_fns) + (metric_fn,)
+    return added
 
 
 def _accepted(fn) -> set:

@@ -1,9 +1,10 @@
-"""DNNEstimator, LinearEstimator and DNNLinearCombinedEstimator: the canned networks with a
+"""BaselineEstimator, DNNEstimator, LinearEstimator and DNNLinearCombinedEstimator: the canned networks with a
 head given by the user (tf.estimator's), e.g. a MultiLabelHead or a MultiHead."""
 
 from __future__ import annotations
 
 from lamina import activations
+from lamina.estimators.baseline import _BaselineModel
 from lamina.estimators.dnn import _DNNModel
 from lamina.estimators.dnn_linear_combined import _DNNLinearCombinedModel
 from lamina.estimators.estimator import Estimator
@@ -83,3 +84,18 @@ class DNNLinearCombinedEstimator(_DNNLinearCombinedModel, _HeadEstimator):
         self.batch_norm = batch_norm
         self.linear_sparse_combiner = linear_sparse_combiner
         self.warm_start_from = warm_start_from
+
+
+class BaselineEstimator(_BaselineModel, _HeadEstimator):
+    """Learns only a bias per logit, interpreted by `head` (a yardstick for other models).
+
+    Args:
+        head: the head.
+        model_dir, optimizer, config: as for BaselineClassifier.
+    """
+
+    def __init__(self, head, model_dir=None, optimizer="Ftrl", config=None):
+        self._set_head(head)
+        self.model_dir = model_dir
+        self.optimizer = optimizer
+        self.config = config

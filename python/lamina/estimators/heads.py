@@ -132,6 +132,12 @@ class _ClassHead(Head):
                 raise ValueError("Labels contain NaN or infinite values")
         return array
 
+    def _all_classes(self, out: dict, n: int) -> dict:
+        """Adds TF's all_class_ids and all_classes (every class, for each example)."""
+        out["all_class_ids"] = np.broadcast_to(np.arange(self.n_classes, dtype=np.int32), (n, self.n_classes))
+        out["all_classes"] = np.broadcast_to(self.class_names, (n, self.n_classes))
+        return out
+
     def _check_range(self, ids: np.ndarray) -> None:
         if ids.size and ids.min() < 0:
             raise ValueError(f"Labels must be >= 0, got {ids.min()}")
@@ -164,8 +170,8 @@ class BinaryClassHead(_ClassHead):
         probabilities = np.asarray(ops.concatenate([ops.subtract(1.0, logistic), logistic], axis=1))
         logits = np.asarray(logits)
         class_ids = (logits > 0).astype(np.int64)
-        return {"logits": logits, "logistic": np.asarray(logistic), "probabilities": probabilities,
-                "class_ids": class_ids, "classes": self.class_names[class_ids]}
+        return self._all_classes({"logits": logits, "logistic": np.asarray(logistic), "probabilities": probabilities,
+                                  "class_ids": class_ids, "classes": self.class_names[class_ids]}, len(logits))
 
 
 class MultiClassHead(_ClassHead):
@@ -193,8 +199,8 @@ class MultiClassHead(_ClassHead):
         probabilities = np.asarray(ops.softmax(logits, axis=1))
         logits = np.asarray(logits)
         class_ids = logits.argmax(axis=1).astype(np.int64)[:, None]
-        return {"logits": logits, "probabilities": probabilities, "class_ids": class_ids,
-                "classes": self.class_names[class_ids]}
+        return self._all_classes({"logits": logits, "probabilities": probabilities, "class_ids": class_ids,
+                                  "classes": self.class_names[class_ids]}, len(logits))
 
 
 def classification_head(n_classes, weight_column, label_vocabulary, loss_reduction):

@@ -137,6 +137,22 @@ def merge_metric(total, batch) -> None:
         mine.assign(np.asarray(mine) + np.asarray(theirs))
 
 
+def update_added_metrics(totals: dict, metric_fns, labels, predictions, features, config) -> None:
+    """Calls add_metrics' functions on one batch and adds their metrics into `totals`."""
+    from lamina.estimators.estimator import _accepted
+
+    given = {"labels": labels, "predictions": predictions, "features": features, "config": config}
+    for fn in metric_fns:
+        result = fn(**{k: v for k, v in given.items() if k in _accepted(fn)})
+        if not isinstance(result, dict):
+            raise TypeError(f"metric_fn must return a dict of metrics, got {type(result).__name__}")
+        for name, metric in result.items():
+            if name in totals:
+                merge_metric(totals[name], metric)
+            else:
+                totals[name] = metric
+
+
 def _as_tensors(value):
     if isinstance(value, dict):
         return {k: _as_tensors(v) for k, v in value.items()}
@@ -262,6 +278,8 @@ class ModelFnRuntime:
     def _apply_warm_start(self) -> None:
         import re
 
+        from lamina.estimators.runtime import remap_vocab
+
         settings, self._warm_start = self._warm_start, None
         path = checkpoints.resolve(settings.ckpt_to_initialize_from)
         values = checkpoints.load(path)
@@ -273,8 +291,13 @@ class ModelFnRuntime:
             if isinstance(pattern, (list, tuple)) and name not in pattern:
                 continue
             source = (settings.var_name_to_prev_var_name or {}).get(name, name)
-            if source in values and tuple(values[source].shape) == tuple(var.shape):
-                var.assign(values[source].astype(var.dtype))
+            if source not in values:
+                continue
+            value = values[source]
+            if name in (settings.var_name_to_vocab_info or {}):
+                value = remap_vocab(value, tuple(var.shape), settings.var_name_to_vocab_info[name], name)
+            if tuple(value.shape) == tuple(var.shape):
+                var.assign(value.astype(var.dtype))
                 copied += 1
         if copied == 0:
             raise ValueError(f"warm_start_from: no weight of this model_fn was found in {path}")
@@ -356,7 +379,7 @@ def train(estimator, runtime: ModelFnRuntime, input_fn, hooks, target) -> None:
         runtime.save(settings["keep"])
 
 
-def evaluate(runtime: ModelFnRuntime, input_fn, steps, hooks, config) -> dict:
+def evaluate(runtime: ModelFnRuntime, input_fn, steps, hooks, config, metric_fns=()) -> dict:
     from lamina.estimators.hooks import HookRunner
 
     batches, _ = _batches(input_fn, EVAL, config)
@@ -376,6 +399,8 @@ def evaluate(runtime: ModelFnRuntime, input_fn, steps, hooks, config) -> dict:
                 metrics[name] = metric
             else:
                 merge_metric(metrics[name], metric)
+        if metric_fns:
+            update_added_metrics(metrics, metric_fns, _as_tensors(labels), spec.predictions, features, config)
         runner.after_step({"global_step": runtime.global_step, "loss": losses[-1]})
         seen += 1
     if seen == 0:

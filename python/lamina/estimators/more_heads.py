@@ -106,7 +106,9 @@ class MultiLabelHead(_ClassHead):
         return ops.mean(ops.binary_crossentropy(labels, logits, from_logits=True), axis=1, keepdims=True)
 
     def predictions(self, logits):
-        return {"logits": np.asarray(logits), "probabilities": np.asarray(ops.sigmoid(logits))}
+        logits = np.asarray(logits)
+        return {"logits": logits, "probabilities": np.asarray(ops.sigmoid(logits)),
+                "classes": np.broadcast_to(self.class_names, logits.shape)}
 
     def new_metrics(self):
         return _MultiLabelMetrics(self)
