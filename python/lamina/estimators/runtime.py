@@ -188,7 +188,7 @@ class Runtime:
                 if column.tensor_name_in_ckpt not in values:
                     raise ValueError(f"embedding_column '{column.name}': '{column.tensor_name_in_ckpt}' is not in {path}")
                 table = next(v for n, v in self.network.named.items()
-                             if n.endswith(f"/{column.name}/embedding_weights") and n.startswith(plan.prefix))
+                             if n.endswith(f"/{column.table_name}/embedding_weights") and n.startswith(plan.prefix))
                 value = values[column.tensor_name_in_ckpt]
                 if tuple(value.shape) != tuple(table.shape):
                     raise ValueError(f"embedding_column '{column.name}': '{column.tensor_name_in_ckpt}' in {path} has "
