@@ -17,7 +17,8 @@ sys.path.insert(0, os.path.dirname(__file__))
 import wide_deep_program as program  # noqa: E402
 
 tf.compat.v1.logging.set_verbosity(tf.compat.v1.logging.ERROR)
-accuracy = [program.run(tf, tf.compat.v1.estimator.inputs.numpy_input_fn, tempfile.mkdtemp(), s) for s in program.SEEDS]
+accuracy = [program.run(tf, tf.compat.v1.estimator.inputs.numpy_input_fn, tempfile.mkdtemp(), s,
+                        lambda: tf.Graph().as_default()) for s in program.SEEDS]
 out = {"versions": {"tensorflow": tf.__version__, "tensorflow_estimator": importlib.metadata.version("tensorflow-estimator"),
                     "numpy": np.__version__},
        "steps": program.STEPS, "seeds": list(program.SEEDS), "accuracy": accuracy, "mean_accuracy": float(np.mean(accuracy))}

@@ -3,6 +3,8 @@ TensorFlow or lamina): shared embeddings of a query and a document column over o
 vocabulary, a crossed column in the linear part. The data are made with numpy (PCG64, the
 same stream in both environments)."""
 
+import contextlib
+
 import numpy as np
 
 VOCAB = [f"t{i}" for i in range(20)]
@@ -21,21 +23,27 @@ def data(n=4000, seed=0):
             y[split:])
 
 
-def estimator(tf, model_dir, seed):
+def estimator(tf, model_dir, seed, columns_scope=contextlib.nullcontext):
     fc = tf.feature_column
+    with columns_scope():  # TF 2.15 makes shared embeddings only while building a graph
+        wide, deep = _columns(fc)
+    return tf.estimator.DNNLinearCombinedClassifier(linear_feature_columns=wide, dnn_feature_columns=deep,
+                                                    dnn_hidden_units=[32, 16], model_dir=model_dir,
+                                                    config=tf.estimator.RunConfig(tf_random_seed=seed))
+
+
+def _columns(fc):
     query = fc.categorical_column_with_vocabulary_list("query", VOCAB)
     doc = fc.categorical_column_with_vocabulary_list("doc", VOCAB)
     city = fc.categorical_column_with_vocabulary_list("city", CITIES)
     age = fc.numeric_column("age")
     wide = [fc.crossed_column([city, fc.bucketized_column(age, [-1.0, 0.0, 0.3, 1.0])], hash_bucket_size=50), city]
     deep = fc.shared_embeddings([query, doc], dimension=8) + [age, fc.indicator_column(city)]
-    return tf.estimator.DNNLinearCombinedClassifier(linear_feature_columns=wide, dnn_feature_columns=deep,
-                                                    dnn_hidden_units=[32, 16], model_dir=model_dir,
-                                                    config=tf.estimator.RunConfig(tf_random_seed=seed))
+    return wide, deep
 
 
-def run(tf, numpy_input_fn, model_dir, seed) -> float:
+def run(tf, numpy_input_fn, model_dir, seed, columns_scope=contextlib.nullcontext) -> float:
     x, y, xt, yt = data()
-    est = estimator(tf, model_dir, seed)
+    est = estimator(tf, model_dir, seed, columns_scope)
     est.train(numpy_input_fn(x, y, batch_size=64, shuffle=True, num_epochs=None), steps=STEPS)
     return float(est.evaluate(numpy_input_fn(xt, yt, batch_size=256, shuffle=False, num_epochs=1))["accuracy"])
