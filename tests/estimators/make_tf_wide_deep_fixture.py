@@ -18,6 +18,7 @@ import wide_deep_program as program  # noqa: E402
 
 tf.compat.v1.logging.set_verbosity(tf.compat.v1.logging.ERROR)
 accuracy = [program.run(tf, tf.compat.v1.estimator.inputs.numpy_input_fn, tempfile.mkdtemp(), s,
+                        lambda: tf.keras.optimizers.legacy.Adagrad(learning_rate=0.05),
                         lambda: tf.Graph().as_default()) for s in program.SEEDS]
 out = {"versions": {"tensorflow": tf.__version__, "tensorflow_estimator": importlib.metadata.version("tensorflow-estimator"),
                     "numpy": np.__version__},

@@ -32,3 +32,16 @@ def test_estimator_names_coverage():
     assert absent == sorted(set(EXCLUDED) | set(MISSING)), absent
     coverage = len(present) / (len(names) - len(EXCLUDED))
     assert coverage >= 0.9, coverage
+
+
+FEATURE_COLUMN_MISSING = {
+    "make_parse_example_spec": "returns tf.io.FixedLenFeature/VarLenFeature specs: lamina.io's parse_example types "
+                               "(data branch)",
+}
+
+
+def test_feature_column_names_coverage():
+    names = json.load(open(FIXTURE))["feature_column"]
+    absent = sorted(n for n in names if not hasattr(tf.feature_column, n))
+    assert absent == sorted(FEATURE_COLUMN_MISSING), absent
+    assert (len(names) - len(absent)) / len(names) >= 0.9

@@ -23,12 +23,14 @@ def data(n=4000, seed=0):
             y[split:])
 
 
-def estimator(tf, model_dir, seed, columns_scope=contextlib.nullcontext):
+def estimator(tf, model_dir, seed, dnn_optimizer, columns_scope=contextlib.nullcontext):
+    """`dnn_optimizer`: a callable making Adagrad(0.05) of the library (the optimizer classes differ)."""
     fc = tf.feature_column
     with columns_scope():  # TF 2.15 makes shared embeddings only while building a graph
         wide, deep = _columns(fc)
     return tf.estimator.DNNLinearCombinedClassifier(linear_feature_columns=wide, dnn_feature_columns=deep,
                                                     dnn_hidden_units=[32, 16], model_dir=model_dir,
+                                                    dnn_optimizer=dnn_optimizer,
                                                     config=tf.estimator.RunConfig(tf_random_seed=seed))
 
 
@@ -42,8 +44,8 @@ def _columns(fc):
     return wide, deep
 
 
-def run(tf, numpy_input_fn, model_dir, seed, columns_scope=contextlib.nullcontext) -> float:
+def run(tf, numpy_input_fn, model_dir, seed, dnn_optimizer, columns_scope=contextlib.nullcontext) -> float:
     x, y, xt, yt = data()
-    est = estimator(tf, model_dir, seed, columns_scope)
+    est = estimator(tf, model_dir, seed, dnn_optimizer, columns_scope)
     est.train(numpy_input_fn(x, y, batch_size=64, shuffle=True, num_epochs=None), steps=STEPS)
     return float(est.evaluate(numpy_input_fn(xt, yt, batch_size=256, shuffle=False, num_epochs=1))["accuracy"])

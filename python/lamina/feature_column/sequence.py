@@ -159,6 +159,10 @@ class SequenceFeatures(Layer):
                     trainable=c.trainable, name=f"{c.table_name}/embedding_weights")
         self.built = True
 
+    def __call__(self, features, training=None):
+        # Raw features (strings, ragged lists) are not tensors: no input conversion or shape build.
+        return self.call(features, training)
+
     def call(self, features, training=None):
         blocks, lengths = [], None
         for c in self.columns:
