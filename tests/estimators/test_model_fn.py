@@ -157,3 +157,39 @@ def test_train_and_evaluate_with_best_exporter(tmp_path):
     best = sorted(os.listdir(tmp_path / "export" / "best_exporter"))
     assert 1 <= len(best) <= 2 and all(d.isdigit() for d in best)
     assert len(os.listdir(tmp_path / "export" / "final")) == 1 and exports[1] is not None
+
+
+def test_evaluate_and_predict_run_hooks(digits, tmp_path):
+    train_fn, eval_fn = input_fns(digits)
+    est = tf.estimator.Estimator(model_fn, str(tmp_path), params={"lr": 0.01})
+    est.train(train_fn, steps=3)
+    for run in (lambda hooks: est.evaluate(eval_fn, hooks=hooks), lambda hooks: list(est.predict(eval_fn, hooks=hooks))):
+        events = []
+        run([Recorder("e", events)])
+        steps = len(digits[1]) // 64 + 1  # the batches of eval_fn
+        assert [e[1] for e in events] == (["begin", "after_create_session"] + ["before_run", "after_run"] * steps
+                                          + ["end"])
+        assert {e[2] for e in events if e[2] is not None} == {3}
+
+
+def test_spec_hooks_are_refused_with_a_pointer(digits, tmp_path):
+    def with_hooks(features, labels, mode):
+        spec = model_fn(features, labels, mode, {"lr": 0.01})
+        return spec._replace(training_hooks=(tf.estimator.StopAtStepHook(num_steps=1),))
+
+    train_fn, _ = input_fns(digits)
+    with pytest.raises(ValueError, match="pass them as hooks= to train"):
+        tf.estimator.Estimator(with_hooks, str(tmp_path)).train(train_fn, steps=1)
+
+
+def test_canned_estimator_hooks_fire_at_tf_steps_and_order(digits, tmp_path):
+    xtr, _, ytr, _ = digits
+    column = tf.feature_column.numeric_column("x", shape=(64,))
+    est = tf.estimator.DNNClassifier(hidden_units=[16], feature_columns=[column], n_classes=10, model_dir=str(tmp_path))
+    train_fn = tf.estimator.inputs.numpy_input_fn({"x": xtr.reshape(len(xtr), 64)}, ytr, batch_size=32, shuffle=True,
+                                                  num_epochs=None)
+    events = []
+    est.train(train_fn, hooks=[Recorder("a", events), Recorder("b", events),
+                               tf.estimator.StopAtStepHook(last_step=3)], steps=10)
+    est.train(train_fn, hooks=[Recorder("a", events)], steps=2)
+    assert events == json.load(open(FIXTURE))["hook_events"]

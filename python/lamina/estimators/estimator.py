@@ -314,8 +314,9 @@ class Estimator:
     # evaluate and predict
 
     def evaluate(self, input_fn, steps=None, hooks=None, checkpoint_path=None, name=None):
-        """Evaluates on the batches of `input_fn` (all of them, or `steps`); returns
-        TensorFlow's metric dict (loss, average_loss, global_step and the head's metrics)."""
+        """Evaluates on the batches of `input_fn` (all of them, or `steps`), running `hooks`
+        around each batch; returns TensorFlow's metric dict (loss, average_loss, global_step
+        and the head's metrics, or a custom model_fn's eval_metric_ops)."""
         if steps is not None and steps <= 0:
             raise ValueError(f"Must specify steps > 0, given: {steps}")
         runtime = self._runtime_at(checkpoint_path, EVAL)
@@ -325,9 +326,9 @@ class Estimator:
             metrics = model_fn.evaluate(runtime, input_fn, steps, hooks, self.__dict__.get("config"), self._metric_fns)
             write_evaluation(runtime.model_dir, name, metrics)
             return metrics
-        if hooks:
-            raise NotImplementedError("canned lamina estimators run hooks in train only")
-        batches, _ = self._batches(runtime, input_fn, EVAL)
+        from lamina.estimators.hooks import hooked
+
+        batches = hooked(self._batches(runtime, input_fn, EVAL)[0], hooks, runtime.global_step)
         tracker = runtime.spec.head.new_metrics()
         seen, added = 0, {}
         from lamina import _core
@@ -384,15 +385,17 @@ class Estimator:
 
     def predict(self, input_fn, predict_keys=None, hooks=None, checkpoint_path=None, yield_single_examples=True):
         """Yields TensorFlow's prediction dict for each example of `input_fn` (or for each
-        batch with yield_single_examples=False). `predict_keys` keeps only those keys."""
+        batch with yield_single_examples=False). `predict_keys` keeps only those keys; `hooks`
+        run around each batch."""
         runtime = self._runtime_at(checkpoint_path, PREDICT)
         if self.model_fn is not None:
             from lamina.estimators import model_fn
 
-            return model_fn.predict(runtime, input_fn, predict_keys, self.__dict__.get("config"), yield_single_examples)
-        if hooks:
-            raise NotImplementedError("canned lamina estimators run hooks in train only")
-        batches, _ = self._batches(runtime, input_fn, PREDICT)
+            return model_fn.predict(runtime, input_fn, predict_keys, self.__dict__.get("config"), yield_single_examples,
+                                    hooks)
+        from lamina.estimators.hooks import hooked
+
+        batches = hooked(self._batches(runtime, input_fn, PREDICT)[0], hooks, runtime.global_step)
         head = runtime.spec.head
         keys = [predict_keys] if isinstance(predict_keys, str) else predict_keys
         return _predictions(runtime, batches, head, keys, yield_single_examples)

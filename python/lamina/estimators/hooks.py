@@ -140,6 +140,23 @@ class HookRunner:
             hook.end(self.session)
 
 
+def hooked(batches, hooks, global_step: int):
+    """Yields `batches`, running `hooks` around each (evaluate and predict: the global step
+    does not move, and `loss` is not a value they can ask for)."""
+    if not hooks:
+        yield from batches
+        return
+    runner = HookRunner(hooks)
+    values = {"global_step": global_step}
+    runner.begin(values)
+    for batch in batches:
+        runner.before_step(values)
+        yield batch
+        if runner.after_step(values):
+            break
+    runner.end(values)
+
+
 # ------------------------------------------------------------------------------------------------
 class SecondOrStepTimer:
     """Triggers every `every_secs` seconds or every `every_steps` steps (exactly one of them)."""

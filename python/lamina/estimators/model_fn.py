@@ -58,8 +58,8 @@ class EstimatorSpec(collections.namedtuple("EstimatorSpec", _SPEC_FIELDS)):
         train_op: the lamina optimizer that minimises `loss` (needed in TRAIN).
         eval_metric_ops: {name: lamina metric updated with this batch}.
         export_outputs: accepted; lamina exports canned estimators only.
-        training_hooks, training_chief_hooks, evaluation_hooks, prediction_hooks: hooks of
-            that call (those of the first call of a train/evaluate/predict are used).
+        training_hooks, training_chief_hooks, evaluation_hooks, prediction_hooks: must be
+            empty (give hooks to train/evaluate/predict instead: the model_fn runs every step).
         scaffold: TF graph setup; must be None.
     """
 
@@ -190,6 +190,11 @@ class ModelFnRuntime:
             spec = self.model_fn(_as_tensors(features), None if labels is None else _as_tensors(labels), **kwargs)
         if not isinstance(spec, EstimatorSpec):
             raise TypeError(f"model_fn must return an EstimatorSpec, got {type(spec).__name__}")
+        own_hooks = spec.training_chief_hooks + spec.training_hooks + spec.evaluation_hooks + spec.prediction_hooks
+        if own_hooks:
+            # The hooks of a call would start after that call's step: give them to train/evaluate/predict.
+            raise ValueError(f"EstimatorSpec hooks ({type(own_hooks[0]).__name__}, ...) are not run by lamina's eager "
+                             f"loop; pass them as hooks= to train, evaluate or predict (or in TrainSpec/EvalSpec)")
         if self._pending is not None:
             self._assign_pending()
         return spec
@@ -412,8 +417,10 @@ def evaluate(runtime: ModelFnRuntime, input_fn, steps, hooks, config, metric_fns
     return out
 
 
-def predict(runtime: ModelFnRuntime, input_fn, predict_keys, config, single):
-    batches, _ = _batches(input_fn, PREDICT, config)
+def predict(runtime: ModelFnRuntime, input_fn, predict_keys, config, single, hooks=None):
+    from lamina.estimators.hooks import hooked
+
+    batches = hooked(_batches(input_fn, PREDICT, config)[0], hooks, runtime.global_step)
     keys = [predict_keys] if isinstance(predict_keys, str) else predict_keys
     first = True
     for features, _ in batches:
