@@ -4,7 +4,7 @@
 TF called `model_fn` once to build a graph. lamina calls it at every step (and every batch
 of evaluate/predict), with TF1's variable reuse: the k-th weight that the call's layers
 create is the same Variable at every call, so a model_fn that builds its layers inside
-(`tf.keras.layers.Dense(10)(x)`) trains one set of weights. The variables are saved to
+(`tf.layers.Dense(10)(x)`) trains one set of weights. The variables are saved to
 model_dir by their order of creation, so a model_fn must create its weights in the same
 order in every mode.
 
@@ -13,20 +13,24 @@ train_op=optimizer)` makes the Estimator minimise `loss` over the model_fn's tra
 variables with `optimizer` (the one of the first call is kept with its state).
 
 `eval_metric_ops` maps names to lamina metric objects that the model_fn updated with the
-batch (`acc = tf.keras.metrics.Accuracy(); acc.update_state(labels, predicted)`); the states
-of the batches are added up (lamina's metrics keep counts and sums), and `evaluate` returns
-each metric's result, `loss` (the mean of the batch losses) and `global_step`.
+batch (`acc = tf.metrics.Accuracy(); acc.update_state(labels, predicted)`); the states of the
+batches are added up (lamina's metrics keep counts and sums), and `evaluate` returns each
+metric's result, `loss` (the mean of the batch losses) and `global_step`.
 
-Porting a TF model_fn (imports `import lamina as tf` otherwise unchanged):
-  * `tf.compat.v1.train.XOptimizer(lr).minimize(loss, global_step=...)` ->
-    `tf.keras.optimizers.X(lr)` given as `train_op` (no global_step: the Estimator counts).
-  * `tf.compat.v1.metrics.accuracy(labels, predictions)` ->
-    a `tf.keras.metrics.Accuracy()` updated with them, as the value in `eval_metric_ops`.
-  * `tf.compat.v1.layers.dense(x, n)` -> `tf.keras.layers.Dense(n)(x)`.
+Porting a TF model_fn with `import lamina as tf` (lamina speaks Keras, so TF's `tf.keras.X`
+is `tf.X` here, and TF's tensor functions are in `tf.ops`):
+  * `tf.compat.v1.train.XOptimizer(lr).minimize(loss, global_step=...)` or
+    `tf.keras.optimizers.X(lr)` -> `train_op=tf.optimizers.X(lr)` (the Estimator counts steps).
+  * `tf.compat.v1.metrics.accuracy(labels, predictions)` -> a `tf.metrics.Accuracy()` updated
+    with them, as the value in `eval_metric_ops`.
+  * `tf.keras.layers.Dense(n)(x)`, `tf.compat.v1.layers.dense(x, n)` -> `tf.layers.Dense(n)(x)`.
+  * `tf.reduce_mean`, `tf.argmax`, `tf.nn.softmax` -> `tf.ops.mean`, `tf.ops.argmax`, `tf.ops.softmax`.
   * `tf.compat.v1.losses.sparse_softmax_cross_entropy(labels, logits)` ->
-    `tf.reduce_mean(tf.keras.losses.sparse_categorical_crossentropy(labels, logits, from_logits=True))`.
+    `tf.ops.mean(tf.losses.sparse_categorical_crossentropy(labels, logits, from_logits=True))`.
   * `tf.compat.v1.train.get_global_step()` -> not needed (hooks ask for 'global_step' by name).
-  * `tf.compat.v1.summary.*`, `scaffold`: not supported (summaries: SummarySaverHook).
+  * `EstimatorSpec(training_hooks=...)` -> `train(hooks=...)` / `TrainSpec(hooks=...)`.
+  * `tf.compat.v1.summary.*`, `scaffold`, `export_outputs` serving: not supported (loss
+    summaries: SummarySaverHook; export: the canned Estimators).
 """
 
 from __future__ import annotations
