@@ -193,3 +193,23 @@ def test_canned_estimator_hooks_fire_at_tf_steps_and_order(digits, tmp_path):
                                tf.estimator.StopAtStepHook(last_step=3)], steps=10)
     est.train(train_fn, hooks=[Recorder("a", events)], steps=2)
     assert events == json.load(open(FIXTURE))["hook_events"]
+
+
+def test_early_stopping_hook_ends_train_and_evaluate(tmp_path):
+    from sklearn.datasets import load_iris
+
+    x, y = load_iris(return_X_y=True)
+    column = tf.feature_column.numeric_column("x", shape=(4,))
+    est = tf.estimator.DNNClassifier(hidden_units=[8], feature_columns=[column], n_classes=3, model_dir=str(tmp_path),
+                                     config=tf.estimator.RunConfig(save_checkpoints_steps=20))
+    inputs = tf.estimator.inputs
+    # Any evaluation's loss is below 1e6: the hook stops at its first check after the first evaluation.
+    hook = tf.estimator.experimental.stop_if_lower_hook(est, "loss", 1e6, run_every_secs=None, run_every_steps=1)
+    train_spec = tf.estimator.TrainSpec(inputs.numpy_input_fn({"x": x.astype("float32")}, y, batch_size=30,
+                                                              shuffle=True, num_epochs=None), max_steps=1000,
+                                        hooks=[hook])
+    eval_spec = tf.estimator.EvalSpec(inputs.numpy_input_fn({"x": x.astype("float32")}, y, shuffle=False), steps=None,
+                                      throttle_secs=0)
+    metrics, _ = tf.estimator.train_and_evaluate(est, train_spec, eval_spec)
+    assert metrics["global_step"] == 21
+    assert sorted(tf.estimator.experimental.read_eval_metrics(est)) == [20, 21]

@@ -14,7 +14,7 @@ checkpoints in model_dir) and as scikit-learn estimators (fit / predict / score)
     clf.score(X_test, y_test)
 """
 
-from lamina.estimators import export, hooks, inputs
+from lamina.estimators import experimental, export, hooks, inputs
 from lamina.estimators.baseline import BaselineClassifier, BaselineRegressor
 from lamina.estimators.dnn import DNNClassifier, DNNRegressor
 from lamina.estimators.dnn_linear_combined import DNNLinearCombinedClassifier, DNNLinearCombinedRegressor
@@ -38,7 +38,7 @@ __all__ = [
     "FinalExporter", "FinalOpsHook", "LatestExporter", "LoggingTensorHook", "NanTensorHook", "ProfilerHook",
     "SecondOrStepTimer", "SessionRunArgs", "SessionRunContext", "SessionRunHook", "SessionRunValues",
     "StepCounterHook", "StopAtStepHook", "SummarySaverHook", "TrainSpec", "train_and_evaluate", "hooks",
-    "BaselineEstimator", "VocabInfo", "add_metrics", "BinaryClassHead", "DNNEstimator", "DNNLinearCombinedEstimator", "Head", "LinearEstimator",
+    "BaselineEstimator", "VocabInfo", "experimental", "add_metrics", "BinaryClassHead", "DNNEstimator", "DNNLinearCombinedEstimator", "Head", "LinearEstimator",
     "LogisticRegressionHead", "MultiClassHead", "MultiHead", "MultiLabelHead", "PoissonRegressionHead",
     "RegressionHead",
     "BaselineClassifier", "BaselineRegressor", "DNNClassifier", "DNNRegressor", "DNNLinearCombinedClassifier",

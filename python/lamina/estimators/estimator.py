@@ -324,7 +324,7 @@ class Estimator:
             from lamina.estimators import model_fn
 
             metrics = model_fn.evaluate(runtime, input_fn, steps, hooks, self.__dict__.get("config"), self._metric_fns)
-            write_evaluation(runtime.model_dir, name, metrics)
+            self._record_evaluation(name, metrics)
             return metrics
         from lamina.estimators.hooks import hooked
 
@@ -353,8 +353,18 @@ class Estimator:
             raise ValueError("evaluate: the input_fn gave no batches")
         metrics = tracker.result(runtime.global_step)
         metrics.update({k: np.float32(np.asarray(m.result())) for k, m in added.items()})
-        write_evaluation(runtime.model_dir, name, metrics)
+        self._record_evaluation(name, metrics)
         return metrics
+
+    def _record_evaluation(self, name, metrics: dict) -> None:
+        """Writes the metrics for TensorBoard and keeps them for the early-stopping hooks."""
+        write_evaluation(self._model_dir(create=False), name, metrics)
+        history = self.__dict__.setdefault("_evaluations", {}).setdefault(name, {})
+        history[int(metrics["global_step"])] = dict(metrics)
+
+    def eval_dir(self, name=None) -> str:
+        """The folder of evaluation `name`'s summaries (model_dir/eval or eval_<name>)."""
+        return os.path.join(self._model_dir(create=False), "eval" if not name else f"eval_{name}")
 
     def export_saved_model(self, export_dir_base, serving_input_receiver_fn, assets_extra=None, as_text=False,
                            checkpoint_path=None, experimental_mode=PREDICT) -> str:

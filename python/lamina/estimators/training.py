@@ -86,7 +86,8 @@ def train_and_evaluate(estimator, train_spec: TrainSpec, eval_spec: EvalSpec):
         estimator.train(train_spec.input_fn, hooks=list(train_spec.hooks), max_steps=steps_to,
                         saving_listeners=list(train_spec.saving_listeners) or None)
         now, step = time.monotonic(), step_now()
-        done = every is None or step == start or (max_steps is not None and step >= max_steps)
+        # Training ends early when its input ends or a hook stops it (early stopping).
+        done = every is None or step < steps_to or (max_steps is not None and step >= max_steps)
         if done or last_eval_time is None or now - last_eval_time >= eval_spec.throttle_secs:
             metrics, exported = _evaluate_and_export(estimator, eval_spec, is_final=done)
             last_eval_time, last_eval_step = time.monotonic(), step
