@@ -63,9 +63,10 @@ class Estimator:
         if not callable(model_fn):
             raise TypeError(f"model_fn must be callable, given: {model_fn!r}")
         names = _accepted(model_fn)
-        if "features" not in names and len(names) < 2:
-            raise ValueError(f"model_fn {getattr(model_fn, '__name__', model_fn)} must accept features (and labels, "
-                             f"mode, params, config as needed); it accepts {sorted(names)}")
+        if "features" not in names:
+            raise ValueError(f"model_fn ({getattr(model_fn, '__name__', model_fn)}) must include features argument; "
+                             f"its arguments are {sorted(names)} (TF passes features, labels, mode, params, config "
+                             f"by name)")
         if params is not None and "params" not in names:
             raise ValueError("model_fn does not have a params argument, but params are given to the Estimator")
         self.model_fn = model_fn

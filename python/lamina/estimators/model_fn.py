@@ -180,18 +180,13 @@ class ModelFnRuntime:
         self._warm_start = None  # WarmStartSettings waiting for the variables of the first call
 
     def call(self, features, labels, mode) -> EstimatorSpec:
-        kwargs = {}
         from lamina.estimators.estimator import _accepted
 
+        given = {"features": _as_tensors(features), "labels": None if labels is None else _as_tensors(labels),
+                 "mode": mode, "params": self.params, "config": self.config}
         names = _accepted(self.model_fn)
-        if "params" in names:
-            kwargs["params"] = self.params
-        if "config" in names:
-            kwargs["config"] = self.config
-        if "mode" in names:
-            kwargs["mode"] = mode
-        with self.store.scope():
-            spec = self.model_fn(_as_tensors(features), None if labels is None else _as_tensors(labels), **kwargs)
+        with self.store.scope():  # TF passes the arguments the model_fn names, by name
+            spec = self.model_fn(**{k: v for k, v in given.items() if k in names})
         if not isinstance(spec, EstimatorSpec):
             raise TypeError(f"model_fn must return an EstimatorSpec, got {type(spec).__name__}")
         own_hooks = spec.training_chief_hooks + spec.training_hooks + spec.evaluation_hooks + spec.prediction_hooks
@@ -203,10 +198,11 @@ class ModelFnRuntime:
             self._assign_pending()
         return spec
 
-    def materialize(self, features) -> None:
-        """Creates the variables (one PREDICT call) so a checkpoint can fill them before a step."""
+    def materialize(self, features, labels, mode) -> None:
+        """Creates the variables (one call, outside any gradient tape) so that a checkpoint or
+        warm start can fill them before the first step."""
         if not self.store.variables:
-            self.call(features, None, PREDICT)
+            self.call(features, labels, mode)
             if self._warm_start is not None:
                 self._apply_warm_start()
 
@@ -361,7 +357,7 @@ def train(estimator, runtime: ModelFnRuntime, input_fn, hooks, target) -> None:
         if target is not None and runtime.global_step >= target:
             break
         if runner is None:
-            runtime.materialize(features)
+            runtime.materialize(features, labels, TRAIN)
             runner = HookRunner(hooks)
             runner.begin({"global_step": runtime.global_step})
         step = runtime.global_step
@@ -398,7 +394,7 @@ def evaluate(runtime: ModelFnRuntime, input_fn, steps, hooks, config, metric_fns
         if steps is not None and seen >= steps:
             break
         if seen == 0:
-            runtime.materialize(features)
+            runtime.materialize(features, labels, EVAL)
             runner.begin({"global_step": runtime.global_step})
         runner.before_step({"global_step": runtime.global_step})
         spec = runtime.call(features, labels, EVAL)
@@ -429,7 +425,7 @@ def predict(runtime: ModelFnRuntime, input_fn, predict_keys, config, single, hoo
     first = True
     for features, _ in batches:
         if first:
-            runtime.materialize(features)
+            runtime.materialize(features, None, PREDICT)
             first = False
         spec = runtime.call(features, None, PREDICT)
         out = spec.predictions
