@@ -148,15 +148,17 @@ def test_train_and_evaluate_with_best_exporter(tmp_path):
         return current_eval_result["loss"] < best_eval_result["loss"]
 
     exporter = tf.estimator.BestExporter(serving_input_receiver_fn=None, compare_fn=compare, exports_to_keep=2)
+    exporters = [exporter, tf.estimator.FinalExporter("final", None),
+                 tf.estimator.LatestExporter("latest", None, exports_to_keep=3)]
     eval_spec = tf.estimator.EvalSpec(inputs.numpy_input_fn({"x": x}, y, shuffle=False), steps=None,
-                                      exporters=[exporter, tf.estimator.FinalExporter("final", None)],
-                                      throttle_secs=0)
+                                      exporters=exporters, throttle_secs=0)
     metrics, exports = tf.estimator.train_and_evaluate(est, train_spec, eval_spec)
     assert metrics["global_step"] == 200 and metrics["accuracy"] > 0.9
     assert compared == [100, 150, 200]  # evaluated at each checkpoint (50 is the first: nothing to compare)
     best = sorted(os.listdir(tmp_path / "export" / "best_exporter"))
     assert 1 <= len(best) <= 2 and all(d.isdigit() for d in best)
     assert len(os.listdir(tmp_path / "export" / "final")) == 1 and exports[1] is not None
+    assert len(os.listdir(tmp_path / "export" / "latest")) == 3  # 4 evaluations, the newest 3 kept
 
 
 def test_evaluate_and_predict_run_hooks(digits, tmp_path):
@@ -213,3 +215,23 @@ def test_early_stopping_hook_ends_train_and_evaluate(tmp_path):
     metrics, _ = tf.estimator.train_and_evaluate(est, train_spec, eval_spec)
     assert metrics["global_step"] == 21
     assert sorted(tf.estimator.experimental.read_eval_metrics(est)) == [20, 21]
+
+
+def test_warm_start_and_add_metrics_on_a_model_fn(digits, tmp_path):
+    train_fn, eval_fn = input_fns(digits)
+    first = tf.estimator.Estimator(model_fn, str(tmp_path / "a"), params={"lr": 0.01})
+    first.train(train_fn, steps=100)
+    accuracy = first.evaluate(eval_fn)["accuracy"]
+    # Warm-started weights, and a learning rate too small to move them: the same accuracy.
+    second = tf.estimator.Estimator(model_fn, str(tmp_path / "b"), params={"lr": 1e-12},
+                                    warm_start_from=str(tmp_path / "a"))
+    second.train(train_fn, steps=1)
+
+    def label_mean(labels):
+        mean = tf.metrics.Mean()
+        mean.update_state(tf.ops.cast(labels, "float32"))
+        return {"label_mean": mean}
+
+    result = tf.estimator.add_metrics(second, label_mean).evaluate(eval_fn)
+    assert result["global_step"] == 1 and result["accuracy"] == pytest.approx(accuracy)
+    assert result["label_mean"] == pytest.approx(digits[3].mean(), rel=1e-6)
