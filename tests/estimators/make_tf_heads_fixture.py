@@ -16,7 +16,7 @@ import tensorflow as tf
 from sklearn.datasets import load_iris
 
 tf.compat.v1.logging.set_verbosity(tf.compat.v1.logging.ERROR)
-STEPS, SEEDS = 300, (0, 1, 2)
+STEPS, SEEDS = 1000, (0, 1, 2)  # TF reaches its plateau by 1,000 steps (0.85 at 300)
 
 
 def iris():
