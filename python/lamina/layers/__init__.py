@@ -2,6 +2,9 @@
 
 from lamina.layers.core.basic import Activation, Dropout, Flatten, Identity, Permute, RepeatVector, Reshape
 from lamina.layers.core.dense import Dense
+from lamina.layers.core.einsum_dense import EinsumDense
+from lamina.layers.attention import (AdditiveAttention, Attention, GroupedQueryAttention, GroupQueryAttention,
+                                     MultiHeadAttention)
 from lamina.layers.core.embedding import Embedding
 from lamina.layers.core.lambda_layer import Lambda
 from lamina.layers.core.masking import Masking
@@ -42,4 +45,5 @@ __all__ = [
     "BatchNormalization", "LayerNormalization", "GroupNormalization", "UnitNormalization", "RMSNormalization",
     "GaussianNoise", "GaussianDropout", "AlphaDropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D",
     "ActivityRegularization",
+    "EinsumDense", "MultiHeadAttention", "Attention", "AdditiveAttention", "GroupedQueryAttention", "GroupQueryAttention",
 ]

@@ -15,3 +15,4 @@ from lamina.ops.creation import *  # noqa: F401,F403
 from lamina.ops.nn import *  # noqa: F401,F403
 from lamina.ops.conv import *  # noqa: F401,F403
 from lamina.ops.recurrent import *  # noqa: F401,F403
+from lamina.ops.attention import *  # noqa: F401,F403
