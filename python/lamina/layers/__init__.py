@@ -3,6 +3,7 @@
 from lamina.layers.core.basic import Activation, Dropout, Flatten, Identity, Permute, RepeatVector, Reshape
 from lamina.layers.core.dense import Dense
 from lamina.layers.core.einsum_dense import EinsumDense
+from lamina.layers.activations import ELU, PReLU, Softmax
 from lamina.layers.attention import (AdditiveAttention, Attention, GroupedQueryAttention, GroupQueryAttention,
                                      MultiHeadAttention)
 from lamina.layers.core.embedding import Embedding
@@ -46,4 +47,5 @@ __all__ = [
     "GaussianNoise", "GaussianDropout", "AlphaDropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D",
     "ActivityRegularization",
     "EinsumDense", "MultiHeadAttention", "Attention", "AdditiveAttention", "GroupedQueryAttention", "GroupQueryAttention",
+    "ELU", "PReLU", "Softmax",
 ]

@@ -10,6 +10,7 @@ import string
 import numpy as np
 
 from lamina import _core, constraints, initializers, ops, regularizers
+from lamina.layers.activations.softmax import masked_softmax
 from lamina.layers.core.basic import Dropout
 from lamina.layers.core.einsum_dense import EinsumDense
 from lamina.layers.layer import Layer, _Spec
@@ -268,18 +269,3 @@ class MultiHeadAttention(Layer):
             "seed": self.seed,
         }
 
-
-def masked_softmax(x, mask, axis):
-    """Keras' Softmax layer with a mask: masked logits set to -1e9 (-3e4 in float16), and
-    masked weights zeroed so a fully masked row gives zeros."""
-    if mask is not None:
-        if mask.dtype != "bool":
-            mask = ops.greater(mask, 0.5)
-        x = ops.where(mask, x, -3e4 if x.dtype == "float16" else -1e9)
-    axis = tuple(axis) if isinstance(axis, (list, tuple)) else axis
-    if isinstance(axis, tuple) and len(axis) == 1:
-        axis = axis[0]
-    out = ops.softmax(x, axis=axis)
-    if mask is not None:
-        out = ops.where(mask, out, 0.0)
-    return out
