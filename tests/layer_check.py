@@ -53,8 +53,12 @@ def _flat(structure) -> list:
 def run_layer_test(layer_cls, init_kwargs: dict, input_shape, input_dtype="float32",
                    expected_output_shape: tuple | None = None, expected_num_trainable_weights: int | None = None,
                    expected_num_non_trainable_weights: int | None = None, input_range=None, supports_training: bool = True,
-                   run_training_check: bool = True, custom_objects=None, atol: float = 1e-6, seed: int = 0):
-    """Checks a layer the way every lamina layer is checked; returns the eager output."""
+                   run_training_check: bool = True, custom_objects=None, atol: float = 1e-6, seed: int = 0,
+                   adapt_data=None, call_kwargs: dict | None = None):
+    """Checks a layer the way every lamina layer is checked; returns the eager output.
+
+    With `adapt_data`, each new instance of a preprocessing layer is adapted on it before use;
+    `call_kwargs` go to every eager call (e.g. `training=False` for a layer random by default)."""
     # Seeded weights too, so the training check below is deterministic rather than flaky.
     lm.utils.set_random_seed(seed)
     rng = np.random.default_rng(seed)
@@ -68,10 +72,19 @@ def run_layer_test(layer_cls, init_kwargs: dict, input_shape, input_dtype="float
     else:
         x = _random_input(input_shape, input_dtype, rng, input_range)
         call = lambda fn, v: fn(v)  # noqa: E731
+    if call_kwargs:
+        plain_call = call
+        call = lambda fn, v: plain_call(lambda *a, **k: fn(*a, **k, **call_kwargs), v)  # noqa: E731
     batch = _flat(input_shape)[0][0] if multi else input_shape[0]
 
     # 1. eager call: lazy build, output shape, weight counts.
-    layer = layer_cls(**init_kwargs)
+    def make():
+        made = layer_cls(**init_kwargs)
+        if adapt_data is not None:
+            made.adapt(adapt_data)
+        return made
+
+    layer = make()
     y = call(layer, x)
     y_np = np.asarray(y)
     assert layer.built, f"{layer_cls.__name__} is not built after its first call"
@@ -86,7 +99,7 @@ def run_layer_test(layer_cls, init_kwargs: dict, input_shape, input_dtype="float
     assert np.all(np.isfinite(y_np[np.isfinite(y_np)])), "non-finite outputs"
 
     # 2. symbolic call: the inferred shape matches the eager one (batch unknown).
-    sym_layer = layer_cls(**init_kwargs)
+    sym_layer = make()
     if multi:
         inp = {k: lm.Input(shape=input_shape[k][1:], dtype=dtypes[k]) for k in keys}
         inp = inp if isinstance(input_shape, dict) else [inp[i] for i in keys]
@@ -107,12 +120,12 @@ def run_layer_test(layer_cls, init_kwargs: dict, input_shape, input_dtype="float
     if multi:
         inp, x = _flat(inp), _flat(x)
     model = lm.Model(inp, sym_out)
-    model_out = np.asarray(model(x))
+    model_out = np.asarray(model(x, training=False))
     with tempfile.TemporaryDirectory() as d:
         path = os.path.join(d, "layer_test.keras")
         model.save(path)
         loaded = lm.models.load_model(path, custom_objects=custom_objects)
-    np.testing.assert_allclose(np.asarray(loaded(x)), model_out, atol=atol, rtol=1e-5)
+    np.testing.assert_allclose(np.asarray(loaded(x, training=False)), model_out, atol=atol, rtol=1e-5)
 
     # 5. training: a few steps change the trainable weights and lower the loss.
     if run_training_check and supports_training and model.trainable_weights:

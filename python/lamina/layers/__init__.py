@@ -4,6 +4,9 @@ from lamina.layers.core.basic import Activation, Dropout, Flatten, Identity, Per
 from lamina.layers.core.dense import Dense
 from lamina.layers.core.einsum_dense import EinsumDense
 from lamina.layers.activations import ELU, PReLU, Softmax
+from lamina.layers.preprocessing import (CategoryEncoding, CenterCrop, Discretization, Normalization,
+                                         RandomBrightness, RandomContrast, RandomCrop, RandomFlip, RandomRotation,
+                                         RandomTranslation, RandomZoom, Rescaling, Resizing)
 from lamina.layers.attention import (AdditiveAttention, Attention, GroupedQueryAttention, GroupQueryAttention,
                                      MultiHeadAttention)
 from lamina.layers.core.embedding import Embedding
@@ -48,4 +51,6 @@ __all__ = [
     "ActivityRegularization",
     "EinsumDense", "MultiHeadAttention", "Attention", "AdditiveAttention", "GroupedQueryAttention", "GroupQueryAttention",
     "ELU", "PReLU", "Softmax",
+    "CategoryEncoding", "CenterCrop", "Discretization", "Normalization", "RandomBrightness", "RandomContrast",
+    "RandomCrop", "RandomFlip", "RandomRotation", "RandomTranslation", "RandomZoom", "Rescaling", "Resizing",
 ]

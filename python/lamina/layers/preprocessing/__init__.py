@@ -1,0 +1,13 @@
+"""Preprocessing layers: normalization, discretization, encoding, image resizing and the random
+augmentation layers."""
+
+from lamina.layers.preprocessing.category_encoding import CategoryEncoding
+from lamina.layers.preprocessing.discretization import Discretization
+from lamina.layers.preprocessing.image_resizing import CenterCrop, Resizing
+from lamina.layers.preprocessing.normalization import Normalization
+from lamina.layers.preprocessing.random_augmentation import (RandomBrightness, RandomContrast, RandomCrop, RandomFlip,
+                                                             RandomRotation, RandomTranslation, RandomZoom)
+from lamina.layers.preprocessing.rescaling import Rescaling
+
+__all__ = ["CategoryEncoding", "CenterCrop", "Discretization", "Normalization", "RandomBrightness", "RandomContrast",
+           "RandomCrop", "RandomFlip", "RandomRotation", "RandomTranslation", "RandomZoom", "Rescaling", "Resizing"]
