@@ -63,7 +63,10 @@ def dot_product_attention(query, key, value, bias=None, mask=None, scale=None, i
         value = _core.repeat(value, groups, axis=2)
     if scale is None:
         scale = 1.0 / math.sqrt(key.shape[-1])
-    logits = _core.multiply(_core.einsum("btnh,bsnh->bnts", query, key), float(scale))
+    # Batched matmuls over (batch, heads): measured faster here, forward and backward, than the
+    # equivalent einsums "btnh,bsnh->bnts" and "bnts,bsnh->btnh".
+    logits = _core.multiply(_core.matmul(_core.transpose(query, (0, 2, 1, 3)), _core.transpose(key, (0, 2, 3, 1))),
+                            float(scale))
     if bias is not None:
         logits = _core.add(logits, _as_tensor(bias, "float32"))
     allowed = None
@@ -78,7 +81,7 @@ def dot_product_attention(query, key, value, bias=None, mask=None, scale=None, i
     if allowed is not None:
         logits = _core.where(allowed, logits, _MASKED_LOGIT)
     probs = _core.softmax(logits, axis=-1)
-    return _core.einsum("bnts,bsnh->btnh", probs, value)
+    return _core.transpose(_core.matmul(probs, _core.transpose(value, (0, 2, 1, 3))), (0, 2, 1, 3))
 
 
 __all__ = ["dot_product_attention"]
