@@ -6,7 +6,8 @@ from lamina.layers.core.einsum_dense import EinsumDense
 from lamina.layers.activations import ELU, PReLU, Softmax
 from lamina.layers.preprocessing import (CategoryEncoding, CenterCrop, Discretization, Normalization,
                                          RandomBrightness, RandomContrast, RandomCrop, RandomFlip, RandomRotation,
-                                         RandomTranslation, RandomZoom, Rescaling, Resizing)
+                                         RandomTranslation, RandomZoom, Rescaling, Resizing, IntegerLookup,
+                                         StringLookup, TextVectorization)
 from lamina.layers.attention import (AdditiveAttention, Attention, GroupedQueryAttention, GroupQueryAttention,
                                      MultiHeadAttention)
 from lamina.layers.core.embedding import Embedding
@@ -53,4 +54,5 @@ __all__ = [
     "ELU", "PReLU", "Softmax",
     "CategoryEncoding", "CenterCrop", "Discretization", "Normalization", "RandomBrightness", "RandomContrast",
     "RandomCrop", "RandomFlip", "RandomRotation", "RandomTranslation", "RandomZoom", "Rescaling", "Resizing",
+    "IntegerLookup", "StringLookup", "TextVectorization",
 ]
