@@ -111,9 +111,10 @@ def test_einsum_dense_matches_keras(rng):
         _same(*_pair(keras.layers.EinsumDense(eq, shape, bias_axes=bias), layers.EinsumDense(eq, shape, bias_axes=bias), x))
 
 
-@pytest.mark.parametrize("init", [{"num_heads": 2, "key_dim": 4}, {"num_heads": 3, "key_dim": 4, "output_shape": 7},
-                                  {"num_heads": 2, "key_dim": 4, "attention_axes": (1, 2)}])
-@pytest.mark.parametrize("call", ["plain", "all", "key"])
+@pytest.mark.parametrize("init,call", [({"num_heads": 2, "key_dim": 4}, "all"),
+                                       ({"num_heads": 3, "key_dim": 4, "output_shape": 7}, "plain"),
+                                       ({"num_heads": 3, "key_dim": 4, "value_dim": 5}, "scores"),
+                                       ({"num_heads": 2, "key_dim": 4, "attention_axes": (1, 2)}, "key")])
 def test_multi_head_attention_matches_keras(rng, init, call):
     keras = require_keras()
     rank4 = "attention_axes" in init
@@ -131,7 +132,7 @@ def test_multi_head_attention_matches_keras(rng, init, call):
     _same(*_pair(keras.layers.MultiHeadAttention(**init), layers.MultiHeadAttention(**init), q, v, **kwargs))
 
 
-@pytest.mark.parametrize("call", [{"use_causal_mask": True}, {"return_attention_scores": True}])
+@pytest.mark.parametrize("call", [{"use_causal_mask": True, "return_attention_scores": True}])
 def test_grouped_query_attention_matches_keras(rng, call):
     keras = require_keras()
     q = rng.standard_normal((2, 5, 8)).astype("float32")
@@ -142,7 +143,7 @@ def test_grouped_query_attention_matches_keras(rng, call):
 
 @pytest.mark.parametrize("name,init", [("Attention", {}), ("Attention", {"use_scale": True, "score_mode": "concat"}),
                                        ("AdditiveAttention", {})])
-@pytest.mark.parametrize("call", [{}, {"use_causal_mask": True, "return_attention_scores": True}, {"masks": True}])
+@pytest.mark.parametrize("call", [{"use_causal_mask": True, "return_attention_scores": True, "masks": True}])
 def test_attention_matches_keras(rng, name, init, call):
     keras = require_keras()
     q = rng.standard_normal((2, 5, 8)).astype("float32")
