@@ -1,4 +1,4 @@
-"""StringLookup, IntegerLookup and TextVectorization against outputs of Keras on TensorFlow
+"""StringLookup, IntegerLookup, TextVectorization and Hashing against outputs of Keras on TensorFlow
 (tests/fixtures/text_preprocessing.json, made by tests/fixtures/make_text_preprocessing.py), and
 the shared layer test for IntegerLookup."""
 
@@ -42,3 +42,21 @@ def test_invert_and_errors():
         layers.IntegerLookup(invert=True, output_mode="count")
     vec = layers.TextVectorization(output_sequence_length=3, vocabulary=["hello", "world"])
     np.testing.assert_array_equal(np.asarray(vec(["Hello, world! again", "world"])), [[2, 3, 1], [3, 0, 0]])
+
+
+@pytest.mark.parametrize("case", FIXTURE["hashing"], ids=lambda c: str(c["kwargs"]))
+def test_hashing_matches_keras_on_tensorflow(case):
+    np.testing.assert_array_equal(np.asarray(layers.Hashing(**case["kwargs"])(case["input"])), case["output"])
+
+
+def test_farmhash_fingerprint_is_tensorflows():
+    from lamina.layers.preprocessing.farmhash import fingerprint64
+
+    case = FIXTURE["fingerprint_buckets"]
+    got = [fingerprint64(t.encode()) % case["num_buckets"] for t in case["texts"]]
+    assert got == case["buckets"]
+
+
+def test_hashing_layer():
+    run_layer_test(layers.Hashing, {"num_bins": 4, "output_mode": "one_hot"}, (5, 1), input_dtype="int64",
+                   input_range=(0, 100), expected_output_shape=(5, 4))
