@@ -4,7 +4,8 @@ from lamina.layers.core.basic import Activation, Dropout, Flatten, Identity, Per
 from lamina.layers.core.dense import Dense
 from lamina.layers.core.einsum_dense import EinsumDense
 from lamina.layers.activations import ELU, PReLU, Softmax
-from lamina.layers.preprocessing import (CategoryEncoding, CenterCrop, Discretization, Hashing, Normalization,
+from lamina.layers.preprocessing import (CategoryEncoding, CenterCrop, Discretization, HashedCrossing, Hashing,
+                                         Normalization,
                                          RandomBrightness, RandomContrast, RandomCrop, RandomFlip, RandomRotation,
                                          RandomTranslation, RandomZoom, Rescaling, Resizing, IntegerLookup,
                                          StringLookup, TextVectorization)
@@ -57,7 +58,7 @@ __all__ = [
     "ELU", "PReLU", "Softmax",
     "CategoryEncoding", "CenterCrop", "Discretization", "Normalization", "RandomBrightness", "RandomContrast",
     "RandomCrop", "RandomFlip", "RandomRotation", "RandomTranslation", "RandomZoom", "Rescaling", "Resizing",
-    "IntegerLookup", "StringLookup", "TextVectorization", "Hashing",
+    "IntegerLookup", "StringLookup", "TextVectorization", "Hashing", "HashedCrossing",
     "Conv3D", "Convolution3D", "MaxPooling3D", "AveragePooling3D", "MaxPool3D", "AvgPool3D", "GlobalAveragePooling3D",
     "GlobalMaxPooling3D", "GlobalAvgPool3D", "GlobalMaxPool3D", "ZeroPadding3D", "Cropping3D", "UpSampling3D",
 ]

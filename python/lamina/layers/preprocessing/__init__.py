@@ -3,6 +3,7 @@ augmentation layers."""
 
 from lamina.layers.preprocessing.category_encoding import CategoryEncoding
 from lamina.layers.preprocessing.discretization import Discretization
+from lamina.layers.preprocessing.hashed_crossing import HashedCrossing
 from lamina.layers.preprocessing.hashing import Hashing
 from lamina.layers.preprocessing.image_resizing import CenterCrop, Resizing
 from lamina.layers.preprocessing.index_lookup import IntegerLookup, StringLookup
@@ -13,4 +14,5 @@ from lamina.layers.preprocessing.rescaling import Rescaling
 from lamina.layers.preprocessing.text_vectorization import TextVectorization
 
 __all__ = ["CategoryEncoding", "CenterCrop", "Discretization", "Normalization", "RandomBrightness", "RandomContrast",
-           "RandomCrop", "RandomFlip", "RandomRotation", "RandomTranslation", "RandomZoom", "Rescaling", "Resizing", "IntegerLookup", "StringLookup", "TextVectorization", "Hashing"]
+           "RandomCrop", "RandomFlip", "RandomRotation", "RandomTranslation", "RandomZoom", "Rescaling", "Resizing", "IntegerLookup", "StringLookup", "TextVectorization", "Hashing",
+           "HashedCrossing"]
