@@ -1,4 +1,4 @@
-"""3-D layers (Conv3D, 3-D pooling, padding, cropping, upsampling): the shared layer test,
+"""3-D layers (Conv3D, Conv3DTranspose, 3-D pooling, padding, cropping, upsampling): the shared layer test,
 gradients of the depth-slice composition, and the same outputs as real Keras 3."""
 
 import numpy as np
@@ -7,7 +7,7 @@ import pytest
 from keras_reference import require_keras
 from layer_check import run_layer_test
 from lamina import layers
-from lamina.layers.volumetric.depth_slices import conv3d, pool3d
+from lamina.layers.volumetric.depth_slices import conv3d, conv3d_transpose, pool3d
 from op_check import check_gradient
 
 SHAPE = (2, 4, 5, 3, 2)
@@ -16,6 +16,8 @@ SHAPE = (2, 4, 5, 3, 2)
 def test_conv3d_layer():
     run_layer_test(layers.Conv3D, {"filters": 3, "kernel_size": 2, "padding": "same", "strides": (2, 1, 1)}, SHAPE,
                    expected_output_shape=(2, 2, 5, 3, 3), expected_num_trainable_weights=2)
+    run_layer_test(layers.Conv3DTranspose, {"filters": 2, "kernel_size": 2, "strides": (2, 1, 1)}, SHAPE,
+                   expected_output_shape=(2, 8, 6, 4, 2), expected_num_trainable_weights=2)
 
 
 @pytest.mark.parametrize("cls,kwargs,out", [
@@ -35,6 +37,7 @@ def test_depth_slice_gradients(rng):
     x = rng.standard_normal((1, 4, 3, 3, 2))
     k = rng.standard_normal((2, 2, 2, 2, 2))
     check_gradient(lambda x, k: conv3d(x, k, (2, 1, 1), "same", (1, 1, 1)), x, k, noncontiguous=False)
+    check_gradient(lambda x, k: conv3d_transpose(x, k, (2, 1, 1), "valid", None, (1, 1, 1)), x, k, noncontiguous=False)
     check_gradient(lambda x: pool3d(x, (2, 2, 2), (1, 1, 1), "same", "average"), x, noncontiguous=False)
     check_gradient(lambda x: pool3d(x, (3, 2, 2), (2, 1, 1), "same", "max"), x, noncontiguous=False)
 
@@ -46,6 +49,14 @@ def test_3d_layers_match_keras(rng):
                    {"filters": 2, "kernel_size": (2, 3, 1), "dilation_rate": 2},
                    {"filters": 2, "kernel_size": 3, "padding": "same", "data_format": "channels_first"}):
         theirs, ours = keras.layers.Conv3D(**kwargs), layers.Conv3D(**kwargs)
+        want = theirs(x)
+        ours(x)
+        ours.set_weights(theirs.get_weights())
+        np.testing.assert_allclose(np.asarray(ours(x)), np.asarray(want), atol=2e-6)
+    for kwargs in ({"filters": 2, "kernel_size": 3, "strides": 2, "padding": "same"},
+                   {"filters": 2, "kernel_size": (3, 2, 3), "strides": 2, "output_padding": (1, 1, 0)},
+                   {"filters": 2, "kernel_size": 2, "dilation_rate": 2, "data_format": "channels_first"}):
+        theirs, ours = keras.layers.Conv3DTranspose(**kwargs), layers.Conv3DTranspose(**kwargs)
         want = theirs(x)
         ours(x)
         ours.set_weights(theirs.get_weights())

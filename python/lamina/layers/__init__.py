@@ -9,7 +9,8 @@ from lamina.layers.preprocessing import (CategoryEncoding, CenterCrop, Discretiz
                                          RandomBrightness, RandomContrast, RandomCrop, RandomFlip, RandomRotation,
                                          RandomTranslation, RandomZoom, Rescaling, Resizing, IntegerLookup,
                                          StringLookup, TextVectorization)
-from lamina.layers.volumetric import (AveragePooling3D, AvgPool3D, Conv3D, Convolution3D, Cropping3D,
+from lamina.layers.volumetric import (AveragePooling3D, AvgPool3D, Conv3D, Conv3DTranspose, Convolution3D,
+                                      Convolution3DTranspose, Cropping3D,
                                       GlobalAveragePooling3D, GlobalAvgPool3D, GlobalMaxPool3D, GlobalMaxPooling3D,
                                       MaxPool3D, MaxPooling3D, UpSampling3D, ZeroPadding3D)
 from lamina.layers.attention import (AdditiveAttention, Attention, GroupedQueryAttention, GroupQueryAttention,
@@ -59,6 +60,6 @@ __all__ = [
     "CategoryEncoding", "CenterCrop", "Discretization", "Normalization", "RandomBrightness", "RandomContrast",
     "RandomCrop", "RandomFlip", "RandomRotation", "RandomTranslation", "RandomZoom", "Rescaling", "Resizing",
     "IntegerLookup", "StringLookup", "TextVectorization", "Hashing", "HashedCrossing",
-    "Conv3D", "Convolution3D", "MaxPooling3D", "AveragePooling3D", "MaxPool3D", "AvgPool3D", "GlobalAveragePooling3D",
+    "Conv3D", "Convolution3D", "Conv3DTranspose", "Convolution3DTranspose", "MaxPooling3D", "AveragePooling3D", "MaxPool3D", "AvgPool3D", "GlobalAveragePooling3D",
     "GlobalMaxPooling3D", "GlobalAvgPool3D", "GlobalMaxPool3D", "ZeroPadding3D", "Cropping3D", "UpSampling3D",
 ]

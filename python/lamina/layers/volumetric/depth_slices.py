@@ -78,3 +78,38 @@ def pool3d(x, pool_size, strides, padding, mode: str):
     if mode == "average":
         out = ops.divide(out, _core.convert_to_tensor(count.astype(x.dtype).reshape(1, -1, 1, 1, 1)))
     return out
+
+
+def _transpose_depth_pads(window: int, stride: int, padding: str, output_padding):
+    """Padding of the stride-dilated depth axis so that a plain correlation with the flipped
+    kernel gives Keras' transposed-convolution output (its jax backend's rule)."""
+    if padding == "valid":
+        extra = max(window, stride) - window if output_padding is None else output_padding
+        return window - 1, window - 1 + extra
+    pad = stride + window - 2 if output_padding is None else window + window % 2 - 2 + output_padding
+    left = min(pad // 2 + pad % 2, window - 1)
+    return left, pad - left
+
+
+def conv3d_transpose(x, kernel, strides, padding, output_padding, dilation_rate):
+    """Channels-last 3-D transposed convolution (kernel `(kd, kh, kw, filters, in)`): depth is
+    dilated by the stride, padded, and correlated with the depth-flipped kernel, each depth tap
+    a 2-D transposed convolution."""
+    b, depth, h, w, c = x.shape
+    s, dil, k = strides[0], dilation_rate[0], kernel.shape[0]
+    if s > 1:  # insert s - 1 zero slices between input slices
+        zeros = ops.zeros((b, depth, s - 1, h, w, c), dtype=x.dtype)
+        x = ops.reshape(ops.concatenate([ops.expand_dims(x, 2), zeros], axis=2), (b, depth * s, h, w, c))
+        x = ops.take(x, _core.convert_to_tensor(np.arange((depth - 1) * s + 1)), axis=1)
+    extent = (k - 1) * dil + 1
+    left, right = _transpose_depth_pads(extent, s, padding, None if output_padding is None else output_padding[0])
+    x = ops.pad(x, [(0, 0), (left, right), (0, 0), (0, 0), (0, 0)])
+    out_depth = x.shape[1] - extent + 1
+    hw_padding = None if output_padding is None else output_padding[1:]
+    out = None
+    for tap in range(k):
+        idx = np.arange(out_depth) + tap * dil
+        y = ops.conv_transpose(fold(x, idx), kernel[k - 1 - tap], strides=strides[1:], padding=padding,
+                               output_padding=hw_padding, dilation_rate=dilation_rate[1:])
+        out = y if out is None else ops.add(out, y)
+    return unfold(out, b)
