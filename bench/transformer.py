@@ -107,7 +107,9 @@ def main() -> None:
     args = ap.parse_args()
     os.environ["RAYON_NUM_THREADS"] = str(args.threads)  # before lamina starts its pool
     os.environ.setdefault("KERAS_BACKEND", "jax")
-    os.environ.setdefault("XLA_FLAGS", f"--xla_cpu_multi_thread_eigen=true intra_op_parallelism_threads={args.threads}")
+    eigen_threads = "true" if args.threads > 1 else "false"
+    os.environ.setdefault("XLA_FLAGS", f"--xla_cpu_multi_thread_eigen={eigen_threads} "
+                                       f"intra_op_parallelism_threads={args.threads}")
     import lamina as lm
 
     rng = np.random.default_rng(0)

@@ -16,6 +16,7 @@ import numpy as np
 from lamina import _core, ops
 from lamina.layers.layer import Layer, _Spec
 from lamina.layers.preprocessing.category_encoding import encode_categorical, encoded_shape
+from lamina.layers.preprocessing.farmhash import fingerprint64
 
 _MODES = ("int", "one_hot", "multi_hot", "count", "tf_idf")
 
@@ -170,8 +171,7 @@ class IndexLookup(Layer):
         return ids[inverse].reshape(arr.shape)
 
     def _oov_bucket(self, token) -> int:
-        raise NotImplementedError(f"{type(self).__name__}: num_oov_indices > 1 is not supported by lamina yet "
-                                  "(Keras hashes string tokens with FarmHash)")
+        raise NotImplementedError(f"{type(self).__name__} does not hash out-of-vocabulary tokens")
 
     def call(self, inputs):
         arr = self._tokens_of(inputs)
@@ -222,7 +222,7 @@ class StringLookup(IndexLookup):
 
     Args:
         max_tokens: the largest vocabulary size (mask and OOV tokens included), or None.
-        num_oov_indices: out-of-vocabulary indices (default 1; more is not supported yet).
+        num_oov_indices: out-of-vocabulary indices (default 1); with several, a token's FarmHash picks one.
         mask_token: a token mapped to index 0 (default None: no mask).
         oov_token: the token `invert` gives for OOV indices (default "[UNK]").
         vocabulary: a list of strings (or None, then `adapt`).
@@ -244,6 +244,9 @@ class StringLookup(IndexLookup):
                          oov_token=oov_token, vocabulary_dtype="string", vocabulary=vocabulary, idf_weights=idf_weights,
                          invert=invert, output_mode=output_mode, sparse=sparse, pad_to_max_tokens=pad_to_max_tokens,
                          name=name, salt=salt, **kwargs)
+
+    def _oov_bucket(self, token) -> int:
+        return fingerprint64(token.encode(self.encoding)) % self.num_oov_indices  # Keras: to_hash_bucket_fast
 
     def _tokens_of(self, data):
         arr = _as_array(data, "string")
