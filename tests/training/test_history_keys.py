@@ -16,7 +16,7 @@ FIXTURES = os.path.join(os.path.dirname(__file__), "..", "fixtures", "keras")
 sys.path.insert(0, FIXTURES)
 
 from history_key_cases import CASES, run_case  # noqa: E402
-from test_metrics_per_sample import import_keras  # noqa: E402
+from keras_check import require_keras  # noqa: E402
 
 with open(os.path.join(FIXTURES, "history_keys.json")) as f:
     RECORDED = json.load(f)
@@ -37,7 +37,7 @@ def test_keys_equal_recorded_keras_keys(name):
 
 @pytest.mark.parametrize("name", ["class_and_name", "weighted_and_plain_same", "multi_weighted_validation"])
 def test_keys_equal_live_keras_keys(name):
-    keras = import_keras()
+    keras = require_keras()
     ours, theirs = run_case(lamina, name), run_case(keras, name)
     assert sorted(ours["fit"]) == sorted(theirs["fit"])
     assert sorted(ours["evaluate"]) == sorted(theirs["evaluate"])
@@ -71,7 +71,7 @@ def test_evaluate_list_equals_keras_list(name):
 
     from history_key_cases import data, single_output, two_outputs
 
-    keras = import_keras()
+    keras = require_keras()
     kind, compile_kwargs, _ = CASES[name]
     x, y1, y2 = data()
     y = y1 if kind == "single" else [y1, y2]
