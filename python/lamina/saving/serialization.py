@@ -13,6 +13,32 @@ import types
 
 _CUSTOM: dict = {}  # registered name ("package>Name") -> class or function
 _SAFE_MODE = threading.local()
+_SCOPE = threading.local()  # custom_object_scope's objects, per thread
+
+
+def get_custom_objects() -> dict:
+    """The global registry of custom objects, as Keras': registered names (and any names added
+    by hand) to classes or functions. Edit it in place; deserialization reads it.
+
+    Returns:
+        The registry dict itself (not a copy).
+    """
+    return _CUSTOM
+
+
+@contextlib.contextmanager
+def custom_object_scope(custom_objects: dict):
+    """Within the block, deserialization and `load_model` also find these objects.
+
+    Args:
+        custom_objects: {name: class or function}, as for `load_model(custom_objects=...)`.
+    """
+    previous = getattr(_SCOPE, "objects", {})
+    _SCOPE.objects = {**previous, **custom_objects}
+    try:
+        yield
+    finally:
+        _SCOPE.objects = previous
 
 
 @contextlib.contextmanager
@@ -185,7 +211,8 @@ def deserialize_keras_object(config, custom_objects=None, category: str | None =
     if safe_mode is not None:
         with safe_mode_scope(safe_mode):
             return deserialize_keras_object(config, custom_objects, category)
-    custom_objects = custom_objects or {}
+    # Keras' precedence: the global registry, then the scope's objects, then the argument.
+    custom_objects = {**(custom_objects or {}), **getattr(_SCOPE, "objects", {}), **_CUSTOM}
     if config is None or isinstance(config, (bool, int, float)):
         return config
     if isinstance(config, str):
