@@ -64,3 +64,35 @@ def test_get_custom_objects_is_the_live_registry(tmp_path):
     finally:
         for key in ("_Scale", "_square", "RegistryTest>Registered"):
             registry.pop(key, None)
+
+
+def test_layers_serialize_round_trips_a_registered_layer_holding_a_layer():
+    # The guide's MyDense: a registered layer whose config holds a regularizer, an initializer
+    # name and another MyDense; keras.layers.serialize / deserialize must round-trip it.
+    @keras.saving.register_keras_serializable(package="MyLayers", name="KernelMultTest")
+    class MyDense(keras.layers.Layer):
+        def __init__(self, units, *, kernel_regularizer=None, kernel_initializer=None, nested_model=None, **kwargs):
+            super().__init__(**kwargs)
+            self.hidden_units = units
+            self.kernel_regularizer = kernel_regularizer
+            self.kernel_initializer = kernel_initializer
+            self.nested_model = nested_model
+
+        def get_config(self):
+            return {**super().get_config(), "units": self.hidden_units, "kernel_regularizer": self.kernel_regularizer,
+                    "kernel_initializer": self.kernel_initializer, "nested_model": self.nested_model}
+
+    try:
+        inner = MyDense(16, kernel_regularizer=keras.regularizers.L1L2(l1=1e-5, l2=1e-4), kernel_initializer="ones")
+        config = keras.layers.serialize(MyDense(64, nested_model=inner))
+        assert config["class_name"] == "MyDense" and config["registered_name"] == "MyLayers>KernelMultTest"
+        assert config == keras.saving.serialize_keras_object(MyDense(64, nested_model=inner, name=config["config"]["name"]))
+        back = keras.layers.deserialize(config)
+        assert isinstance(back, MyDense) and back.hidden_units == 64
+        # As in Keras, the default from_config hands nested configs to __init__ as dicts.
+        assert back.nested_model == keras.layers.serialize(inner)
+        inner_back = keras.layers.deserialize(back.nested_model)
+        assert isinstance(inner_back, MyDense) and inner_back.hidden_units == 16
+        assert inner_back.kernel_regularizer == keras.saving.serialize_keras_object(inner.kernel_regularizer)
+    finally:
+        keras.saving.get_custom_objects().pop("MyLayers>KernelMultTest", None)
