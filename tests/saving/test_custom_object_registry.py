@@ -45,6 +45,16 @@ def test_custom_object_scope_resolves_classes_and_functions_only_inside(tmp_path
         keras.models.load_model(path)
 
 
+def test_custom_objects_argument_reaches_a_layers_activation_function(tmp_path):
+    # Keras rebuilds each object inside a scope of custom_objects, so Dense(activation=fn)
+    # finds an unregistered fn given only to load_model.
+    path = str(tmp_path / "m.keras")
+    model = _saved_model(path)
+    loaded = keras.models.load_model(path, custom_objects={"_Scale": _Scale, "_square": _square})
+    x = np.ones((2, 4), "float32")
+    np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-6)
+
+
 def test_get_custom_objects_is_the_live_registry(tmp_path):
     registry = keras.saving.get_custom_objects()
     assert registry is keras.saving.get_custom_objects()
