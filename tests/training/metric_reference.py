@@ -82,6 +82,11 @@ def mean_absolute_error(y, p, w=None, mask=None):
     return weighted_mean(np.mean(np.abs(_col(y) - _col(p)), axis=-1), w, mask)
 
 
+def mean_absolute_percentage_error(y, p, w=None, mask=None):
+    y, p = _col(y), _col(p)
+    return weighted_mean(100.0 * np.mean(np.abs(y - p) / np.maximum(np.abs(y), EPSILON), axis=-1), w, mask)
+
+
 def root_mean_squared_error(y, p, w=None, mask=None):
     # Keras' RMSE is a Mean of squared errors, not a wrapped function: it ignores masks.
     return float(np.sqrt(mean_squared_error(y, p, w)))
@@ -182,6 +187,7 @@ METRICS = {
     "SparseTopKCategoricalAccuracy": ({"k": 2}, ["sparse"], sparse_top_k_categorical_accuracy),
     "MeanSquaredError": ({}, ["regression", "regression2", "binary"], mean_squared_error),
     "MeanAbsoluteError": ({}, ["regression", "regression2", "binary"], mean_absolute_error),
+    "MeanAbsolutePercentageError": ({}, ["regression", "regression2"], mean_absolute_percentage_error),
     "RootMeanSquaredError": ({}, ["regression", "regression2"], root_mean_squared_error),
     "BinaryCrossentropy": ({}, ["binary"], binary_crossentropy),
     "CategoricalCrossentropy": ({}, ["categorical"], categorical_crossentropy),
@@ -196,4 +202,5 @@ METRICS = {
 }
 
 # Metrics that Keras computes through MeanMetricWrapper, so a mask on the outputs applies.
-MASKED = {"Accuracy", "BinaryAccuracy", "MeanSquaredError", "MeanAbsoluteError", "BinaryCrossentropy"}
+MASKED = {"Accuracy", "BinaryAccuracy", "MeanSquaredError", "MeanAbsoluteError", "MeanAbsolutePercentageError",
+          "BinaryCrossentropy"}

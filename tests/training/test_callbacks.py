@@ -153,9 +153,19 @@ def test_checkpoint_initial_threshold_mode_and_batch_freq(tmp_path):
     assert sorted(os.listdir(d)) == ["e1-b3.weights.h5", "e2-b2.weights.h5"]
 
 
+def test_checkpoint_legacy_h5_model_path_saves_loadable_files(tmp_path):
+    # Keras 3 takes a `.h5` filepath for whole-model checkpoints (the legacy HDF5 format), as
+    # keras-io's imbalanced_classification example does with "fraud_model_at_epoch_{epoch}.h5".
+    m = _model()
+    m.fit(X, Y, epochs=2, verbose=0, callbacks=[callbacks.ModelCheckpoint(str(tmp_path / "m_{epoch}.h5"))])
+    assert sorted(os.listdir(tmp_path)) == ["m_1.h5", "m_2.h5"]
+    back = lm.models.load_model(str(tmp_path / "m_2.h5"))
+    np.testing.assert_allclose(back.predict(X, verbose=0), m.predict(X, verbose=0), rtol=1e-6, atol=1e-6)
+
+
 def test_checkpoint_argument_errors(tmp_path):
     with pytest.raises(ValueError, match="must end in `.keras`"):
-        callbacks.ModelCheckpoint(str(tmp_path / "m.h5"))
+        callbacks.ModelCheckpoint(str(tmp_path / "m.pt"))
     with pytest.raises(ValueError, match="must end in\\s+`.weights.h5`"):
         callbacks.ModelCheckpoint(str(tmp_path / "m.keras"), save_weights_only=True)
     with pytest.raises(ValueError, match="Unrecognized save_freq"):

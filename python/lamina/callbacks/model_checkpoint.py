@@ -1,4 +1,4 @@
-"""ModelCheckpoint: saves the model (`.keras`) or its weights (`.weights.h5`) during training.
+"""ModelCheckpoint: saves the model (`.keras`, or legacy `.h5`) or its weights (`.weights.h5`) during training.
 
 Files go through lamina.saving, which writes a temporary file beside the target and renames it,
 so an interrupted save never leaves a truncated checkpoint.
@@ -20,7 +20,7 @@ class ModelCheckpoint(Callback):
 
     Args:
         filepath: where to save; may hold format fields filled from the epoch (1-based) and the
-            logs, e.g. `"ckpt-{epoch:02d}-{val_loss:.2f}.keras"`. Must end in `.keras`, or in
+            logs, e.g. `"ckpt-{epoch:02d}-{val_loss:.2f}.keras"`. Must end in `.keras` (or `.h5`), or in
             `.weights.h5` when `save_weights_only=True`.
         monitor: the log key compared when `save_best_only=True`.
         verbose: 1 prints a message each time the callback saves (or decides not to).
@@ -65,7 +65,7 @@ class ModelCheckpoint(Callback):
                     "When using `save_weights_only=True` in `ModelCheckpoint`, the filepath provided must end in "
                     f"`.weights.h5` (Keras weights format). Received: filepath={self.filepath}"
                 )
-        elif not self.filepath.endswith(".keras"):
+        elif not self.filepath.endswith((".keras", ".h5")):  # Keras 3 keeps the legacy `.h5` model format
             raise ValueError(
                 f"The filepath provided must end in `.keras` (Keras model format). Received: filepath={self.filepath}"
             )

@@ -64,3 +64,35 @@ __all__ = [
     "Conv3D", "Convolution3D", "Conv3DTranspose", "Convolution3DTranspose", "MaxPooling3D", "AveragePooling3D", "MaxPool3D", "AvgPool3D", "GlobalAveragePooling3D",
     "GlobalMaxPooling3D", "GlobalAvgPool3D", "GlobalMaxPool3D", "ZeroPadding3D", "Cropping3D", "UpSampling3D",
 ]
+
+
+def serialize(layer) -> dict:
+    """A layer's Keras 3 config dict (`{"module", "class_name", "config", "registered_name"}`).
+
+    Args:
+        layer: a Layer instance.
+
+    Returns:
+        The dict `deserialize` rebuilds the layer from.
+    """
+    from lamina.saving.serialization import serialize_keras_object
+
+    return serialize_keras_object(layer)
+
+
+def deserialize(config: dict, custom_objects: dict | None = None):
+    """Rebuilds a layer from `serialize`'s dict (or a Keras 2 `{"class_name", "config"}` dict).
+
+    Args:
+        config: the layer's serialized config.
+        custom_objects: {name: class or function} for custom layers not registered.
+
+    Returns:
+        A new Layer instance.
+    """
+    from lamina.saving.serialization import deserialize_keras_object
+
+    return deserialize_keras_object(config, custom_objects=custom_objects, category="layers")
+
+
+__all__ += ["serialize", "deserialize"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 from lamina.layers.layer import Layer, _dtype_name
 from lamina.layers.symbolic import KerasTensor, Node
 
@@ -21,6 +23,9 @@ class InputLayer(Layer):
                  name=None, **kwargs):
         # Keras 2 configs say batch_input_shape; accept it as batch_shape.
         batch_shape = batch_shape or kwargs.pop("batch_input_shape", None)
+        if "input_shape" in kwargs:  # Keras 3 still takes it, with this warning
+            warnings.warn("Argument `input_shape` is deprecated. Use `shape` instead.", stacklevel=2)
+            shape = kwargs.pop("input_shape")
         kwargs.pop("ragged", None)
         kwargs.pop("optional", None)
         super().__init__(name=name, dtype=dtype, **kwargs)

@@ -547,6 +547,14 @@ class Layer:
         else:
             self._call_losses.append(loss)
 
+    def add_metric(self, *args, **kwargs):
+        """Removed in Keras 3, as here: raises with the replacement to use."""
+        raise NotImplementedError(
+            f"Layer '{self.name}': `add_metric()` was removed in Keras 3. Add your metric in "
+            "`Model.compile(metrics=[...])`, or create metric trackers in __init__() or build() and "
+            "call `metric.update_state()` whenever necessary."
+        )
+
     @property
     def losses(self) -> list:
         """Losses added during the last call, then the weight regularization penalties."""

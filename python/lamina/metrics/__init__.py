@@ -1,6 +1,7 @@
 """`lamina.metrics`: stateful metrics with Keras' names (update_state / result / reset_state)."""
 
 from lamina.metrics.accuracy import (Accuracy, BinaryAccuracy, CategoricalAccuracy, MeanAbsoluteError,
+                                     MeanAbsolutePercentageError,
                                      MeanSquaredError, RootMeanSquaredError, SparseCategoricalAccuracy,
                                      SparseTopKCategoricalAccuracy, TopKCategoricalAccuracy, accuracy,
                                      binary_accuracy, categorical_accuracy, sparse_categorical_accuracy,
@@ -16,6 +17,7 @@ _BY_NAME = {
     "sparse_top_k_categorical_accuracy": SparseTopKCategoricalAccuracy,
     "mean_squared_error": MeanSquaredError, "mse": MeanSquaredError, "mean_absolute_error": MeanAbsoluteError,
     "mae": MeanAbsoluteError, "root_mean_squared_error": RootMeanSquaredError,
+    "mean_absolute_percentage_error": MeanAbsolutePercentageError, "mape": MeanAbsolutePercentageError,
     "auc": AUC, "precision": Precision, "recall": Recall, "true_positives": TruePositives,
     "false_positives": FalsePositives, "true_negatives": TrueNegatives, "false_negatives": FalseNegatives,
     "binary_crossentropy": BinaryCrossentropy, "categorical_crossentropy": CategoricalCrossentropy,
@@ -69,7 +71,7 @@ def resolve(identifier, y_true, y_pred) -> Metric:
 
 __all__ = ["Metric", "Mean", "Sum", "MeanMetricWrapper", "Accuracy", "BinaryAccuracy", "CategoricalAccuracy",
            "SparseCategoricalAccuracy", "TopKCategoricalAccuracy", "SparseTopKCategoricalAccuracy", "MeanSquaredError",
-           "MeanAbsoluteError", "RootMeanSquaredError", "AUC", "Precision", "Recall", "TruePositives",
+           "MeanAbsoluteError", "MeanAbsolutePercentageError", "RootMeanSquaredError", "AUC", "Precision", "Recall", "TruePositives",
            "FalsePositives", "TrueNegatives", "FalseNegatives", "BinaryCrossentropy", "CategoricalCrossentropy",
            "SparseCategoricalCrossentropy", "get", "resolve"]
 

@@ -108,6 +108,17 @@ class MeanAbsoluteError(MeanMetricWrapper):
         super().__init__(_mae, name=name, dtype=dtype)
 
 
+class MeanAbsolutePercentageError(MeanMetricWrapper):
+    """Mean of 100 * |y_true - y_pred| / max(|y_true|, epsilon) over the last axis, per sample."""
+
+    _direction = "down"
+
+    def __init__(self, name="mean_absolute_percentage_error", dtype=None):
+        from lamina.losses.losses import mean_absolute_percentage_error
+
+        super().__init__(mean_absolute_percentage_error, name=name, dtype=dtype)
+
+
 class RootMeanSquaredError(Mean):
     """sqrt of the mean squared error over every element seen."""
 

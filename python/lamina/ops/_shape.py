@@ -4,6 +4,8 @@ Views (reshape, transpose, expand_dims, squeeze, broadcast_to, swapaxes, moveaxi
 slice, unstack, split) share the input's storage; the others copy in blocks.
 """
 
+import numpy as np
+
 from lamina import _core
 
 
@@ -43,7 +45,33 @@ gather = _core.take
 take_along_axis = _core.take_along_axis
 scatter = _core.scatter
 scatter_update = _core.scatter_update
-one_hot = _core.one_hot
+
+
+def one_hot(x, num_classes: int, axis: int = -1, dtype=None, sparse: bool = False):
+    """Converts class ids to one-hot vectors.
+
+    Float ids that hold whole numbers are taken, as Keras takes them on every backend (labels
+    are often stored as float32); a fractional id is refused, since backends disagree on it.
+
+    Args:
+        x: tensor of class ids (integers, or floats holding whole numbers).
+        num_classes: the number of classes (size of the new axis).
+        axis: where the new axis goes (default: last).
+        dtype: the result dtype (default float32).
+        sparse: must be False (sparse tensors are not supported).
+
+    Returns:
+        A tensor with a new axis of size `num_classes`: 1 at each class id, 0 elsewhere (ids
+        outside [0, num_classes) give all zeros).
+    """
+    if isinstance(x, (np.ndarray, _core.Tensor)) and np.dtype(str(x.dtype)).kind == "f":
+        values = np.asarray(x)
+        fractional = values[values != np.floor(values)]
+        if fractional.size:
+            raise TypeError(f"one_hot: float class ids must hold integer values (whole numbers), got {fractional[:3].tolist()}")
+        x = values.astype(np.int64)
+    return _core.one_hot(x, num_classes, axis=axis, dtype=dtype, sparse=sparse)
+
 
 __all__ = [
     "shape", "reshape", "transpose", "expand_dims", "squeeze", "broadcast_to", "concatenate", "stack", "unstack",

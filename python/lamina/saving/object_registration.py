@@ -2,8 +2,8 @@
 (`get_custom_objects`, filled by `register_keras_serializable`), scoped additions
 (`custom_object_scope`) and lookup (`get_registered_object`).
 
-Lookup order, as in Keras: the `custom_objects` passed to a call, then the innermost scope,
-then the global registry.
+Lookup order, as in Keras 3's get_registered_object: the open scopes (innermost first), then
+the global registry, then the `custom_objects` passed to a call.
 """
 
 from __future__ import annotations
@@ -51,12 +51,12 @@ custom_object_scope = CustomObjectScope
 
 
 def active_custom_objects(custom_objects: dict | None = None) -> dict:
-    """The custom objects visible now: the global registry, the open scopes (inner last), then
-    `custom_objects` (later entries win)."""
-    merged = dict(_CUSTOM)
+    """The custom objects visible now, by Keras' precedence: the open scopes (inner first), then
+    the global registry, then `custom_objects` (later updates win)."""
+    merged = dict(custom_objects or {})
+    merged.update(_CUSTOM)
     for scope in getattr(_SCOPES, "stack", None) or []:
         merged.update(scope)
-    merged.update(custom_objects or {})
     return merged
 
 

@@ -193,7 +193,8 @@ def deserialize_keras_object(config, custom_objects=None, category: str | None =
     if safe_mode is not None:
         with safe_mode_scope(safe_mode):
             return deserialize_keras_object(config, custom_objects, category)
-    from lamina.saving.object_registration import active_custom_objects
+    # object_registration reads this module's registry, so it is imported here, not at the top.
+    from lamina.saving.object_registration import active_custom_objects, custom_object_scope
 
     custom_objects = active_custom_objects(custom_objects)
     if config is None or isinstance(config, (bool, int, float)):
@@ -242,10 +243,13 @@ def deserialize_keras_object(config, custom_objects=None, category: str | None =
     from_config = cls.from_config
     params = inspect.signature(from_config).parameters
     try:
-        if "custom_objects" in params:
-            obj = from_config(inner, custom_objects=custom_objects)
-        else:
-            obj = from_config(inner)
+        # As Keras: inside the scope, objects the config refers to (an activation function
+        # given only in custom_objects) are found by the nested deserialization too.
+        with custom_object_scope(custom_objects):
+            if "custom_objects" in params:
+                obj = from_config(inner, custom_objects=custom_objects)
+            else:
+                obj = from_config(inner)
     except TypeError as e:
         name = inner.get("name") if isinstance(inner, dict) else None
         raise ValueError(f"Cannot rebuild {class_name}{f' {name!r}' if name else ''} from its config: {e}") from e

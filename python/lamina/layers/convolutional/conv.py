@@ -67,14 +67,26 @@ class BaseConv(BaseConvLayer):
 
     def _convolve(self, inputs):
         inputs = cast_like(inputs, self.kernel)
-        padding = self.padding
-        if padding == "causal":
+        if self.padding == "causal":
             # Pad (kernel - 1) * dilation cells before the steps, then a valid convolution.
             left = self.dilation_rate[0] * (self.kernel_size[0] - 1)
             steps = [(0, 0), (left, 0), (0, 0)] if self.data_format == "channels_last" else [(0, 0), (0, 0), (left, 0)]
             inputs = ops.pad(inputs, steps)
-            padding = "valid"
-        return ops.conv(inputs, self.kernel, strides=self.strides, padding=padding, data_format=self.data_format,
+        return self.convolution_op(inputs, self.kernel)
+
+    def convolution_op(self, inputs, kernel):
+        """The convolution `call` runs before bias and activation, as in Keras: subclasses override
+        it (or call it with their own kernel) to change the kernel or the op.
+
+        Args:
+            inputs: the input tensor (already causally padded for `padding="causal"`).
+            kernel: the kernel to convolve with, shaped like `self.kernel`.
+
+        Returns:
+            The convolution's output.
+        """
+        padding = "valid" if self.padding == "causal" else self.padding
+        return ops.conv(inputs, kernel, strides=self.strides, padding=padding, data_format=self.data_format,
                         dilation_rate=self.dilation_rate)
 
 
