@@ -7,7 +7,7 @@ import numpy as np
 import lamina as keras
 from lamina import layers
 
-MISSING = "the preprocessing layers RandomFlip, RandomRotation and Rescaling"
+MISSING = None
 
 
 def make_model(input_shape, data_augmentation):

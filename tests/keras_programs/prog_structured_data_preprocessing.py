@@ -8,7 +8,7 @@ import numpy as np
 import lamina as keras
 from lamina import layers
 
-MISSING = "layers.Normalization with adapt() and layers.IntegerLookup"
+MISSING = None
 
 
 def encode_numerical_feature(feature, data):

@@ -7,7 +7,7 @@ import numpy as np
 import lamina as keras
 from lamina import layers, ops
 
-MISSING = "layers.MultiHeadAttention"
+MISSING = None
 
 
 class TransformerBlock(layers.Layer):
