@@ -1,0 +1,56 @@
+"""Sphinx configuration of lamina's documentation: build with
+
+    python -m sphinx -W -b html docs docs/_build/html
+"""
+
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "python"))  # the checkout's lamina, as the tests use it
+sys.path.insert(0, str(HERE))
+
+import lamina  # noqa: E402
+from api_pages import write_api_pages  # noqa: E402
+
+project = "lamina"
+author = "The lamina authors"
+copyright = "The lamina authors"
+release = lamina.__version__
+version = release
+
+extensions = [
+    "myst_parser",
+    "sphinx.ext.autodoc",
+    "sphinx.ext.napoleon",
+    "docstring_markdown",
+]
+source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
+exclude_patterns = ["_build", "README.md"]
+myst_enable_extensions = ["colon_fence", "deflist"]
+myst_heading_anchors = 3
+
+html_theme = "furo"
+html_title = f"lamina {release}"
+html_static_path = []
+
+autodoc_member_order = "bysource"
+autodoc_typehints = "description"
+autodoc_default_options = {"members": True, "show-inheritance": True, "undoc-members": False}
+napoleon_google_docstring = True
+napoleon_numpy_docstring = False
+napoleon_custom_sections = [("Call arguments", "params_style")]
+nitpicky = False
+
+write_api_pages(HERE / "api")
+
+
+def _skip_foreign_members(app, what, name, obj, skip, options):
+    # scikit-learn adds set_*_request methods to every estimator class; they are its API, not lamina's.
+    if (getattr(obj, "__module__", None) or "").startswith("sklearn"):
+        return True
+    return None
+
+
+def setup(app):
+    app.connect("autodoc-skip-member", _skip_foreign_members)
