@@ -35,10 +35,18 @@ def _entry(module_name: str, name: str, value, home: bool) -> str:
     if inspect.ismodule(value):
         return ""  # a sub-namespace: it has its own page
     if inspect.isclass(value):
-        return f".. autoclass:: {module_name}.{name}\n{option}"
+        # A model's fit/evaluate/predict/compile come from its trainer base class: list them.
+        inherited = "   :inherited-members: object\n" if _is_model(value) else ""
+        return f".. autoclass:: {module_name}.{name}\n{option}{inherited}"
     if callable(value):
         return f".. autofunction:: {module_name}.{name}\n{option}"
     return f".. autodata:: {module_name}.{name}\n   :annotation:\n{option}"
+
+
+def _is_model(cls) -> bool:
+    from lamina.models import Model
+
+    return issubclass(cls, Model)
 
 
 def _homes() -> dict[int, str]:
