@@ -7,7 +7,10 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent / "python"))  # the checkout's lamina, as the tests use it
+# The checkout's lamina when its engine is built in place (maturin develop, or a copied
+# _core.*.so), else the installed one.
+if any(p.suffix in (".so", ".pyd") for p in (HERE.parent / "python" / "lamina").glob("_core.*")):
+    sys.path.insert(0, str(HERE.parent / "python"))
 sys.path.insert(0, str(HERE))
 
 import lamina  # noqa: E402

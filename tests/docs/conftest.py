@@ -8,7 +8,11 @@ from pathlib import Path
 
 import pytest
 
+import lamina
+
 ROOT = Path(__file__).resolve().parents[2]
+# The children import the lamina this test process imported (a checkout's or an installed one).
+LAMINA_HOME = str(Path(lamina.__file__).resolve().parents[1])
 
 
 def require_docs_extra() -> None:
@@ -27,7 +31,7 @@ def built_site(tmp_path_factory) -> Path:
     its directory."""
     require_docs_extra()
     out = tmp_path_factory.mktemp("docs") / "html"
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT / "python"), os.environ.get("PYTHONPATH", "")]))
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([LAMINA_HOME, os.environ.get("PYTHONPATH", "")]))
     done = subprocess.run([sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q", "-b", "html",
                            str(ROOT / "docs"), str(out)], cwd=ROOT, env=env, capture_output=True, text=True,
                           timeout=600)

@@ -10,7 +10,11 @@ from pathlib import Path
 
 import pytest
 
+import lamina
+
 ROOT = Path(__file__).resolve().parents[2]
+# The children import the lamina this test process imported (a checkout's or an installed one).
+LAMINA_HOME = str(Path(lamina.__file__).resolve().parents[1])
 DOCS = ROOT / "docs"
 PAGES = sorted(p for p in DOCS.rglob("*.md") if "_build" not in p.parts and "api" not in p.parts)
 FENCE = re.compile(r"^```python\n(.*?)^```", re.S | re.M)
@@ -33,7 +37,7 @@ def test_page_code_runs(page, tmp_path):
     # Each block is compiled under its own name, so a traceback says which block of the page failed.
     script = "\n".join(
         f"exec(compile({block!r}, '{page.name} block {i + 1}', 'exec'))" for i, block in enumerate(blocks))
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT / "python"), os.environ.get("PYTHONPATH", "")]))
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([LAMINA_HOME, os.environ.get("PYTHONPATH", "")]))
     done = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True,
                           timeout=240)
     missing = re.search(r"ModuleNotFoundError: No module named '([\w.]+)'", done.stderr)
