@@ -210,6 +210,14 @@ class Estimator:
 
         Returns:
             self.
+
+        Raises:
+            ValueError: for both `steps` and `max_steps`, or either not positive.
+            NotImplementedError: for `hooks` or `saving_listeners`.
+
+        Example:
+            est.train(lamina.estimators.inputs.numpy_input_fn({"x": x}, y, shuffle=True, num_epochs=None),
+                      steps=1000)
         """
         if hooks or saving_listeners:
             raise NotImplementedError("lamina estimators do not run session hooks or saving listeners")
@@ -260,8 +268,29 @@ class Estimator:
     # evaluate and predict
 
     def evaluate(self, input_fn, steps=None, hooks=None, checkpoint_path=None, name=None):
-        """Evaluates on the batches of `input_fn` (all of them, or `steps`); returns
-        TensorFlow's metric dict (loss, average_loss, global_step and the head's metrics)."""
+        """Evaluates the model of the latest (or a given) checkpoint on the batches of `input_fn`.
+
+        Args:
+            input_fn: returns a `lamina.data.Dataset` of (features dict, labels) batches, or
+                one batch (features, labels).
+            steps: evaluate this many batches; default all of them.
+            hooks: not supported (must be empty).
+            checkpoint_path: a checkpoint to evaluate instead of the latest in `model_dir`.
+            name: names this evaluation: its summaries go to `model_dir/eval_<name>` instead
+                of `model_dir/eval`.
+
+        Returns:
+            TensorFlow's metric dict: `loss`, `average_loss`, `global_step` and the head's
+            metrics (`accuracy`, `auc`, ... for classifiers).
+
+        Raises:
+            ValueError: for `steps` not positive.
+            NotImplementedError: for `hooks`.
+
+        Example:
+            metrics = est.evaluate(lamina.estimators.inputs.numpy_input_fn({"x": x}, y, shuffle=False))
+            metrics["accuracy"]
+        """
         if hooks:
             raise NotImplementedError("lamina estimators do not run session hooks")
         if steps is not None and steps <= 0:
@@ -313,8 +342,27 @@ class Estimator:
                                   checkpoint_path, experimental_mode)
 
     def predict(self, input_fn, predict_keys=None, hooks=None, checkpoint_path=None, yield_single_examples=True):
-        """Yields TensorFlow's prediction dict for each example of `input_fn` (or for each
-        batch with yield_single_examples=False). `predict_keys` keeps only those keys."""
+        """Yields predictions for the features of `input_fn`.
+
+        Args:
+            input_fn: returns a `lamina.data.Dataset` of features (labels, if any, are
+                ignored), or one batch of features.
+            predict_keys: a key or list of keys to keep in each prediction dict.
+            hooks: not supported (must be empty).
+            checkpoint_path: a checkpoint to predict with instead of the latest in `model_dir`.
+            yield_single_examples: yield one dict per example; False yields one per batch.
+
+        Returns:
+            A generator of TensorFlow's prediction dicts (`logits`, `probabilities`,
+            `class_ids`, `classes`, ... for classifiers; `predictions` for regressors).
+
+        Raises:
+            NotImplementedError: for `hooks`.
+
+        Example:
+            for p in est.predict(lamina.estimators.inputs.numpy_input_fn({"x": x_new}, shuffle=False)):
+                print(p["class_ids"])
+        """
         if hooks:
             raise NotImplementedError("lamina estimators do not run session hooks")
         runtime = self._runtime_at(checkpoint_path, PREDICT)
