@@ -40,7 +40,7 @@ def _current_context():
     return _context.ctx
 
 
-def _shape_tuple(shape) -> tuple:
+def _shape_tuple(shape) -> tuple | None:
     if shape is None:
         return None
     if isinstance(shape, int):
