@@ -1,6 +1,11 @@
 """Sphinx configuration of lamina's documentation: build with
 
     python -m sphinx -W -b html docs docs/_build/html
+
+To add a guide: write docs/guides/<name>.md (MyST Markdown), list it in guides/index.md's
+toctree and in tests/docs/test_site_build.py's pages. Its ```python blocks run as tests, in order,
+in one interpreter (tests/docs/test_guides_run.py); use ```console for commands not to run. A new
+public namespace goes in api_pages.NAMESPACES; new names in an existing one appear by themselves.
 """
 
 import sys
