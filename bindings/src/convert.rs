@@ -4,7 +4,7 @@
 use lamina_core::storage::{CpuBuffer, Storage};
 use lamina_core::{DType, Tensor};
 use numpy::ndarray::{ArrayViewD, IxDyn, ShapeBuilder};
-use numpy::{PyArray, PyArrayDyn, PyArrayMethods, PyUntypedArray, PyUntypedArrayMethods};
+use numpy::{PyArray, PyArrayDescrMethods, PyArrayDyn, PyArrayMethods, PyUntypedArray, PyUntypedArrayMethods};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::sync::GILOnceCell;
@@ -63,64 +63,130 @@ pub fn parse_axes(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Vec<isize>>
     }
 }
 
-/// A shape argument: an int or a sequence of ints (a Tensor of ints works too).
-pub fn parse_shape(obj: &Bound<'_, PyAny>) -> PyResult<Vec<i64>> {
+/// A shape argument of `op`: an int or a sequence of ints (a Tensor of ints works too).
+pub fn parse_shape(obj: &Bound<'_, PyAny>, op: &str) -> PyResult<Vec<i64>> {
     if let Ok(d) = obj.extract::<i64>() {
         return Ok(vec![d]);
     }
     if let Ok(t) = obj.downcast::<PyTensor>() {
         return Ok(t.borrow().inner.to_vec::<i64>().or_else(|_| {
             lamina_core::ops::cast(&t.borrow().inner, DType::I64).and_then(|c| c.to_vec::<i64>())
-        }).py()?);
+        }).map_err(|e| e.in_op(op)).py()?);
     }
-    let seq = obj.downcast::<PySequence>().map_err(|_| PyTypeError::new_err(format!("a shape must be an int or a sequence of ints, got {}", obj.repr().map(|r| r.to_string()).unwrap_or_default())))?;
+    let repr = |o: &Bound<'_, PyAny>| o.repr().map(|r| r.to_string()).unwrap_or_default();
+    let seq = obj
+        .downcast::<PySequence>()
+        .map_err(|_| PyTypeError::new_err(format!("{op}: a shape must be an int or a sequence of ints, got {}", repr(obj))))?;
     let mut out = Vec::with_capacity(seq.len()?);
     for item in seq.try_iter()? {
         let item = item?;
         if item.is_none() {
-            return Err(PyValueError::new_err("shape entries must be known integers, got None"));
+            return Err(PyValueError::new_err(format!("{op}: shape entries must be known integers, got None")));
         }
-        out.push(item.extract::<i64>().map_err(|_| PyTypeError::new_err(format!("shape entries must be ints, got {}", item.repr().map(|r| r.to_string()).unwrap_or_default())))?);
+        out.push(item.extract::<i64>().map_err(|_| PyTypeError::new_err(format!("{op}: shape entries must be ints, got {}", repr(&item))))?);
     }
     Ok(out)
 }
 
-/// A fully known non-negative shape.
-pub fn parse_static_shape(obj: &Bound<'_, PyAny>) -> PyResult<Vec<usize>> {
-    parse_shape(obj)?
+/// A fully known non-negative shape argument of `op`.
+pub fn parse_static_shape(obj: &Bound<'_, PyAny>, op: &str) -> PyResult<Vec<usize>> {
+    parse_shape(obj, op)?
         .into_iter()
-        .map(|d| usize::try_from(d).map_err(|_| PyValueError::new_err(format!("negative dimension {d} in shape"))))
+        .map(|d| usize::try_from(d).map_err(|_| PyValueError::new_err(format!("{op}: negative dimension {d} in shape"))))
         .collect()
 }
 
-fn copy_array<T: numpy::Element + Copy>(a: &Bound<'_, PyArrayDyn<T>>) -> PyResult<(Vec<T>, Vec<usize>)> {
-    let ro = a.readonly();
-    let shape = ro.shape().to_vec();
-    let v = match ro.as_slice() {
-        Ok(s) => s.to_vec(),
-        Err(_) => ro.as_array().iter().copied().collect(),
-    };
-    Ok((v, shape))
+/// True when numpy's buffer can be read in place as a C-ordered slice of native values: C
+/// contiguous, aligned, native byte order. (`as_slice` alone also accepts Fortran order, whose
+/// memory order is not the logical order.)
+fn is_plain_c_array(a: &Bound<'_, PyUntypedArray>) -> bool {
+    // SAFETY: reads the flags of a live array object.
+    let flags = unsafe { (*a.as_array_ptr()).flags };
+    let need = numpy::npyffi::NPY_ARRAY_C_CONTIGUOUS | numpy::npyffi::NPY_ARRAY_ALIGNED;
+    flags & need == need && a.dtype().is_native_byteorder() != Some(false)
 }
 
-/// Rows `rows` (indices into the leading axis) of a C-contiguous array, gathered straight into a
-/// new tensor; None when the array is not contiguous or not of a dtype copied as is.
+/// The elements of `a` in C order, whatever its layout: one memcpy for a plain C array (the
+/// common case, as fast as before), else one strided pass that honours Fortran order, negative
+/// and zero strides and unaligned buffers. `T` must match the array's (native) dtype.
+fn copy_array<T: numpy::Element + Copy>(a: &Bound<'_, PyArrayDyn<T>>) -> (Vec<T>, Vec<usize>) {
+    let shape = a.shape().to_vec();
+    let n: usize = shape.iter().product();
+    let data = a.data() as *const u8;
+    if n == 0 {
+        return (Vec::new(), shape);
+    }
+    if is_plain_c_array(a.as_untyped()) {
+        // SAFETY: an aligned C-contiguous array of `n` elements of T starts at `data`.
+        return (unsafe { std::slice::from_raw_parts(data as *const T, n) }.to_vec(), shape);
+    }
+    let mut out = Vec::with_capacity(n);
+    // SAFETY: numpy's shape and byte strides describe valid elements of T inside the buffer;
+    // reads are unaligned-safe.
+    unsafe { gather_strided(data, &shape, a.strides(), &mut |p| out.push(std::ptr::read_unaligned(p as *const T))) };
+    (out, shape)
+}
+
+/// Calls `read` with the address of every element of a strided buffer, in C order (numpy byte
+/// strides: any sign, zero for broadcast axes).
+///
+/// # Safety
+/// `base` with `shape` and `strides` must address valid memory for every index.
+unsafe fn gather_strided(base: *const u8, shape: &[usize], strides: &[isize], read: &mut impl FnMut(*const u8)) {
+    let Some((&inner, outer)) = shape.split_last() else {
+        read(base);
+        return;
+    };
+    let inner_stride = strides[strides.len() - 1];
+    let mut idx = vec![0usize; outer.len()];
+    let mut row = base;
+    loop {
+        let mut p = row;
+        for _ in 0..inner {
+            read(p);
+            p = p.wrapping_offset(inner_stride);
+        }
+        // Advance the outer index like an odometer; done when it wraps around.
+        let mut ax = outer.len();
+        loop {
+            if ax == 0 {
+                return;
+            }
+            ax -= 1;
+            idx[ax] += 1;
+            row = row.wrapping_offset(strides[ax]);
+            if idx[ax] < outer[ax] {
+                break;
+            }
+            row = row.wrapping_offset(-strides[ax] * outer[ax] as isize);
+            idx[ax] = 0;
+        }
+    }
+}
+
+/// Rows `rows` (indices into the leading axis) of a plain C-ordered array, gathered straight
+/// into a new tensor; None when the array is not plain C (Fortran order, strided, unaligned,
+/// byte-swapped) or not of a dtype copied as is: the caller then lets numpy gather them.
 pub fn take_rows_of(arr: &Bound<'_, PyUntypedArray>, rows: &[i64]) -> PyResult<Option<Tensor>> {
     fn gather<T: numpy::Element + Copy>(a: &Bound<'_, PyArrayDyn<T>>, rows: &[i64]) -> PyResult<Option<(Vec<T>, Vec<usize>)>> {
-        let ro = a.readonly();
-        let Ok(data) = ro.as_slice() else { return Ok(None) };
-        let shape = ro.shape();
+        if !is_plain_c_array(a.as_untyped()) {
+            return Ok(None);
+        }
+        let shape = a.shape();
         let Some((&n, rest)) = shape.split_first() else { return Ok(None) };
         let row: usize = rest.iter().product();
+        // SAFETY: an aligned C-contiguous array of n * row elements of T starts at data().
+        let data: &[T] = if n * row == 0 { &[] } else { unsafe { std::slice::from_raw_parts(a.data() as *const T, n * row) } };
+        let mut out_shape = shape.to_vec();
+        out_shape[0] = rows.len();
+        lamina_core::layout::checked_numel(&out_shape, "take_rows").py()?;
         let mut out = Vec::with_capacity(rows.len() * row);
         for &r in rows {
             let i = usize::try_from(r).ok().filter(|&i| i < n).ok_or_else(|| {
-                pyo3::exceptions::PyIndexError::new_err(format!("row index {r} is out of bounds for an array with {n} rows"))
+                pyo3::exceptions::PyIndexError::new_err(format!("take_rows: row index {r} is out of bounds for an array with {n} rows"))
             })?;
             out.extend_from_slice(&data[i * row..(i + 1) * row]);
         }
-        let mut out_shape = shape.to_vec();
-        out_shape[0] = rows.len();
         Ok(Some((out, out_shape)))
     }
     macro_rules! try_dtype {
@@ -140,42 +206,42 @@ pub fn take_rows_of(arr: &Bound<'_, PyUntypedArray>, rows: &[i64]) -> PyResult<O
     Ok(None)
 }
 
-/// Copies a numpy array into a tensor. Dtypes lamina lacks map to the nearest it has
-/// (float16 -> float32, small ints -> int32, uint32/uint64 -> int64).
+/// Copies a numpy array of any layout into a tensor. Dtypes lamina lacks map to the nearest it
+/// has (float16 -> float32, longdouble -> float64, small ints -> int32, uint32/uint64 ->
+/// int64); non-native byte orders are converted by numpy first.
 pub fn tensor_from_ndarray(arr: &Bound<'_, PyUntypedArray>) -> PyResult<Tensor> {
-    if let Ok(a) = arr.downcast::<PyArrayDyn<f32>>() {
-        let (v, s) = copy_array(a)?;
-        return Tensor::from_vec(v, &s).py();
-    }
-    if let Ok(a) = arr.downcast::<PyArrayDyn<f64>>() {
-        let (v, s) = copy_array(a)?;
-        return Tensor::from_vec(v, &s).py();
-    }
-    if let Ok(a) = arr.downcast::<PyArrayDyn<i32>>() {
-        let (v, s) = copy_array(a)?;
-        return Tensor::from_vec(v, &s).py();
-    }
-    if let Ok(a) = arr.downcast::<PyArrayDyn<i64>>() {
-        let (v, s) = copy_array(a)?;
-        return Tensor::from_vec(v, &s).py();
-    }
-    if let Ok(a) = arr.downcast::<PyArrayDyn<bool>>() {
-        let (v, s) = copy_array(a)?;
-        return Tensor::from_vec(v.into_iter().map(|b| b as u8).collect::<Vec<u8>>(), &s).py();
-    }
-    let kind: String = arr.getattr("dtype")?.getattr("kind")?.extract()?;
-    let itemsize: usize = arr.getattr("dtype")?.getattr("itemsize")?.extract()?;
-    let target = match (kind.as_str(), itemsize) {
-        ("f", _) => "float32",
-        ("i", 8) | ("u", 4) | ("u", 8) => "int64",
-        ("i", _) | ("u", _) => "int32",
-        ("b", _) => "bool",
-        _ => {
-            let d = arr.getattr("dtype")?.repr()?.to_string();
-            return Err(PyTypeError::new_err(format!("cannot convert a numpy array of dtype {d} to a tensor")));
+    if arr.dtype().is_native_byteorder() != Some(false) {
+        macro_rules! try_dtype {
+            ($t:ty) => {
+                if let Ok(a) = arr.downcast::<PyArrayDyn<$t>>() {
+                    let (v, s) = copy_array(a);
+                    return Tensor::from_vec(v, &s).py();
+                }
+            };
         }
+        try_dtype!(f32);
+        try_dtype!(f64);
+        try_dtype!(i32);
+        try_dtype!(i64);
+        if let Ok(a) = arr.downcast::<PyArrayDyn<bool>>() {
+            // Read as bytes: a numpy bool buffer may hold bytes other than 0 and 1.
+            // SAFETY: bool and u8 have the same size and alignment, and every byte is a valid u8.
+            let bytes = unsafe { a.as_any().downcast_unchecked::<PyArrayDyn<u8>>() };
+            let (v, s) = copy_array(bytes);
+            return Tensor::from_vec(v.into_iter().map(|b| u8::from(b != 0)).collect::<Vec<u8>>(), &s).py();
+        }
+    }
+    let dtype = arr.dtype();
+    let target = match (dtype.kind(), dtype.itemsize()) {
+        (b'f', n) if n >= 8 => "float64",
+        (b'f', _) => "float32",
+        (b'i', 8) | (b'u', 4) | (b'u', 8) => "int64",
+        (b'i', _) | (b'u', _) => "int32",
+        (b'b', _) => "bool",
+        _ => return Err(PyTypeError::new_err(format!("cannot convert a numpy array of dtype {} to a tensor", dtype.repr()?))),
     };
-    let converted = arr.call_method1("astype", (target,))?;
+    // astype gives a C-ordered, aligned, native copy, which the branch above reads.
+    let converted = arr.call_method1("astype", (numpy_module(arr.py())?.getattr("dtype")?.call1((target,))?,))?;
     tensor_from_ndarray(converted.downcast::<PyUntypedArray>()?)
 }
 
@@ -294,8 +360,10 @@ pub struct StorageOwner {
 fn view_of<'py, T: numpy::Element>(py: Python<'py>, data: &[T], t: &Tensor, owner: Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
     let l = t.layout();
     let shape = IxDyn(l.shape());
-    // ndarray takes strides as usize and reads them back as isize, so negative strides pass through.
-    let strides = IxDyn(&l.strides().iter().map(|&s| s as usize).collect::<Vec<_>>());
+    // ndarray takes strides as usize and reads them back as isize, so negative strides pass
+    // through. Every tensor spans at most MAX_SPAN elements, so the byte strides numpy gets
+    // fit an isize; the stride of a 0- or 1-element axis is never used and is set to 0.
+    let strides = IxDyn(&l.shape().iter().zip(l.strides()).map(|(&d, &s)| if d > 1 { s as usize } else { 0 }).collect::<Vec<_>>());
     let ptr = if l.numel() == 0 { data.as_ptr() } else { data[l.offset()..].as_ptr() };
     // SAFETY: the layout was checked against the storage when the tensor was made, and
     // `owner` keeps the storage alive for as long as numpy holds the view.

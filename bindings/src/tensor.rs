@@ -252,7 +252,7 @@ impl PyTensor {
     #[pyo3(signature = (*shape))]
     fn reshape(&self, shape: &Bound<'_, PyTuple>) -> PyResult<PyTensor> {
         let spec = if shape.len() == 1 { shape.get_item(0)? } else { shape.clone().into_any() };
-        let dims = crate::convert::parse_shape(&spec)?;
+        let dims = crate::convert::parse_shape(&spec, "reshape")?;
         let resolved = ops::shape::infer_shape(&dims, self.inner.numel()).py()?;
         Ok(PyTensor::new(ops::reshape(&self.inner, &resolved).py()?))
     }

@@ -62,14 +62,14 @@ impl PyVariable {
         let dt = opt_dtype(dtype)?;
         let value = if initializer.is_callable() && initializer.downcast::<PyTensor>().is_err() {
             let shape = shape.ok_or_else(|| PyValueError::new_err("Variable: a callable initializer needs `shape`"))?;
-            let dims = parse_static_shape(shape)?;
+            let dims = parse_static_shape(shape, "Variable")?;
             let dname = dt.map(|d| d.name()).unwrap_or("float32");
             let v = initializer.call1((PyTuple::new(py, &dims)?, dname))?;
             to_tensor(&v)?
         } else {
             let v = to_tensor(initializer)?;
             if let Some(s) = shape {
-                if !s.is_none() && parse_static_shape(s)? != v.shape() {
+                if !s.is_none() && parse_static_shape(s, "Variable")? != v.shape() {
                     return Err(PyValueError::new_err(format!(
                         "Variable: initial value has shape {:?}, not the requested {}",
                         v.shape(),

@@ -26,6 +26,24 @@ pub enum Error {
 
 pub type Result<T> = std::result::Result<T, Error>;
 
+impl Error {
+    /// The same error with its message prefixed by "`op`: " (for errors raised below the op,
+    /// such as a failed allocation), unless it already starts with it.
+    pub fn in_op(self, op: &str) -> Error {
+        let prefix = |m: String| if m.starts_with(&format!("{op}:")) { m } else { format!("{op}: {m}") };
+        match self {
+            Error::Shape(m) => Error::Shape(prefix(m)),
+            Error::DType(m) => Error::DType(prefix(m)),
+            Error::Axis(m) => Error::Axis(prefix(m)),
+            Error::Index(m) => Error::Index(prefix(m)),
+            Error::Value(m) => Error::Value(prefix(m)),
+            Error::OutOfMemory(m) => Error::OutOfMemory(prefix(m)),
+            Error::Device(m) => Error::Device(prefix(m)),
+            Error::Autodiff(m) => Error::Autodiff(prefix(m)),
+        }
+    }
+}
+
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

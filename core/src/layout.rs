@@ -20,13 +20,18 @@ pub struct Layout {
     offset: usize,
 }
 
-/// C-order strides into inline storage.
+/// The most elements a shape may span, counting each size-0 axis as 1 (numpy's rule): byte
+/// strides of the widest dtype (8 bytes) then fit an isize, so no stride, offset or element
+/// count of any view overflows, and every tensor can be handed to numpy as a view.
+pub const MAX_SPAN: usize = isize::MAX as usize / 8;
+
+/// C-order strides into inline storage (the shape's span is at most MAX_SPAN, so no overflow).
 fn strides_of(shape: &[usize]) -> Axes<isize> {
     let mut strides: Axes<isize> = SmallVec::from_elem(0, shape.len());
     let mut acc = 1isize;
     for i in (0..shape.len()).rev() {
         strides[i] = acc;
-        acc *= shape[i].max(1) as isize;
+        acc = acc.wrapping_mul(shape[i].max(1) as isize);
     }
     strides
 }
@@ -36,11 +41,27 @@ pub fn contiguous_strides(shape: &[usize]) -> Vec<isize> {
     strides_of(shape).into_vec()
 }
 
-/// Number of elements, or an error when it overflows usize.
-pub fn checked_numel(shape: &[usize]) -> Result<usize> {
-    shape.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d)).ok_or_else(|| {
-        Error::OutOfMemory(format!("a tensor of shape {shape:?} has more elements than memory can address"))
-    })
+/// Number of elements of `shape`, or a ValueError naming `op` when the shape spans more than
+/// MAX_SPAN elements (even when empty: numpy refuses `zeros((0, 2**62))` too).
+pub fn checked_numel(shape: &[usize], op: &str) -> Result<usize> {
+    let mut span = 1usize;
+    for &d in shape {
+        span = span.checked_mul(d.max(1)).filter(|&s| s <= MAX_SPAN).ok_or_else(|| {
+            shape_err!("{op}: a tensor of shape {shape:?} is too large: its size (counting empty axes as 1) exceeds {MAX_SPAN} elements")
+        })?;
+    }
+    // numel <= span: it is the span, or 0 when an axis is empty.
+    Ok(if shape.contains(&0) { 0 } else { span })
+}
+
+/// `a * b` for shape arithmetic, or a ValueError naming `op` and `what` on overflow.
+pub fn mul_dims(a: usize, b: usize, op: &str, what: &str) -> Result<usize> {
+    a.checked_mul(b).filter(|&v| v <= MAX_SPAN).ok_or_else(|| shape_err!("{op}: {what} ({a} * {b}) is too large"))
+}
+
+/// `a + b` for shape arithmetic, or a ValueError naming `op` and `what` on overflow.
+pub fn add_dims(a: usize, b: usize, op: &str, what: &str) -> Result<usize> {
+    a.checked_add(b).filter(|&v| v <= MAX_SPAN).ok_or_else(|| shape_err!("{op}: {what} ({a} + {b}) is too large"))
 }
 
 /// Normalises a possibly negative axis against `rank`.
@@ -89,6 +110,8 @@ pub fn broadcast_shapes(a: &[usize], b: &[usize], op: &str) -> Result<Vec<usize>
             return Err(shape_err!("{op}: shapes {a:?} and {b:?} cannot be broadcast together"));
         };
     }
+    // Two addressable shapes can broadcast to one that is not ([2**40, 1] with [1, 2**40]).
+    checked_numel(&out, op)?;
     Ok(out)
 }
 
@@ -234,7 +257,11 @@ impl Layout {
         let off = self.offset as isize + start as isize * self.strides[axis];
         out.offset = if len == 0 { self.offset } else { off as usize };
         out.shape[axis] = len;
-        out.strides[axis] = self.strides[axis] * step;
+        // With 2+ elements |step| < the axis size, so the product stays within the span; a
+        // 0- or 1-element axis keeps its stride (any huge step would overflow and not matter).
+        if len > 1 {
+            out.strides[axis] = self.strides[axis] * step;
+        }
         out
     }
 
@@ -364,6 +391,48 @@ mod tests {
         assert_eq!(normalize_axis(-1, 3, "t").unwrap(), 2);
         assert!(normalize_axis(3, 3, "t").is_err());
         assert!(normalize_axis(-4, 3, "t").is_err());
+    }
+
+    #[test]
+    fn checked_numel_bounds_the_span_even_when_empty() {
+        assert_eq!(checked_numel(&[2, 3], "t").unwrap(), 6);
+        assert_eq!(checked_numel(&[], "t").unwrap(), 1);
+        assert_eq!(checked_numel(&[0, 1 << 40], "t").unwrap(), 0);
+        assert_eq!(checked_numel(&[MAX_SPAN], "t").unwrap(), MAX_SPAN);
+        // numpy refuses these too: their byte strides would overflow.
+        for shape in [vec![0, 1 << 62], vec![MAX_SPAN + 1], vec![1 << 40, 1 << 40], vec![usize::MAX, 0], vec![3, usize::MAX / 2]] {
+            let e = checked_numel(&shape, "zeros").unwrap_err();
+            assert!(matches!(e, Error::Shape(_)) && e.to_string().starts_with("zeros: a tensor of shape"), "{shape:?}: {e}");
+        }
+        // Every valid shape's C strides, in bytes of the widest dtype, fit an isize.
+        let strides = contiguous_strides(&[0, 1 << 30, 1 << 27]);
+        assert!(strides.iter().all(|&s| s.checked_mul(8).is_some()));
+    }
+
+    #[test]
+    fn dim_arithmetic_is_checked() {
+        assert_eq!(mul_dims(3, 4, "t", "x").unwrap(), 12);
+        assert_eq!(add_dims(3, 4, "t", "x").unwrap(), 7);
+        assert!(mul_dims(1 << 40, 1 << 40, "tile", "x").unwrap_err().to_string().starts_with("tile: x"));
+        assert!(mul_dims(usize::MAX, 2, "t", "x").is_err());
+        assert!(add_dims(usize::MAX, 1, "pad", "x").is_err());
+        assert!(add_dims(MAX_SPAN, 1, "pad", "x").is_err());
+    }
+
+    #[test]
+    fn broadcast_of_addressable_shapes_can_overflow() {
+        let e = broadcast_shapes(&[1 << 40, 1], &[1, 1 << 40], "add").unwrap_err();
+        assert!(e.to_string().starts_with("add: a tensor of shape"), "{e}");
+    }
+
+    #[test]
+    fn slicing_with_a_huge_step_keeps_the_stride() {
+        // One element taken with step 2**62: the stride times the step would overflow.
+        let l = Layout::contiguous(&[5, 3]).slice_axis(0, 0, 1, 1 << 62);
+        assert_eq!(l.strides(), &[3, 1]);
+        assert_eq!(offsets(&l), vec![0, 1, 2]);
+        let r = Layout::contiguous(&[5]).slice_axis(0, 4, 1, -(1 << 62));
+        assert_eq!(offsets(&r), vec![4]);
     }
 
     #[test]

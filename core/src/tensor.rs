@@ -27,6 +27,11 @@ impl std::fmt::Debug for Tensor {
 impl Tensor {
     /// Wraps a storage and layout; the layout must stay within the storage.
     pub fn from_parts(storage: Arc<Storage>, layout: Layout) -> Result<Tensor> {
+        // Ops check the shapes they are given by name; this keeps every tensor addressable.
+        checked_numel(layout.shape(), "view")?;
+        // An empty view touches no element: its offset (which slicing or flipping may have
+        // moved past the end of an empty storage) is reset so kernels can slice from it.
+        let layout = if layout.numel() == 0 { layout.with_offset(0) } else { layout };
         let (lo, hi) = layout.span();
         if layout.numel() > 0 && (hi > storage.len() || lo > hi) {
             return Err(shape_err!(
@@ -42,7 +47,7 @@ impl Tensor {
 
     /// A contiguous tensor owning `buffer`, which must hold exactly numel(shape) elements.
     pub fn from_buffer(buffer: CpuBuffer, shape: &[usize]) -> Result<Tensor> {
-        let n = checked_numel(shape)?;
+        let n = checked_numel(shape, "tensor")?;
         if buffer.len() != n {
             return Err(shape_err!("cannot make a tensor of shape {shape:?} ({n} elements) from {} values", buffer.len()));
         }
@@ -58,11 +63,11 @@ impl Tensor {
     }
 
     pub fn zeros(shape: &[usize], dtype: DType) -> Result<Tensor> {
-        Tensor::from_buffer(CpuBuffer::zeros(dtype, checked_numel(shape)?)?, shape)
+        Tensor::from_buffer(CpuBuffer::zeros(dtype, checked_numel(shape, "zeros")?)?, shape)
     }
 
     pub fn full(shape: &[usize], value: f64, dtype: DType) -> Result<Tensor> {
-        Tensor::from_buffer(CpuBuffer::full(dtype, checked_numel(shape)?, value)?, shape)
+        Tensor::from_buffer(CpuBuffer::full(dtype, checked_numel(shape, "full")?, value)?, shape)
     }
 
     pub fn ones_like(t: &Tensor) -> Result<Tensor> {
@@ -111,7 +116,7 @@ impl Tensor {
 
     /// A contiguous tensor on `device` holding `buffer` (numel(shape) elements).
     pub fn from_storage(storage: Storage, shape: &[usize]) -> Result<Tensor> {
-        let n = checked_numel(shape)?;
+        let n = checked_numel(shape, "tensor")?;
         if storage.len() != n {
             return Err(shape_err!("cannot make a tensor of shape {shape:?} ({n} elements) from {} values", storage.len()));
         }
@@ -215,5 +220,23 @@ impl Tensor {
         let buf = self.cpu_buffer()?;
         let o = self.layout.offset();
         Ok(crate::with_buffer!(buf, v => crate::dtype::Element::to_f64(v[o])))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn views_are_checked_and_empty_views_start_at_zero() {
+        let t = Tensor::zeros(&[0, 2], DType::F32).unwrap();
+        // A flip of the 2-long axis of an empty tensor moves the offset past the storage.
+        let flipped = t.layout().slice_axis(1, 1, 2, -1);
+        assert_eq!(flipped.offset(), 1);
+        assert_eq!(t.with_layout(flipped).unwrap().layout().offset(), 0);
+        // A view whose shape spans more than any array may address is refused.
+        let huge = Layout::new(vec![1 << 40, 1 << 40], vec![0, 0], 0);
+        assert!(matches!(t.with_layout(huge), Err(Error::Shape(_))));
+        assert!(Tensor::zeros(&[0, 1 << 62], DType::F32).unwrap_err().to_string().starts_with("zeros:"));
     }
 }

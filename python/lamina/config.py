@@ -6,6 +6,8 @@ from __future__ import annotations
 import collections
 import re
 
+from lamina._threads import get_num_threads, set_num_threads  # noqa: F401  (the engine's thread count)
+
 _FLOATX = "float32"
 _EPSILON = 1e-7
 _IMAGE_DATA_FORMAT = "channels_last"
@@ -70,3 +72,70 @@ def unique_name(prefix: str) -> str:
 def clear_session() -> None:
     """Resets the layer-name counters (and nothing else: lamina keeps no global graph)."""
     _UIDS.clear()
+
+
+# ------------------------------------------------------------------------------------------------
+# The rest of keras.config: switches lamina honours (logging, unsafe deserialization) and the
+# backend query.
+
+_INTERACTIVE_LOGGING = True
+_TRACEBACK_FILTERING = True
+
+
+def backend() -> str:
+    """The backend's name: "lamina" (every op runs in lamina's Rust engine)."""
+    return "lamina"
+
+
+def set_backend(backend: str) -> None:
+    """Keras switches backends here; lamina has one, so only "lamina" is accepted."""
+    if backend != "lamina":
+        raise ValueError(f"lamina runs only on its own engine; set_backend({backend!r}) is not possible "
+                         "(use real Keras for the jax, tensorflow or torch backends)")
+
+
+def enable_unsafe_deserialization() -> None:
+    """Lets loading run code stored in files (Lambda layers holding bytecode), for the rest of
+    the process, as `safe_mode=False` does for one call."""
+    from lamina.saving import serialization
+
+    serialization.set_default_safe_mode(False)
+
+
+def enable_interactive_logging() -> None:
+    """Progress bars and logs go to stdout (the default)."""
+    global _INTERACTIVE_LOGGING
+    _INTERACTIVE_LOGGING = True
+
+
+def disable_interactive_logging() -> None:
+    """Progress output goes to Python's `logging` instead of stdout."""
+    global _INTERACTIVE_LOGGING
+    _INTERACTIVE_LOGGING = False
+
+
+def is_interactive_logging_enabled() -> bool:
+    """Whether progress output goes to stdout."""
+    return _INTERACTIVE_LOGGING
+
+
+def enable_traceback_filtering() -> None:
+    """Accepted for Keras compatibility: lamina's tracebacks are never filtered."""
+    global _TRACEBACK_FILTERING
+    _TRACEBACK_FILTERING = True
+
+
+def disable_traceback_filtering() -> None:
+    """Accepted for Keras compatibility: lamina's tracebacks are never filtered."""
+    global _TRACEBACK_FILTERING
+    _TRACEBACK_FILTERING = False
+
+
+def is_traceback_filtering_enabled() -> bool:
+    """The flag set by enable/disable_traceback_filtering."""
+    return _TRACEBACK_FILTERING
+
+
+def is_nnx_enabled() -> bool:
+    """False: Flax NNX integration is a Keras-on-JAX feature lamina does not have."""
+    return False

@@ -207,6 +207,8 @@ def test_every_layer_is_exported_or_listed():
     missing = []
     for name in layers.__all__:
         cls = getattr(layers, name)
+        if not isinstance(cls, type):  # functional spellings (layers.add, layers.average, ...) build a class listed here
+            continue
         if name in NOT_EXPORTED or name in EXPORTED_BY_THE_WALKER:
             continue
         if not any(k in CONVERTERS for k in getattr(cls, "__mro__", ())):

@@ -65,6 +65,19 @@ def test_arange_errors_and_keywords():
         ops.arange(0, 4, 0)
 
 
+def test_arange_beyond_int32_is_int64_not_wrapped():
+    # Found by the op fuzz suite: int32 values wrapped around silently.
+    _same(ops.arange(0, 2**40, 2**38), np.arange(0, 2**40, 2**38), "int64")
+    _same(ops.arange(-(2**33), 0, 2**32), [-(2**33), -(2**32)], "int64")
+    _same(ops.arange(2**31 - 2, 2**31 - 1), [2**31 - 2], "int32")
+
+
+def test_eye_identity_negative_sizes():
+    for call in (lambda: ops.eye(-1), lambda: ops.eye(2, M=-3), lambda: ops.identity(-1)):
+        with pytest.raises(ValueError, match=r"(eye|identity): .* must be non-negative"):
+            call()
+
+
 def test_eye_identity():
     _same(ops.eye(3), np.eye(3), "float32")
     _same(ops.eye(2, 4, k=1), np.eye(2, 4, k=1), "float32")

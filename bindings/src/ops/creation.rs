@@ -25,12 +25,13 @@ fn convert_to_tensor(x: &Bound<'_, PyAny>, dtype: Option<&Bound<'_, PyAny>>) -> 
 
 /// `take_rows(array, rows)`: rows of a numpy array (indices into its leading axis, an int64
 /// array) as a new tensor, gathered in one copy. The batches of `fit` on shuffled numpy data
-/// come from here. Arrays that are not C-contiguous, or of other dtypes, go through numpy.
+/// come from here. Arrays that are not plain C-ordered (Fortran order, strided, unaligned,
+/// byte-swapped), or of other dtypes, are gathered by numpy and then converted.
 #[pyfunction]
 fn take_rows(array: &Bound<'_, PyAny>, rows: numpy::PyReadonlyArray1<'_, i64>) -> PyResult<PyTensor> {
-    let idx = rows.as_slice()?;
+    let idx: Vec<i64> = rows.as_array().iter().copied().collect();
     if let Ok(a) = array.downcast::<numpy::PyUntypedArray>() {
-        if let Some(t) = crate::convert::take_rows_of(a, idx)? {
+        if let Some(t) = crate::convert::take_rows_of(a, &idx)? {
             return Ok(PyTensor::new(placed(t)?));
         }
     }
@@ -50,7 +51,7 @@ fn take_rows(array: &Bound<'_, PyAny>, rows: numpy::PyReadonlyArray1<'_, i64>) -
 #[pyfunction]
 #[pyo3(signature = (shape, dtype=None))]
 fn zeros(shape: &Bound<'_, PyAny>, dtype: Option<&Bound<'_, PyAny>>) -> PyResult<PyTensor> {
-    Ok(PyTensor::new(placed(ops::zeros(&parse_static_shape(shape)?, opt_dtype(dtype)?).py()?)?))
+    Ok(PyTensor::new(placed(ops::zeros(&parse_static_shape(shape, "zeros")?, opt_dtype(dtype)?).py()?)?))
 }
 
 /// Return a new tensor of given shape and type, filled with ones.
@@ -64,7 +65,7 @@ fn zeros(shape: &Bound<'_, PyAny>, dtype: Option<&Bound<'_, PyAny>>) -> PyResult
 #[pyfunction]
 #[pyo3(signature = (shape, dtype=None))]
 fn ones(shape: &Bound<'_, PyAny>, dtype: Option<&Bound<'_, PyAny>>) -> PyResult<PyTensor> {
-    Ok(PyTensor::new(placed(ops::ones(&parse_static_shape(shape)?, opt_dtype(dtype)?).py()?)?))
+    Ok(PyTensor::new(placed(ops::ones(&parse_static_shape(shape, "ones")?, opt_dtype(dtype)?).py()?)?))
 }
 
 /// A tensor of `shape` and `dtype` holding `fill`: a number, or a tensor broadcast to `shape`.
@@ -94,7 +95,7 @@ fn filled(shape: &[usize], fill: &Bound<'_, PyAny>, dtype: DType) -> PyResult<Te
 #[pyo3(signature = (shape, fill_value, dtype=None))]
 fn full(shape: &Bound<'_, PyAny>, fill_value: &Bound<'_, PyAny>, dtype: Option<&Bound<'_, PyAny>>) -> PyResult<PyTensor> {
     let dt = opt_dtype(dtype)?.unwrap_or(DType::F32);
-    Ok(PyTensor::new(placed(filled(&parse_static_shape(shape)?, fill_value, dt)?)?))
+    Ok(PyTensor::new(placed(filled(&parse_static_shape(shape, "full")?, fill_value, dt)?)?))
 }
 
 /// Return a tensor of zeros with the same shape and type as `x`.
@@ -183,7 +184,11 @@ fn arange(start: &Bound<'_, PyAny>, stop: Option<&Bound<'_, PyAny>>, step: Optio
         Some(s) if !s.is_none() => number(s, "step")?,
         _ => (1.0, true),
     };
-    let dt = opt_dtype(dtype)?.unwrap_or(if a_int && b_int && st_int { DType::I32 } else { DType::F32 });
+    // Integers give int32 (Keras), or int64 when the values would not fit it (numpy's choice,
+    // instead of silently wrapped values). Every value lies between start and stop.
+    let fits_i32 = [a, b].iter().all(|&v| (i32::MIN as f64..=i32::MAX as f64).contains(&v));
+    let int_dtype = if fits_i32 { DType::I32 } else { DType::I64 };
+    let dt = opt_dtype(dtype)?.unwrap_or(if a_int && b_int && st_int { int_dtype } else { DType::F32 });
     Ok(PyTensor::new(placed(ops::arange(a, b, st, dt).py()?)?))
 }
 
@@ -200,8 +205,14 @@ fn arange(start: &Bound<'_, PyAny>, stop: Option<&Bound<'_, PyAny>>, step: Optio
 #[pyfunction]
 #[pyo3(signature = (N, M=None, k=0, dtype=None))]
 #[allow(non_snake_case)]
-fn eye(N: usize, M: Option<usize>, k: i64, dtype: Option<&Bound<'_, PyAny>>) -> PyResult<PyTensor> {
-    Ok(PyTensor::new(placed(ops::eye(N, M, k, opt_dtype(dtype)?).py()?)?))
+fn eye(N: i64, M: Option<i64>, k: i64, dtype: Option<&Bound<'_, PyAny>>) -> PyResult<PyTensor> {
+    let (n, m) = (size_arg("eye", "N", N)?, M.map(|m| size_arg("eye", "M", m)).transpose()?);
+    Ok(PyTensor::new(placed(ops::eye(n, m, k, opt_dtype(dtype)?).py()?)?))
+}
+
+/// A non-negative size argument (numpy's "negative dimensions are not allowed").
+fn size_arg(op: &str, name: &str, v: i64) -> PyResult<usize> {
+    usize::try_from(v).map_err(|_| pyo3::exceptions::PyValueError::new_err(format!("{op}: {name} must be non-negative, got {v}")))
 }
 
 /// Return the identity tensor: a square matrix with ones on the main diagonal.
@@ -214,8 +225,8 @@ fn eye(N: usize, M: Option<usize>, k: i64, dtype: Option<&Bound<'_, PyAny>>) -> 
 ///     An n x n tensor.
 #[pyfunction]
 #[pyo3(signature = (n, dtype=None))]
-fn identity(n: usize, dtype: Option<&Bound<'_, PyAny>>) -> PyResult<PyTensor> {
-    Ok(PyTensor::new(placed(ops::eye(n, None, 0, opt_dtype(dtype)?).py()?)?))
+fn identity(n: i64, dtype: Option<&Bound<'_, PyAny>>) -> PyResult<PyTensor> {
+    Ok(PyTensor::new(placed(ops::eye(size_arg("identity", "n", n)?, None, 0, opt_dtype(dtype)?).py()?)?))
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {

@@ -670,7 +670,8 @@ pub fn where_op<'py>(
 ///     A tensor of the given dtype; the gradient flows between float dtypes.
 #[pyfunction]
 pub fn cast(x: &Bound<'_, PyAny>, dtype: &Bound<'_, PyAny>) -> PyResult<PyTensor> {
-    Ok(PyTensor::new(ops::cast(&to_tensor(x)?, parse_dtype(dtype)?).py()?))
+    let dtype = parse_dtype(dtype).map_err(|e| pyo3::exceptions::PyTypeError::new_err(format!("cast: {}", e.value(x.py()))))?;
+    Ok(PyTensor::new(ops::cast(&to_tensor(x)?, dtype).py()?))
 }
 
 /// The SIMD instruction set the elementwise kernels run with: "avx512", "avx2" or "portable"

@@ -88,11 +88,6 @@ pub fn getitem(x: &Tensor, key: &Bound<'_, PyAny>) -> PyResult<Tensor> {
     ops::getitem(x, &items).py()
 }
 
-/// An int or a sequence of ints (tensors work too).
-fn int_list(obj: &Bound<'_, PyAny>) -> PyResult<Vec<i64>> {
-    parse_shape(obj)
-}
-
 /// Returns a slice of a tensor: the block of `shape` whose first element is at
 /// `start_indices` (a view sharing storage).
 ///
@@ -107,7 +102,7 @@ fn int_list(obj: &Bound<'_, PyAny>) -> PyResult<Vec<i64>> {
 #[pyo3(name = "slice")]
 fn slice_op(inputs: &Bound<'_, PyAny>, start_indices: &Bound<'_, PyAny>, shape: &Bound<'_, PyAny>) -> PyResult<PyTensor> {
     let x = to_tensor(inputs)?;
-    Ok(PyTensor::new(ops::slice(&x, &int_list(start_indices)?, &int_list(shape)?).py()?))
+    Ok(PyTensor::new(ops::slice(&x, &parse_shape(start_indices, "slice")?, &parse_shape(shape, "slice")?).py()?))
 }
 
 /// Updates a block of a tensor: a copy of `inputs` with the block at `start_indices`
@@ -123,7 +118,7 @@ fn slice_op(inputs: &Bound<'_, PyAny>, start_indices: &Bound<'_, PyAny>, shape: 
 #[pyfunction]
 fn slice_update(inputs: &Bound<'_, PyAny>, start_indices: &Bound<'_, PyAny>, updates: &Bound<'_, PyAny>) -> PyResult<PyTensor> {
     let x = to_tensor(inputs)?;
-    Ok(PyTensor::new(ops::slice_update(&x, &int_list(start_indices)?, &to_tensor(updates)?).py()?))
+    Ok(PyTensor::new(ops::slice_update(&x, &parse_shape(start_indices, "slice_update")?, &to_tensor(updates)?).py()?))
 }
 
 /// Takes elements from a tensor along an axis.
@@ -172,7 +167,7 @@ fn take_along_axis(x: &Bound<'_, PyAny>, indices: &Bound<'_, PyAny>, axis: Optio
 ///     A tensor of shape `shape` and the dtype of `values`.
 #[pyfunction]
 fn scatter(indices: &Bound<'_, PyAny>, values: &Bound<'_, PyAny>, shape: &Bound<'_, PyAny>) -> PyResult<PyTensor> {
-    Ok(PyTensor::new(ops::scatter(&to_tensor(indices)?, &to_tensor(values)?, &parse_static_shape(shape)?).py()?))
+    Ok(PyTensor::new(ops::scatter(&to_tensor(indices)?, &to_tensor(values)?, &parse_static_shape(shape, "scatter")?).py()?))
 }
 
 /// Updates a tensor at the given indices: a copy of `inputs` with the entries at `indices`

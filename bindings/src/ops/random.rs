@@ -94,7 +94,7 @@ fn draw_seed(seed: Option<&Bound<'_, PyAny>>) -> PyResult<Seed> {
         return Ok(Seed::new(s.extract::<i64>()? as u64, 0));
     }
     if s.downcast::<PySequence>().is_ok() || s.downcast::<PyTensor>().is_ok() || s.hasattr("__array__")? {
-        if let Ok(Ok([a, b])) = parse_shape(s).map(<[i64; 2]>::try_from) {
+        if let Ok(Ok([a, b])) = parse_shape(s, "seed").map(<[i64; 2]>::try_from) {
             return Ok(Seed::new(a as u64, b as u64));
         }
     }
@@ -120,7 +120,7 @@ fn draw_seed(seed: Option<&Bound<'_, PyAny>>) -> PyResult<Seed> {
 #[pyo3(name = "uniform", signature = (shape, minval=0.0, maxval=1.0, dtype=None, seed=None))]
 fn uniform(shape: &Bound<'_, PyAny>, minval: f64, maxval: f64, dtype: Option<&Bound<'_, PyAny>>, seed: Option<&Bound<'_, PyAny>>) -> PyResult<PyTensor> {
     let s = draw_seed(seed)?;
-    Ok(PyTensor::new(crate::device::placed(ops::random_uniform(&parse_static_shape(shape)?, minval, maxval, opt_dtype(dtype)?, s).py()?)?))
+    Ok(PyTensor::new(crate::device::placed(ops::random_uniform(&parse_static_shape(shape, "uniform")?, minval, maxval, opt_dtype(dtype)?, s).py()?)?))
 }
 
 /// Draw samples from a normal (Gaussian) distribution.
@@ -138,7 +138,7 @@ fn uniform(shape: &Bound<'_, PyAny>, minval: f64, maxval: f64, dtype: Option<&Bo
 #[pyo3(name = "normal", signature = (shape, mean=0.0, stddev=1.0, dtype=None, seed=None))]
 fn normal(shape: &Bound<'_, PyAny>, mean: f64, stddev: f64, dtype: Option<&Bound<'_, PyAny>>, seed: Option<&Bound<'_, PyAny>>) -> PyResult<PyTensor> {
     let s = draw_seed(seed)?;
-    Ok(PyTensor::new(crate::device::placed(ops::random_normal(&parse_static_shape(shape)?, mean, stddev, opt_dtype(dtype)?, s).py()?)?))
+    Ok(PyTensor::new(crate::device::placed(ops::random_normal(&parse_static_shape(shape, "normal")?, mean, stddev, opt_dtype(dtype)?, s).py()?)?))
 }
 
 /// Draw samples from a truncated normal distribution: values more than two standard
@@ -157,7 +157,7 @@ fn normal(shape: &Bound<'_, PyAny>, mean: f64, stddev: f64, dtype: Option<&Bound
 #[pyo3(name = "truncated_normal", signature = (shape, mean=0.0, stddev=1.0, dtype=None, seed=None))]
 fn truncated_normal(shape: &Bound<'_, PyAny>, mean: f64, stddev: f64, dtype: Option<&Bound<'_, PyAny>>, seed: Option<&Bound<'_, PyAny>>) -> PyResult<PyTensor> {
     let s = draw_seed(seed)?;
-    Ok(PyTensor::new(crate::device::placed(ops::truncated_normal(&parse_static_shape(shape)?, mean, stddev, opt_dtype(dtype)?, s).py()?)?))
+    Ok(PyTensor::new(crate::device::placed(ops::truncated_normal(&parse_static_shape(shape, "truncated_normal")?, mean, stddev, opt_dtype(dtype)?, s).py()?)?))
 }
 
 /// Draw random integers from a uniform distribution over [minval, maxval).
@@ -176,7 +176,7 @@ fn truncated_normal(shape: &Bound<'_, PyAny>, mean: f64, stddev: f64, dtype: Opt
 fn randint(shape: &Bound<'_, PyAny>, minval: i64, maxval: i64, dtype: Option<&Bound<'_, PyAny>>, seed: Option<&Bound<'_, PyAny>>) -> PyResult<PyTensor> {
     let s = draw_seed(seed)?;
     let dt = opt_dtype(dtype)?.unwrap_or(DType::I32);
-    Ok(PyTensor::new(crate::device::placed(ops::randint(&parse_static_shape(shape)?, minval, maxval, Some(dt), s).py()?)?))
+    Ok(PyTensor::new(crate::device::placed(ops::randint(&parse_static_shape(shape, "randint")?, minval, maxval, Some(dt), s).py()?)?))
 }
 
 /// Shuffle the elements of a tensor uniformly at random along an axis.

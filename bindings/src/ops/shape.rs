@@ -14,7 +14,7 @@ use crate::tensor::PyTensor;
 #[pyfunction]
 fn reshape(x: &Bound<'_, PyAny>, newshape: &Bound<'_, PyAny>) -> PyResult<PyTensor> {
     let t = to_tensor(x)?;
-    let shape = ops::shape::infer_shape(&parse_shape(newshape)?, t.numel()).py()?;
+    let shape = ops::shape::infer_shape(&parse_shape(newshape, "reshape")?, t.numel()).py()?;
     Ok(PyTensor::new(ops::reshape(&t, &shape).py()?))
 }
 
@@ -43,7 +43,7 @@ fn squeeze(x: &Bound<'_, PyAny>, axis: Option<&Bound<'_, PyAny>>) -> PyResult<Py
 /// `broadcast_to(x, shape)`.
 #[pyfunction]
 fn broadcast_to(x: &Bound<'_, PyAny>, shape: &Bound<'_, PyAny>) -> PyResult<PyTensor> {
-    Ok(PyTensor::new(ops::broadcast_to(&to_tensor(x)?, &parse_static_shape(shape)?).py()?))
+    Ok(PyTensor::new(ops::broadcast_to(&to_tensor(x)?, &parse_static_shape(shape, "broadcast_to")?).py()?))
 }
 
 fn tensors(xs: &Bound<'_, PyAny>, op: &str) -> PyResult<Vec<Tensor>> {
@@ -57,7 +57,7 @@ fn wrap_all(ts: Vec<Tensor>) -> Vec<PyTensor> {
 
 /// Non-negative counts: an int or a sequence of ints.
 fn counts(obj: &Bound<'_, PyAny>, op: &str) -> PyResult<Vec<usize>> {
-    parse_shape(obj)?
+    parse_shape(obj, op)?
         .into_iter()
         .map(|d| usize::try_from(d).map_err(|_| PyValueError::new_err(format!("{op}: repeats must be non-negative, got {d}"))))
         .collect()
@@ -123,7 +123,7 @@ fn split(x: &Bound<'_, PyAny>, indices_or_sections: &Bound<'_, PyAny>, axis: isi
         let n: i64 = indices_or_sections.extract()?;
         SplitSpec::Sections(usize::try_from(n).map_err(|_| PyValueError::new_err(format!("split: the number of sections must be positive, got {n}")))?)
     } else {
-        SplitSpec::Indices(parse_shape(indices_or_sections)?)
+        SplitSpec::Indices(parse_shape(indices_or_sections, "split")?)
     };
     Ok(wrap_all(ops::split(&to_tensor(x)?, &spec, axis).py()?))
 }
@@ -223,7 +223,7 @@ fn parse_pad_width(obj: &Bound<'_, PyAny>, rank: usize) -> PyResult<Vec<(usize, 
             let v = nonneg(v)?;
             return Ok((v, v));
         }
-        match parse_shape(o)?.as_slice() {
+        match parse_shape(o, "pad")?.as_slice() {
             [b, a] => Ok((nonneg(*b)?, nonneg(*a)?)),
             [v] => Ok((nonneg(*v)?, nonneg(*v)?)),
             _ => Err(bad()),

@@ -381,6 +381,10 @@ const BLOCK_BYTES: usize = 64 * 1024;
 /// Writes `parts` (each a strided view of its own data) side by side along `axis` into the
 /// contiguous `out` of `out_shape`; `parts[i]` has `out_shape` with `axis` replaced by its size.
 pub fn concat_into<T: Copy + Send + Sync, D: Slot<T>>(out: &mut [D], out_shape: &[usize], axis: usize, parts: &[(&[T], &Layout)]) {
+    // An empty output has nothing to fill (and its other axes may be huge).
+    if out.is_empty() {
+        return;
+    }
     let starts: Vec<usize> = parts
         .iter()
         .scan(0usize, |acc, (_, l)| {

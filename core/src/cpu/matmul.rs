@@ -91,7 +91,7 @@ fn batch_offset(l: &Layout, batch: &[usize], mut bi: usize) -> usize {
 #[allow(clippy::too_many_arguments)]
 pub fn batched_matmul<T: GemmScalar>(a: &[T], la: &Layout, b: &[T], lb: &Layout, batch: &[usize], m: usize, n: usize, k: usize) -> Result<Vec<T>> {
     let nb: usize = batch.iter().product();
-    let mut out = gemm_output_vec::<T>(crate::layout::checked_numel(&[nb, m, n])?)?;
+    let mut out = gemm_output_vec::<T>(crate::layout::checked_numel(&[nb, m, n], "matmul")?)?;
     if nb == 0 || m == 0 || n == 0 {
         return Ok(out);
     }

@@ -14,17 +14,24 @@ use crate::{value_err, with_buffer};
 
 /// `zeros(shape, dtype=None)`.
 pub fn zeros(shape: &[usize], dtype: Option<DType>) -> Result<Tensor> {
-    Tensor::zeros(shape, dtype.unwrap_or(DType::F32))
+    filled("zeros", shape, 0.0, dtype.unwrap_or(DType::F32))
 }
 
 /// `ones(shape, dtype=None)`.
 pub fn ones(shape: &[usize], dtype: Option<DType>) -> Result<Tensor> {
-    Tensor::full(shape, 1.0, dtype.unwrap_or(DType::F32))
+    filled("ones", shape, 1.0, dtype.unwrap_or(DType::F32))
 }
 
 /// `full(shape, fill_value, dtype)`: every element `fill_value` converted to `dtype`.
 pub fn full(shape: &[usize], fill_value: f64, dtype: DType) -> Result<Tensor> {
-    Tensor::full(shape, fill_value, dtype)
+    filled("full", shape, fill_value, dtype)
+}
+
+/// A new tensor of `shape` holding `value`; errors (too large a shape, a failed allocation)
+/// name `op`.
+fn filled(op: &str, shape: &[usize], value: f64, dtype: DType) -> Result<Tensor> {
+    let n = checked_numel(shape, op)?;
+    Tensor::from_buffer(CpuBuffer::full(dtype, n, value).map_err(|e| e.in_op(op))?, shape)
 }
 
 /// `zeros_like(x, dtype=None)`.
@@ -58,7 +65,15 @@ fn arange_len(start: f64, stop: f64, step: f64) -> Result<usize> {
 /// are computed as start + i * step in float64 (exact integers for int dtypes).
 pub fn arange(start: f64, stop: f64, step: f64, dtype: DType) -> Result<Tensor> {
     let n = arange_len(start, stop, step)?;
-    checked_numel(&[n])?;
+    checked_numel(&[n], "arange")?;
+    if dtype == DType::Bool {
+        return Err(value_err!("arange: dtype bool is not supported"));
+    }
+    let buf = arange_buffer(n, start, step, dtype).map_err(|e| e.in_op("arange"))?;
+    Tensor::from_buffer(buf, &[n])
+}
+
+fn arange_buffer(n: usize, start: f64, step: f64, dtype: DType) -> Result<CpuBuffer> {
     fn fill<T: BufferElement>(n: usize, f: impl Fn(usize) -> T) -> Result<CpuBuffer> {
         let mut v: Vec<T> = try_vec(n, T::zero())?;
         for (i, o) in v.iter_mut().enumerate() {
@@ -66,7 +81,7 @@ pub fn arange(start: f64, stop: f64, step: f64, dtype: DType) -> Result<Tensor> 
         }
         Ok(T::wrap(v))
     }
-    let buf = match dtype {
+    Ok(match dtype {
         DType::I32 | DType::I64 if start.fract() == 0.0 && step.fract() == 0.0 => {
             let (s, st) = (start as i64, step as i64);
             if dtype == DType::I32 {
@@ -75,7 +90,6 @@ pub fn arange(start: f64, stop: f64, step: f64, dtype: DType) -> Result<Tensor> 
                 fill(n, |i| s + i as i64 * st)?
             }
         }
-        DType::Bool => return Err(value_err!("arange: dtype bool is not supported")),
         _ => {
             let b = CpuBuffer::zeros(dtype, n)?;
             with_buffer!(b, v => {
@@ -86,8 +100,7 @@ pub fn arange(start: f64, stop: f64, step: f64, dtype: DType) -> Result<Tensor> 
                 BufferElement::wrap(v)
             })
         }
-    };
-    Tensor::from_buffer(buf, &[n])
+    })
 }
 
 /// `eye(N, M=None, k=0, dtype=None)`: an N x M matrix with ones on diagonal `k` (above the main
@@ -95,13 +108,15 @@ pub fn arange(start: f64, stop: f64, step: f64, dtype: DType) -> Result<Tensor> 
 pub fn eye(n: usize, m: Option<usize>, k: i64, dtype: Option<DType>) -> Result<Tensor> {
     let m = m.unwrap_or(n);
     let dtype = dtype.unwrap_or(DType::F32);
-    let mut buf = CpuBuffer::zeros(dtype, checked_numel(&[n, m])?)?;
+    let mut buf = CpuBuffer::zeros(dtype, checked_numel(&[n, m], "eye")?).map_err(|e| e.in_op("eye"))?;
+    // Only the rows that meet the diagonal are visited: work is bounded by the output size,
+    // whatever N and k are (eye(2**40, M=0) is empty and returns at once).
     fn set<T: Element>(v: &mut [T], n: usize, m: usize, k: i64) {
-        for i in 0..n {
-            let j = i as i64 + k;
-            if j >= 0 && (j as usize) < m {
-                v[i * m + j as usize] = T::one();
-            }
+        let first_row = if k < 0 { k.unsigned_abs() } else { 0 };
+        let first_col = if k > 0 { k.unsigned_abs() } else { 0 };
+        let len = (n as u64).saturating_sub(first_row).min((m as u64).saturating_sub(first_col));
+        for d in 0..len as usize {
+            v[(first_row as usize + d) * m + first_col as usize + d] = T::one();
         }
     }
     with_buffer!(&mut buf, v => set(v, n, m, k));
@@ -119,6 +134,16 @@ mod tests {
         assert_eq!(arange(0.0, 1.0, 0.3, DType::F64).unwrap().numel(), 4);
         assert_eq!(arange(3.0, 1.0, 1.0, DType::F32).unwrap().numel(), 0);
         assert!(arange(0.0, 1.0, 0.0, DType::F32).is_err());
+    }
+
+    #[test]
+    fn eye_work_is_bounded_by_the_output() {
+        // Each of these would loop over 2**40 rows if eye walked every row.
+        assert_eq!(eye(1 << 40, Some(0), 0, None).unwrap().shape(), &[1 << 40, 0]);
+        assert_eq!(eye(0, Some(1 << 40), 0, None).unwrap().shape(), &[0, 1 << 40]);
+        assert_eq!(eye(3, Some(3), i64::MIN, Some(DType::I32)).unwrap().to_vec::<i32>().unwrap(), vec![0; 9]);
+        assert_eq!(eye(3, Some(3), i64::MAX, Some(DType::I32)).unwrap().to_vec::<i32>().unwrap(), vec![0; 9]);
+        assert_eq!(eye(3, Some(2), -1, Some(DType::I32)).unwrap().to_vec::<i32>().unwrap(), vec![0, 0, 1, 0, 0, 1]);
     }
 
     #[test]

@@ -456,7 +456,7 @@ pub fn take(x: &Tensor, indices: &Tensor, axis: Option<isize>) -> Result<Tensor>
     }
     let mut key = vec![FULL; axis];
     key.push(IndexItem::Array(indices.clone()));
-    read_recorded("take", &src, NormIndex::new(src.shape(), &key)?)
+    read_recorded("take", &src, NormIndex::new(src.shape(), &key).map_err(|e| e.in_op("take"))?)
 }
 
 /// `take_along_axis(x, indices, axis=None)`: out[..., j, ...] = x[..., indices[..., j, ...], ...]
@@ -499,7 +499,7 @@ pub fn take_along_axis(x: &Tensor, indices: &Tensor, axis: Option<isize>) -> Res
             }
         })
         .collect::<Result<_>>()?;
-    read_recorded("take_along_axis", &xb, NormIndex::new(xb.shape(), &key)?)
+    read_recorded("take_along_axis", &xb, NormIndex::new(xb.shape(), &key).map_err(|e| e.in_op("take_along_axis"))?)
 }
 
 /// The columns of an (N..., k) index tensor as k integer-array items, followed by full
@@ -527,7 +527,7 @@ fn nd_key(indices: &Tensor, shape: &[usize], op: &str) -> Result<Vec<IndexItem>>
 /// `scatter(indices, values, shape)`: zeros of `shape` with `values` added at `indices`
 /// (an (N..., k) tensor of positions along the first k axes); repeated indices sum.
 pub fn scatter(indices: &Tensor, values: &Tensor, shape: &[usize]) -> Result<Tensor> {
-    let index = NormIndex::new(shape, &nd_key(indices, shape, "scatter")?)?;
+    let index = NormIndex::new(shape, &nd_key(indices, shape, "scatter")?).map_err(|e| e.in_op("scatter"))?;
     let out = index.write(zeros_on(shape, values.dtype(), values.device())?, values, true, "scatter")?;
     if !needs_grad(&[values]) {
         return Ok(out);
@@ -541,7 +541,7 @@ pub fn scatter(indices: &Tensor, values: &Tensor, shape: &[usize]) -> Result<Ten
 /// `scatter_update(inputs, indices, updates)`: a copy of `inputs` with the entries at
 /// `indices` ((N..., k) positions along the first k axes) replaced by `updates`.
 pub fn scatter_update(x: &Tensor, indices: &Tensor, updates: &Tensor) -> Result<Tensor> {
-    let index = NormIndex::new(x.shape(), &nd_key(indices, x.shape(), "scatter_update")?)?;
+    let index = NormIndex::new(x.shape(), &nd_key(indices, x.shape(), "scatter_update")?).map_err(|e| e.in_op("scatter_update"))?;
     let out = index.write(x.detach(), updates, false, "scatter_update")?;
     if !needs_grad(&[x, updates]) {
         return Ok(out);
@@ -563,15 +563,16 @@ pub fn one_hot(x: &Tensor, num_classes: usize, axis: isize, dtype: Option<DType>
         return Err(dtype_err!("one_hot: x must hold integer class ids, got {}", x.dtype()));
     }
     let ax = normalize_axis(axis, x.rank() + 1, "one_hot")?;
+    let mut shape = x.shape().to_vec();
+    shape.insert(ax, num_classes);
+    let n_out = crate::layout::checked_numel(&shape, "one_hot")?;
     if x.device().is_gpu() {
         return crate::wgpu::index::one_hot(x, num_classes, ax, dtype.unwrap_or(DType::F32));
     }
     let classes = int_values(x, "one_hot: x")?;
     let inner: usize = x.shape()[ax..].iter().product();
-    let mut shape = x.shape().to_vec();
-    shape.insert(ax, num_classes);
     let dtype = dtype.unwrap_or(DType::F32);
-    let mut out = CpuBuffer::zeros(dtype, crate::layout::checked_numel(&shape)?)?;
+    let mut out = CpuBuffer::zeros(dtype, n_out)?;
     fn set<T: Element>(v: &mut [T], classes: &[i64], n: usize, inner: usize) {
         for (i, &c) in classes.iter().enumerate() {
             if c >= 0 && (c as usize) < n {
@@ -595,7 +596,12 @@ pub fn unstack(x: &Tensor, num: Option<usize>, axis: isize) -> Result<Vec<Tensor
             return Err(shape_err!("unstack: num={k} does not match the size {n} of axis {axis} in shape {:?}", x.shape()));
         }
     }
-    let outs: Vec<Tensor> = (0..n).map(|i| x.with_layout(x.layout().select(ax, i))).collect::<Result<_>>()?;
+    // One view per index of a possibly huge (empty) axis: reserved up front, so that too many
+    // is a MemoryError rather than an abort.
+    let mut outs: Vec<Tensor> = crate::storage::try_with_capacity(n).map_err(|e| e.in_op("unstack"))?;
+    for i in 0..n {
+        outs.push(x.with_layout(x.layout().select(ax, i))?);
+    }
     if !needs_grad(&[x]) {
         return Ok(outs);
     }

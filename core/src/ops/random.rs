@@ -102,12 +102,13 @@ fn float_dtype(op: &str, dtype: Option<DType>) -> Result<DType> {
 
 /// A float tensor of `shape` filled by `fill` (given the typed output).
 fn float_tensor(
+    op: &str,
     shape: &[usize],
     dtype: DType,
     f32_fill: impl FnOnce(&mut [f32]),
     f64_fill: impl FnOnce(&mut [f64]),
 ) -> Result<Tensor> {
-    let n = checked_numel(shape)?;
+    let n = checked_numel(shape, op)?;
     let buf = if dtype == DType::F64 {
         let mut v = try_vec(n, 0f64)?;
         f64_fill(&mut v);
@@ -128,14 +129,14 @@ pub fn random_uniform(shape: &[usize], minval: f64, maxval: f64, dtype: Option<D
         return Err(value_err!("uniform: need finite minval <= maxval, got minval={minval}, maxval={maxval}"));
     }
     let s = seed.stream();
-    float_tensor(shape, dt, |v| fill_uniform(v, &s, minval, maxval), |v| fill_uniform(v, &s, minval, maxval))
+    float_tensor("uniform", shape, dt, |v| fill_uniform(v, &s, minval, maxval), |v| fill_uniform(v, &s, minval, maxval))
 }
 
 /// `normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None)`: normally distributed values.
 pub fn random_normal(shape: &[usize], mean: f64, stddev: f64, dtype: Option<DType>, seed: Seed) -> Result<Tensor> {
     let dt = float_dtype("normal", dtype)?;
     let s = seed.stream();
-    float_tensor(shape, dt, |v| fill_normal(v, &s, mean, stddev), |v| fill_normal(v, &s, mean, stddev))
+    float_tensor("normal", shape, dt, |v| fill_normal(v, &s, mean, stddev), |v| fill_normal(v, &s, mean, stddev))
 }
 
 /// `truncated_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None)`: normal values,
@@ -143,7 +144,7 @@ pub fn random_normal(shape: &[usize], mean: f64, stddev: f64, dtype: Option<DTyp
 pub fn truncated_normal(shape: &[usize], mean: f64, stddev: f64, dtype: Option<DType>, seed: Seed) -> Result<Tensor> {
     let dt = float_dtype("truncated_normal", dtype)?;
     let s = seed.stream();
-    float_tensor(shape, dt, |v| fill_truncated_normal(v, &s, mean, stddev), |v| fill_truncated_normal(v, &s, mean, stddev))
+    float_tensor("truncated_normal", shape, dt, |v| fill_truncated_normal(v, &s, mean, stddev), |v| fill_truncated_normal(v, &s, mean, stddev))
 }
 
 /// `randint(shape, minval, maxval, dtype="int32", seed=None)`: integers uniform in
@@ -152,7 +153,7 @@ pub fn randint(shape: &[usize], minval: i64, maxval: i64, dtype: Option<DType>, 
     if maxval <= minval {
         return Err(value_err!("randint: maxval ({maxval}) must be greater than minval ({minval})"));
     }
-    let n = checked_numel(shape)?;
+    let n = checked_numel(shape, "randint")?;
     let s = seed.stream();
     let buf = match dtype.unwrap_or(DType::I32) {
         DType::I32 => {
@@ -201,7 +202,7 @@ pub fn dropout(x: &Tensor, rate: f64, noise_shape: Option<&[usize]>, seed: Seed)
     }
     let s = seed.stream();
     let scale = 1.0 / (1.0 - rate);
-    let mask = float_tensor(shape, x.dtype(), |v| fill_keep_mask(v, &s, rate, scale), |v| fill_keep_mask(v, &s, rate, scale))?;
+    let mask = float_tensor("dropout", shape, x.dtype(), |v| fill_keep_mask(v, &s, rate, scale), |v| fill_keep_mask(v, &s, rate, scale))?;
     // The mask is drawn on the host and moved to the input's device.
     multiply(x, &mask.to(x.device())?)
 }

@@ -9,7 +9,7 @@ use crate::autograd::{needs_grad, record, record1};
 use crate::cpu::copy::{concat_into, fill_new_vec, pad_into};
 use crate::dtype::{promote, DType};
 use crate::error::{Error, Result};
-use crate::layout::{checked_numel, normalize_axes, normalize_axis, Layout};
+use crate::layout::{add_dims, checked_numel, mul_dims, normalize_axes, normalize_axis, Layout};
 use crate::ops::dispatch::sum_to_shape;
 use crate::ops::elementwise::cast;
 use crate::storage::{BufferElement, CpuBuffer};
@@ -18,7 +18,7 @@ use crate::{dtype_err, shape_err, value_err};
 
 /// `reshape(x, shape)` for a fully known shape (the bindings resolve a -1 entry).
 pub fn reshape(x: &Tensor, shape: &[usize]) -> Result<Tensor> {
-    if checked_numel(shape)? != x.numel() {
+    if checked_numel(shape, "reshape")? != x.numel() {
         return Err(shape_err!("reshape: cannot reshape a tensor of shape {:?} ({} elements) into shape {shape:?}", x.shape(), x.numel()));
     }
     if x.shape() == shape {
@@ -44,9 +44,11 @@ pub fn infer_shape(requested: &[i64], numel: usize) -> Result<Vec<usize>> {
     if unknown.len() > 1 || requested.iter().any(|&d| d < -1) {
         return Err(shape_err!("reshape: invalid target shape {requested:?}: at most one -1 and no other negative sizes"));
     }
-    let known: usize = requested.iter().filter(|&&d| d != -1).map(|&d| d as usize).product();
     let mut out: Vec<usize> = requested.iter().map(|&d| d.max(0) as usize).collect();
+    // The -1 entry (0 in `out` for now) counts as 1 in the span, so the product below is bounded.
+    checked_numel(&out, "reshape")?;
     if let Some(&u) = unknown.first() {
+        let known: usize = out.iter().enumerate().filter(|&(i, _)| i != u).map(|(_, &d)| d).product();
         if known == 0 || numel % known != 0 {
             return Err(shape_err!("reshape: cannot reshape {numel} elements into shape {requested:?}"));
         }
@@ -107,6 +109,7 @@ pub fn squeeze(x: &Tensor, axes: Option<&[isize]>) -> Result<Tensor> {
 
 /// `broadcast_to(x, shape)`: a stride-0 view.
 pub fn broadcast_to(x: &Tensor, shape: &[usize]) -> Result<Tensor> {
+    checked_numel(shape, "broadcast_to")?;
     if x.shape() == shape {
         return Ok(x.clone());
     }
@@ -198,11 +201,11 @@ pub fn concatenate(xs: &[Tensor], axis: isize) -> Result<Tensor> {
                 t.shape()
             ));
         }
-        out_shape[ax] += t.shape()[ax];
+        out_shape[ax] = add_dims(out_shape[ax], t.shape()[ax], "concatenate", "the joined axis")?;
     }
     let dtype = common_dtype(xs).unwrap_or(DType::F32);
     let parts: Vec<Tensor> = xs.iter().map(|t| cast(t, dtype)).collect::<Result<_>>()?;
-    let n = checked_numel(&out_shape)?;
+    let n = checked_numel(&out_shape, "concatenate")?;
     let refs: Vec<&Tensor> = parts.iter().collect();
     let out = if crate::wgpu::any_gpu(&refs) {
         crate::wgpu::index::concatenate(&parts, &out_shape, ax, dtype)?
@@ -273,7 +276,11 @@ pub fn split(x: &Tensor, spec: &SplitSpec, axis: isize) -> Result<Vec<Tensor>> {
             if !d.is_multiple_of(*n) {
                 return Err(value_err!("split: axis {axis} of size {d} (shape {:?}) does not split into {n} equal sections", x.shape()));
             }
-            (0..*n).map(|i| (i * d / n, (i + 1) * d / n)).collect()
+            // n pieces of an empty axis may be very many: reserve them (MemoryError, not an abort).
+            let mut bounds = crate::storage::try_with_capacity(*n).map_err(|e| e.in_op("split"))?;
+            let size = d / n;
+            bounds.extend((0..*n).map(|i| (i * size, (i + 1) * size)));
+            bounds
         }
         SplitSpec::Indices(idx) => {
             // Python slice clamping, as numpy.split does with x[prev:i].
@@ -284,8 +291,10 @@ pub fn split(x: &Tensor, spec: &SplitSpec, axis: isize) -> Result<Vec<Tensor>> {
             cuts.windows(2).map(|w| (w[0], w[1].max(w[0]))).collect()
         }
     };
-    let outs: Vec<Tensor> =
-        bounds.iter().map(|&(s, e)| x.with_layout(x.layout().slice_axis(ax, s, e - s, 1))).collect::<Result<_>>()?;
+    let mut outs: Vec<Tensor> = crate::storage::try_with_capacity(bounds.len()).map_err(|e| e.in_op("split"))?;
+    for &(s, e) in &bounds {
+        outs.push(x.with_layout(x.layout().slice_axis(ax, s, e - s, 1))?);
+    }
     if !needs_grad(&[x]) {
         return Ok(outs);
     }
@@ -323,7 +332,11 @@ pub fn tile(x: &Tensor, repeats: &[usize]) -> Result<Tensor> {
     let reps = left_pad(repeats, r, 1);
     let interleaved: Vec<usize> = shape.iter().flat_map(|&d| [1, d]).collect();
     let spread: Vec<usize> = shape.iter().zip(&reps).flat_map(|(&d, &k)| [k, d]).collect();
-    let out_shape: Vec<usize> = shape.iter().zip(&reps).map(|(&d, &k)| d * k).collect();
+    let out_shape: Vec<usize> = shape.iter().zip(&reps).map(|(&d, &k)| mul_dims(d, k, "tile", "an axis times its repeats")).collect::<Result<_>>()?;
+    if checked_numel(&out_shape, "tile")? == 0 {
+        // Nothing to copy; the spread view below could span more than any array may.
+        return Tensor::zeros(&out_shape, x.dtype())?.to(x.device());
+    }
     let v = broadcast_to(&reshape(x, &interleaved)?, &spread)?;
     reshape(&v, &out_shape)
 }
@@ -343,10 +356,21 @@ pub fn repeat(x: &Tensor, repeats: &[usize], axis: Option<isize>) -> Result<Tens
             let mut spread = inserted.clone();
             spread[ax + 1] = *k;
             let mut out_shape = src.shape().to_vec();
-            out_shape[ax] = d * k;
+            out_shape[ax] = mul_dims(d, *k, "repeat", "an axis times its repeats")?;
+            if checked_numel(&out_shape, "repeat")? == 0 {
+                // Nothing to copy; the spread view below could span more than any array may.
+                return Tensor::zeros(&out_shape, src.dtype())?.to(src.device());
+            }
             reshape(&broadcast_to(&reshape(&src, &inserted)?, &spread)?, &out_shape)
         }
         _ if repeats.len() == d => {
+            let total = repeats.iter().try_fold(0usize, |acc, &k| add_dims(acc, k, "repeat", "the sum of repeats"))?;
+            let mut out_shape = src.shape().to_vec();
+            out_shape[ax] = total;
+            if checked_numel(&out_shape, "repeat")? == 0 {
+                // Nothing to gather (and `total` indices could be far more than memory holds).
+                return Tensor::zeros(&out_shape, src.dtype())?.to(src.device());
+            }
             let idx: Vec<i64> = repeats.iter().enumerate().flat_map(|(i, &k)| std::iter::repeat_n(i as i64, k)).collect();
             let n = idx.len();
             crate::ops::index::take(&src, &Tensor::from_vec(idx, &[n])?, Some(ax as isize))
@@ -405,7 +429,12 @@ pub fn pad(x: &Tensor, pad_width: &[(usize, usize)], mode: PadMode, constant: f6
             ));
         }
     }
-    let out = if x.device().is_gpu() { crate::wgpu::pad::pad(x, pad_width, mirror, constant)? } else { pad_cpu(x, pad_width, mirror, constant)? };
+    let mut out_shape = Vec::with_capacity(x.rank());
+    for (&d, &(before, after)) in x.shape().iter().zip(pad_width) {
+        out_shape.push(add_dims(add_dims(d, before, "pad", "a padded axis")?, after, "pad", "a padded axis")?);
+    }
+    checked_numel(&out_shape, "pad")?;
+    let out = if x.device().is_gpu() { crate::wgpu::pad::pad(x, pad_width, mirror, constant)? } else { pad_cpu(x, &out_shape, pad_width, mirror, constant)? };
     if !needs_grad(&[x]) {
         return Ok(out);
     }
@@ -422,9 +451,8 @@ pub fn pad(x: &Tensor, pad_width: &[(usize, usize)], mode: PadMode, constant: f6
 }
 
 /// The cpu kernel of `pad` (arguments checked by `pad`).
-fn pad_cpu(x: &Tensor, pad_width: &[(usize, usize)], mirror: u8, constant: f64) -> Result<Tensor> {
-    let out_shape: Vec<usize> = x.shape().iter().zip(pad_width).map(|(&d, &(b, a))| d + b + a).collect();
-    let n = checked_numel(&out_shape)?;
+fn pad_cpu(x: &Tensor, out_shape: &[usize], pad_width: &[(usize, usize)], mirror: u8, constant: f64) -> Result<Tensor> {
+    let n = checked_numel(out_shape, "pad")?;
     fn run<T: BufferElement>(x: &Tensor, n: usize, out_shape: &[usize], pads: &[(usize, usize)], constant: f64, mirror: u8) -> Result<CpuBuffer> {
         let src = T::slice(x.cpu_buffer()?).ok_or_else(|| dtype_err!("pad: dtype mismatch"))?;
         // SAFETY: pad_into writes every element of its output once.
@@ -432,13 +460,13 @@ fn pad_cpu(x: &Tensor, pad_width: &[(usize, usize)], mirror: u8, constant: f64) 
         Ok(T::wrap(v))
     }
     let out = match x.dtype() {
-        DType::Bool => run::<u8>(x, n, &out_shape, pad_width, constant, mirror)?,
-        DType::I32 => run::<i32>(x, n, &out_shape, pad_width, constant, mirror)?,
-        DType::I64 => run::<i64>(x, n, &out_shape, pad_width, constant, mirror)?,
-        DType::F32 => run::<f32>(x, n, &out_shape, pad_width, constant, mirror)?,
-        DType::F64 => run::<f64>(x, n, &out_shape, pad_width, constant, mirror)?,
+        DType::Bool => run::<u8>(x, n, out_shape, pad_width, constant, mirror)?,
+        DType::I32 => run::<i32>(x, n, out_shape, pad_width, constant, mirror)?,
+        DType::I64 => run::<i64>(x, n, out_shape, pad_width, constant, mirror)?,
+        DType::F32 => run::<f32>(x, n, out_shape, pad_width, constant, mirror)?,
+        DType::F64 => run::<f64>(x, n, out_shape, pad_width, constant, mirror)?,
     };
-    Tensor::from_buffer(out, &out_shape)
+    Tensor::from_buffer(out, out_shape)
 }
 
 /// The gradient of padding axis `a` (size `d` in the input): the interior of `g`, plus, for

@@ -59,7 +59,7 @@ pub fn owned(t: &Tensor) -> Result<Tensor> {
 
 /// A new gpu tensor of `shape` filled with `value` in `dtype`.
 pub fn full(shape: &[usize], value: f64, dtype: DType) -> Result<Tensor> {
-    let n = crate::layout::checked_numel(shape)?;
+    let n = crate::layout::checked_numel(shape, "full")?;
     let out = GpuBuffer::alloc(dtype, n, false, "full")?;
     let (words, lo, hi) = match dtype {
         DType::F32 => (1, (value as f32).to_bits(), 0),

@@ -19,7 +19,7 @@ pub(crate) fn pad(x: &Tensor, pads: &[(usize, usize)], mirror: u8, constant: f64
         return Err(unsupported(OP, &format!("a tensor of rank {}", x.rank())));
     }
     let out_shape: Vec<usize> = x.shape().iter().zip(pads).map(|(&d, &(b, a))| d + b + a).collect();
-    let n = crate::layout::checked_numel(&out_shape)?;
+    let n = crate::layout::checked_numel(&out_shape, "pad")?;
     let (words, lo, hi) = match x.dtype() {
         DType::F32 => (1, (constant as f32).to_bits(), 0),
         DType::I32 => (1, constant as i32 as u32, 0),

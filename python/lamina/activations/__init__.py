@@ -123,3 +123,23 @@ def serialize(activation) -> str:
     from lamina.saving.serialization import serialize_keras_object
 
     return serialize_keras_object(activation)
+
+
+# The rest of Keras' activations, composed from engine ops in lamina.ops.
+from lamina.ops._activations_extra import (celu, glu, hard_shrink, hard_tanh, log_sigmoid, mish,  # noqa: E402
+                                           soft_shrink, sparse_plus, sparse_sigmoid, sparsemax, squareplus,
+                                           tanh_shrink, threshold)
+
+_BY_NAME.update({f.__name__: f for f in (celu, glu, hard_shrink, hard_tanh, log_sigmoid, mish, soft_shrink, sparse_plus,
+                                         sparse_sigmoid, sparsemax, squareplus, tanh_shrink, threshold)})
+
+
+def deserialize(config, custom_objects=None):
+    """An activation function from its serialized form (a name or a Keras config dict)."""
+    if isinstance(config, str):
+        if custom_objects and config in custom_objects:
+            return custom_objects[config]
+        return get(config)
+    from lamina.saving.serialization import deserialize_keras_object
+
+    return deserialize_keras_object(config, custom_objects=custom_objects)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from lamina.callbacks.callback import Callback
 from lamina.callbacks.history import History
 from lamina.callbacks.progbar import ProgbarLogger
+from lamina.distribution.training import is_chief
 
 _HOOKS = [name for name in dir(Callback) if name.startswith("on_") and name not in ("on_batch_begin", "on_batch_end")]
 
@@ -12,6 +13,9 @@ _HOOKS = [name for name in dir(Callback) if name.startswith("on_") and name not 
 class CallbackList:
     def __init__(self, callbacks=None, add_history=False, add_progbar=False, model=None, mode="train", **params):
         self.callbacks = list(callbacks or [])
+        if not is_chief(model):  # under data parallelism rank 0 alone writes files and shows progress
+            self.callbacks = [c for c in self.callbacks if not getattr(c, "_chief_only", False)]
+            add_progbar = False
         for c in self.callbacks:
             if not isinstance(c, Callback):
                 raise TypeError(f"callbacks must be lamina.callbacks.Callback instances, got {c!r}")

@@ -30,6 +30,8 @@ class CSVLogger(Callback):
         append: append to an existing file (its header is kept) instead of overwriting it.
     """
 
+    _chief_only = True  # under data parallelism only rank 0 runs it
+
     def __init__(self, filename, separator=",", append=False):
         super().__init__()
         self.sep = separator

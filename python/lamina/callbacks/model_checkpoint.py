@@ -31,6 +31,8 @@ class ModelCheckpoint(Callback):
         initial_value_threshold: the best value to beat at the start (save_best_only).
     """
 
+    _chief_only = True  # under data parallelism only rank 0 runs it
+
     def __init__(self, filepath, monitor="val_loss", verbose=0, save_best_only=False, save_weights_only=False,
                  mode="auto", save_freq="epoch", initial_value_threshold=None):
         super().__init__()

@@ -14,6 +14,8 @@ def _format(logs: dict) -> str:
 
 
 class ProgbarLogger(Callback):
+    _chief_only = True  # under data parallelism only rank 0 shows progress
+
     def __init__(self, mode: str = "train"):
         super().__init__()
         self.mode = mode

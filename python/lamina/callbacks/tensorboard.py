@@ -55,6 +55,8 @@ class TensorBoard(Callback):
             log_dir and point TensorBoard at the folder above them.
     """
 
+    _chief_only = True  # under data parallelism only rank 0 writes the event files
+
     def __init__(self, log_dir="logs", histogram_freq: int = 0, write_graph: bool = True, write_images: bool = False,
                  write_steps_per_second: bool = False, update_freq="epoch", profile_batch=0, embeddings_freq: int = 0,
                  embeddings_metadata=None, hparams: dict | None = None):

@@ -95,3 +95,10 @@ def serialize(constraint):
     from lamina.saving.serialization import serialize_keras_object
 
     return serialize_keras_object(constraint)
+
+
+def deserialize(config, custom_objects=None):
+    """A constraint from its Keras config dict (or name)."""
+    from lamina.saving.serialization import deserialize_keras_object
+
+    return deserialize_keras_object(config, custom_objects=custom_objects, category="constraints")

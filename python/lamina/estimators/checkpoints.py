@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 
 import numpy as np
+
+from lamina.utils.atomic_write import atomic_write
 
 INDEX = "checkpoint"
 _PATTERN = re.compile(r"^model\.ckpt-(\d+)\.npz$")
@@ -26,18 +27,13 @@ def path_for(model_dir: str, step: int) -> str:
 
 
 def _atomic_write(path: str, write) -> None:
-    directory = os.path.dirname(path) or "."
-    fd, tmp = tempfile.mkstemp(prefix=os.path.basename(path) + ".", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as f:
+    """`write(file object)` fills `path` through the one atomic writer lamina's saves share."""
+
+    def fill(tmp):
+        with open(tmp, "wb") as f:
             write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
+
+    atomic_write(path, fill)
 
 
 def _steps_on_disk(model_dir: str) -> list:

@@ -239,7 +239,8 @@ class Estimator:
 
     def _train_loop(self, runtime: Runtime, batches, target, save: bool) -> None:
         settings = self._run_settings()
-        save = save and runtime.model_dir is not None
+        distributed = _distributed_training(self.__dict__.get("config"), runtime)
+        save = save and runtime.model_dir is not None and (distributed is None or distributed.is_chief)
         every_steps, every_secs = settings["steps"], settings["secs"]
         last_step, last_time = runtime.global_step, time.monotonic()
         summaries = TrainSummaries(runtime.model_dir if save else None, settings["summary_steps"],
@@ -248,7 +249,7 @@ class Estimator:
             for batch in batches:
                 if target is not None and runtime.global_step >= target:
                     break
-                loss = runtime.train_step(batch)
+                loss = runtime.train_step(batch if distributed is None else distributed.local(batch))
                 summaries.after_step(runtime.global_step, loss)
                 if save and ((every_steps and runtime.global_step - last_step >= every_steps)
                              or (every_secs and time.monotonic() - last_time >= every_secs)):
@@ -263,6 +264,8 @@ class Estimator:
             summaries.close()
         if save and runtime.global_step != runtime.checkpoint_step:
             runtime.save(settings["keep"])
+        if distributed is not None:
+            distributed.finish()
 
     # ------------------------------------------------------------------------------------------
     # evaluate and predict
@@ -432,3 +435,13 @@ def _call_input_fn(input_fn, mode, config):
     if "params" in names:
         kwargs["params"] = {}
     return input_fn(**kwargs)
+
+
+def _distributed_training(config, runtime):
+    """The data-parallel state of a `train` call under `RunConfig(train_distribute=...)`, or None."""
+    from lamina.distribution import estimator as distributed
+
+    dist = distributed.resolve(getattr(config, "train_distribute", None))
+    if dist is None or dist.num_replicas == 1:
+        return None
+    return distributed.DistributedTraining(dist, runtime)

@@ -14,6 +14,9 @@ class RunConfig:
         tf_random_seed: seed of the weight initialization, dropout and shuffling in `fit`.
         save_summary_steps: write the training `loss` summary every this many steps (and at
             the first step of each train call), as TF did; None or 0: never.
+        train_distribute: a `lamina.distribute.MultiWorkerMirroredStrategy`: `train` runs data
+            parallel over the ranks of `mpirun -n N` (each global batch split by rank, rank 0
+            writes the checkpoints).
         save_checkpoints_steps: save every this many steps. Exclusive with secs.
         save_checkpoints_secs: save every this many seconds; default 600 when neither is
             set. Both None: save only at the end of each `train` call.
@@ -40,6 +43,9 @@ class RunConfig:
                             ("keep_checkpoint_max", keep_checkpoint_max)):
             if value is not None and value < 0:
                 raise ValueError(f"{name} should be >= 0, given: {value}")
+        from lamina.distribution.estimator import resolve
+
+        self._distribution = resolve(train_distribute)
         self._model_dir = model_dir
         self._tf_random_seed = tf_random_seed
         self._save_summary_steps = save_summary_steps
@@ -64,11 +70,13 @@ class RunConfig:
     keep_checkpoint_max = property(lambda self: self._keep_checkpoint_max)
     keep_checkpoint_every_n_hours = property(lambda self: self._keep_checkpoint_every_n_hours)
     log_step_count_steps = property(lambda self: self._log_step_count_steps)
+    train_distribute = property(lambda self: self._extra["train_distribute"])
+    eval_distribute = property(lambda self: self._extra["eval_distribute"])
     num_ps_replicas = property(lambda self: 0)
-    num_worker_replicas = property(lambda self: 1)
-    is_chief = property(lambda self: True)
+    num_worker_replicas = property(lambda self: 1 if self._distribution is None else self._distribution.num_replicas)
+    is_chief = property(lambda self: self._distribution is None or self._distribution.rank == 0)
     task_type = property(lambda self: "worker")
-    task_id = property(lambda self: 0)
+    task_id = property(lambda self: 0 if self._distribution is None else self._distribution.rank)
 
     def replace(self, **kwargs) -> "RunConfig":
         """A copy with some settings changed."""

@@ -75,6 +75,7 @@ class Runtime:
         self.trainable = [v for part in self.optimizers for v in self.part_variables[part]]
         self.global_step = 0
         self.checkpoint_step = None  # the step of the checkpoint the memory state equals, if any
+        self.gradient_hook = None  # under train_distribute: (grads, loss) -> those of the global batch
 
     # ---------------------------------------------------------------------------------------
     def train_step(self, batch: dict) -> float:
@@ -86,6 +87,9 @@ class Runtime:
             logits = self.network.call(inputs, training=True)
             loss, _ = self.spec.head.loss(logits, labels, weights)
         grads = tape.gradient(loss, self.trainable)
+        value = float(loss)
+        if self.gradient_hook is not None:
+            grads, value = self.gradient_hook(grads, value)
         start = 0
         for part, opt in self.optimizers.items():
             n = len(self.part_variables[part])
@@ -93,7 +97,6 @@ class Runtime:
                 opt.apply(grads[start:start + n], self.part_variables[part])
             start += n
         self.global_step += 1
-        value = float(loss)
         if not math.isfinite(value):
             raise NanLossDuringTrainingError(f"NaN loss during training (global step {self.global_step}); the last "
                                              f"checkpoint is unchanged")

@@ -243,3 +243,19 @@ def serialize(initializer):
     from lamina.saving.serialization import serialize_keras_object
 
     return serialize_keras_object(initializer)
+
+
+def deserialize(config, custom_objects=None):
+    """An initializer from its Keras config dict (or name)."""
+    from lamina.saving.serialization import deserialize_keras_object
+
+    return deserialize_keras_object(config, custom_objects=custom_objects, category="initializers")
+
+
+# Keras' function spellings and longer class names: aliases of the classes, as in Keras.
+constant, zeros, ones = Constant, Zeros, Ones
+random_uniform, random_normal, truncated_normal = RandomUniform, RandomNormal, TruncatedNormal
+variance_scaling, glorot_uniform, glorot_normal = VarianceScaling, GlorotUniform, GlorotNormal
+he_uniform, he_normal, lecun_uniform, lecun_normal = HeUniform, HeNormal, LecunUniform, LecunNormal
+orthogonal = OrthogonalInitializer = Orthogonal
+identity = IdentityInitializer = Identity

@@ -68,3 +68,19 @@ def deserialize(config, custom_objects=None):
     from lamina.saving.serialization import deserialize_keras_object
 
     return deserialize_keras_object(config, custom_objects=custom_objects)
+
+
+# More of Keras' losses (focal, Dice, Tversky, ...), composed from engine ops.
+from lamina.losses.extra import *  # noqa: F401,F403,E402
+from lamina.losses import extra as _extra  # noqa: E402
+
+_FUNCTIONS.update({name: getattr(_extra, name) for name in (
+    "binary_focal_crossentropy", "categorical_focal_crossentropy", "categorical_generalized_cross_entropy",
+    "categorical_hinge", "circle", "dice", "tversky")})
+_CLASSES.update({
+    "binary_focal_crossentropy": _extra.BinaryFocalCrossentropy,
+    "categorical_focal_crossentropy": _extra.CategoricalFocalCrossentropy,
+    "categorical_generalized_cross_entropy": _extra.CategoricalGeneralizedCrossEntropy,
+    "categorical_hinge": _extra.CategoricalHinge, "circle": _extra.Circle, "dice": _extra.Dice,
+    "tversky": _extra.Tversky,
+})

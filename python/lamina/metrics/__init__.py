@@ -72,3 +72,34 @@ __all__ = ["Metric", "Mean", "Sum", "MeanMetricWrapper", "Accuracy", "BinaryAccu
            "MeanAbsoluteError", "RootMeanSquaredError", "AUC", "Precision", "Recall", "TruePositives",
            "FalsePositives", "TrueNegatives", "FalseNegatives", "BinaryCrossentropy", "CategoricalCrossentropy",
            "SparseCategoricalCrossentropy", "get", "resolve"]
+
+
+# More of Keras' metrics and its metric functions.
+from lamina.metrics.extra import *  # noqa: F401,F403,E402
+from lamina.metrics import extra as _extra  # noqa: E402
+
+_BY_NAME.update({
+    "categorical_hinge": _extra.CategoricalHinge, "cosine_similarity": _extra.CosineSimilarity, "hinge": _extra.Hinge,
+    "squared_hinge": _extra.SquaredHinge, "kl_divergence": _extra.KLDivergence, "logcosh": _extra.LogCoshError,
+    "log_cosh": _extra.LogCoshError, "mean_absolute_percentage_error": _extra.MeanAbsolutePercentageError,
+    "mape": _extra.MeanAbsolutePercentageError, "mean_squared_logarithmic_error": _extra.MeanSquaredLogarithmicError,
+    "msle": _extra.MeanSquaredLogarithmicError, "poisson": _extra.Poisson, "r2_score": _extra.R2Score,
+    "pearson_correlation": _extra.PearsonCorrelation, "concordance_correlation": _extra.ConcordanceCorrelation,
+})
+
+
+def serialize(metric):
+    """A metric's Keras config dict."""
+    from lamina.saving.serialization import serialize_keras_object
+
+    return serialize_keras_object(metric)
+
+
+def deserialize(config, custom_objects=None):
+    """A metric from its Keras config dict."""
+    from lamina.saving.serialization import deserialize_keras_object
+
+    return deserialize_keras_object(config, custom_objects=custom_objects)
+
+
+__all__ += list(_extra.__all__) + ["serialize", "deserialize"]

@@ -13,6 +13,7 @@ import numpy as np
 
 from lamina import _core
 from lamina.autodiff import GradientTape
+from lamina.distribution import training as distributed
 from lamina.layers.layer import weight_cache_version
 from lamina.layers.symbolic import flatten, map_structure
 from lamina.models import data_adapter, data_adapter_utils
@@ -78,6 +79,7 @@ class Trainer:
         self.steps_per_execution = steps_per_execution
         self.compiled = True
         self.stop_training = False
+        self._distribution = distributed.distribution()  # a strategy's scope or set_distribution
         self._built_for_version = None
 
     def get_compile_config(self) -> dict | None:
@@ -207,13 +209,16 @@ class Trainer:
         with GradientTape() as tape:
             y_pred = self(x, training=True)
             loss = self._compute_loss(x, y, y_pred, sample_weight, training=True)
+            scaled_loss = self.optimizer.scale_loss(loss) if hasattr(self.optimizer, "scale_loss") else loss
         self._loss_tracker.update_state(loss, sample_weight=_batch_size(x))
+        logs = self.compute_metrics(x, y, y_pred, sample_weight=sample_weight)
         if weights:
-            grads = tape.gradient(loss, weights)
+            grads = tape.gradient(scaled_loss, weights)
+            grads, logs = distributed.reduce_step(self, grads, logs)  # the global batch's gradients and metrics
             self.optimizer.apply(grads, weights)
         else:
             warnings.warn("The model does not have any trainable weights.", stacklevel=2)
-        return self.compute_metrics(x, y, y_pred, sample_weight=sample_weight)
+        return logs
 
     def test_step(self, data) -> dict:
         """One evaluation step on a batch (`data` as in `train_step`); returns the logs."""
@@ -339,6 +344,7 @@ class Trainer:
             (x, y, sample_weight), validation_data = data_adapter.split_for_validation(x, y, sample_weight, validation_split)
         train = data_adapter.make_adapter(x, y, sample_weight, batch_size, shuffle, steps_per_epoch, class_weight)
         self._check_data_against_model(train)
+        train = distributed.prepare(self, train, training=True, initial_epoch=initial_epoch)
         val = None
         if validation_data is not None:
             vx, vy, vsw = data_adapter._unpack(validation_data) if isinstance(validation_data, tuple) else (validation_data, None, None)
@@ -347,7 +353,10 @@ class Trainer:
         cbs = CallbackList(callbacks, add_history=True, add_progbar=verbose != 0, model=self, verbose=verbose,
                            epochs=epochs, steps=train.num_batches)
         self.stop_training = False
+        self._initial_epoch = None
         cbs.on_train_begin()
+        # A callback restoring a backup (BackupAndRestore) sets where training resumes.
+        initial_epoch = self._initial_epoch or initial_epoch
         logs = training_logs = {}
         try:
             for epoch in range(initial_epoch, epochs):
@@ -381,6 +390,7 @@ class Trainer:
         from lamina.callbacks.callback_list import CallbackList
 
         self.reset_metrics()
+        adapter = distributed.prepare(self, adapter, training=False)
         cbs = callbacks if isinstance(callbacks, CallbackList) else CallbackList(
             callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1, steps=adapter.num_batches,
             mode="test")
@@ -391,6 +401,7 @@ class Trainer:
             cbs.on_test_batch_begin(step)
             logs = _python_logs(self.test_step(data))
             cbs.on_test_batch_end(step, logs)
+        distributed.reduce_metrics(self)  # the metric states of all ranks' rows
         logs = self._metrics_result_or_logs(logs)
         cbs.on_test_end(logs)
         return logs
@@ -458,6 +469,9 @@ class Trainer:
             probabilities = model.predict(x_test, batch_size=256, verbose=0)
         """
         data_adapter.check_counts("predict", {"batch_size": batch_size, "steps": steps})
+        gathered = distributed.predict(self, x, lambda part: self.predict(part, batch_size, verbose, steps, callbacks))
+        if gathered is not None:
+            return gathered
         adapter = data_adapter.make_adapter(x, None, None, batch_size, False, steps)
         if isinstance(adapter, data_adapter.ArrayAdapter) and adapter.n <= adapter.batch_size and not callbacks and verbose in ("auto", 0):
             # One batch: no loop machinery, no progress bar (the common single-sample case).

@@ -15,3 +15,12 @@ from lamina.ops.creation import *  # noqa: F401,F403
 from lamina.ops.nn import *  # noqa: F401,F403
 from lamina.ops.conv import *  # noqa: F401,F403
 from lamina.ops.recurrent import *  # noqa: F401,F403
+from lamina.ops._math import *  # noqa: F401,F403
+from lamina.ops._arrays import *  # noqa: F401,F403
+from lamina.ops._sorting import *  # noqa: F401,F403
+from lamina.ops._stats import *  # noqa: F401,F403
+from lamina.ops._decompositions import *  # noqa: F401,F403
+from lamina.ops._activations_extra import *  # noqa: F401,F403
+from lamina.ops._core_extra import *  # noqa: F401,F403
+from lamina.ops import image, numpy  # noqa: F401,E402 (keras.ops.image / keras.ops.numpy namespaces)
+from lamina.ops._sequences import *  # noqa: F401,F403,E402

@@ -19,3 +19,4 @@ diagonal = _core.diagonal
 fused_linear = _core.fused_linear
 
 __all__ = ["matmul", "dot", "tensordot", "einsum", "outer", "inner", "vdot", "trace", "diagonal", "fused_linear"]
+from lamina.ops._decompositions import *  # noqa: F401,F403,E402 (keras.ops.linalg names)

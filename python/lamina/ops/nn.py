@@ -35,3 +35,10 @@ __all__ = [
     "layer_normalization",
     "batch_norm_train",
 ]
+
+# keras.ops.nn also holds the activations, convolutions and pools of lamina.ops.
+from lamina.ops._activations_extra import *  # noqa: F401,F403,E402
+from lamina.ops.conv import *  # noqa: F401,F403,E402
+from lamina.ops.elementwise import (elu, gelu, hard_sigmoid, hard_silu, hard_swish, leaky_relu, relu, relu6,  # noqa: F401,E402
+                                    selu, sigmoid, silu, softplus, softsign, swish)
+from lamina.ops._shape import one_hot  # noqa: F401,E402

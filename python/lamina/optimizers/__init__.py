@@ -4,10 +4,11 @@ engine call over every parameter."""
 from lamina.optimizers import schedules
 from lamina.optimizers.optimizer import Optimizer
 from lamina.optimizers.rules import SGD, Adadelta, Adagrad, Adam, Adamax, AdamW, Ftrl, Nadam, RMSprop
+from lamina.optimizers.composed import Adafactor, Lamb, Lion, LossScaleOptimizer
 
 _BY_NAME = {
     "sgd": SGD, "adam": Adam, "adamw": AdamW, "rmsprop": RMSprop, "adagrad": Adagrad, "adadelta": Adadelta,
-    "adamax": Adamax, "nadam": Nadam, "ftrl": Ftrl,
+    "adamax": Adamax, "nadam": Nadam, "ftrl": Ftrl, "lion": Lion, "lamb": Lamb, "adafactor": Adafactor,
 }
 
 
@@ -40,4 +41,4 @@ def deserialize(config, custom_objects=None):
 
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "Nadam", "Ftrl",
-           "schedules", "get", "serialize", "deserialize"]
+           "schedules", "get", "serialize", "deserialize", "Adafactor", "Lamb", "Lion", "LossScaleOptimizer"]

@@ -117,8 +117,13 @@ class Optimizer:
                 if g is not None and _decays(v):
                     v.assign(ops.multiply(v, decay))
         step = int(self.iterations.numpy()) + 1
-        hyper = self._hyper(lr, step)
-        _core.optimizer_apply(self.rule, variables, grads, [self._slots[id(v)] for v in variables], hyper)
+        if self.rule:
+            hyper = self._hyper(lr, step)
+            _core.optimizer_apply(self.rule, variables, grads, [self._slots[id(v)] for v in variables], hyper)
+        else:  # a rule the engine lacks, composed from engine ops (optimizers/composed.py)
+            for v, g in zip(variables, grads):
+                if g is not None:
+                    self._update_step(g, v, self._slots[id(v)], lr, step)
         self.iterations.assign(np.array(step, np.int64))
         for v, g in zip(variables, grads):
             c = getattr(v, "constraint", None)
@@ -127,6 +132,13 @@ class Optimizer:
 
     def _hyper(self, lr: float, step: int) -> list:
         raise NotImplementedError
+
+    def _update_step(self, gradient, variable, slots: list, lr: float, step: int) -> None:
+        raise NotImplementedError(f"{type(self).__name__} has neither an engine rule nor an _update_step")
+
+    def scale_loss(self, loss):
+        """The loss to differentiate: `loss` itself (LossScaleOptimizer scales it)."""
+        return loss
 
     def _clip(self, grads: list) -> list:
         if self.clipvalue is not None:

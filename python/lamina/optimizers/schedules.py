@@ -98,3 +98,61 @@ class CosineDecay(LearningRateSchedule):
     def get_config(self):
         return {"initial_learning_rate": self.initial_learning_rate, "decay_steps": self.decay_steps, "alpha": self.alpha,
                 "name": self.name, "warmup_target": self.warmup_target, "warmup_steps": self.warmup_steps}
+
+
+class InverseTimeDecay(LearningRateSchedule):
+    """initial_learning_rate / (1 + decay_rate * step / decay_steps) (the ratio floored with staircase)."""
+
+    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False, name="InverseTimeDecay"):
+        self.initial_learning_rate, self.decay_steps, self.decay_rate = initial_learning_rate, decay_steps, decay_rate
+        self.staircase, self.name = staircase, name
+
+    def __call__(self, step):
+        p = step / self.decay_steps
+        if self.staircase:
+            p = math.floor(p)
+        return self.initial_learning_rate / (1.0 + self.decay_rate * p)
+
+    def get_config(self):
+        return {"initial_learning_rate": self.initial_learning_rate, "decay_steps": self.decay_steps,
+                "decay_rate": self.decay_rate, "staircase": self.staircase, "name": self.name}
+
+
+class CosineDecayRestarts(LearningRateSchedule):
+    """Cosine decay with warm restarts (SGDR): periods start at first_decay_steps and grow by
+    t_mul; each restart's peak is m_mul times the previous one; alpha is the floor fraction."""
+
+    def __init__(self, initial_learning_rate, first_decay_steps, t_mul=2.0, m_mul=1.0, alpha=0.0, name="SGDRDecay"):
+        self.initial_learning_rate, self.first_decay_steps = initial_learning_rate, first_decay_steps
+        self.t_mul, self.m_mul, self.alpha, self.name = t_mul, m_mul, alpha, name
+
+    def __call__(self, step):
+        done = step / self.first_decay_steps
+        if self.t_mul == 1.0:
+            restarts = math.floor(done)
+            done -= restarts
+        else:
+            restarts = math.floor(math.log(1.0 - done * (1.0 - self.t_mul)) / math.log(self.t_mul))
+            done = (1.0 - self.t_mul ** restarts) / (1.0 - self.t_mul)
+            done = (step / self.first_decay_steps - done) / self.t_mul ** restarts
+        peak = self.m_mul ** restarts
+        cosine = 0.5 * peak * (1.0 + math.cos(math.pi * done))
+        return self.initial_learning_rate * ((1 - self.alpha) * cosine + self.alpha)
+
+    def get_config(self):
+        return {"initial_learning_rate": self.initial_learning_rate, "first_decay_steps": self.first_decay_steps,
+                "t_mul": self.t_mul, "m_mul": self.m_mul, "alpha": self.alpha, "name": self.name}
+
+
+def serialize(learning_rate_schedule) -> dict:
+    """A schedule's Keras config dict."""
+    from lamina.saving.serialization import serialize_keras_object
+
+    return serialize_keras_object(learning_rate_schedule)
+
+
+def deserialize(config, custom_objects=None):
+    """A schedule from its Keras config dict."""
+    from lamina.saving.serialization import deserialize_keras_object
+
+    return deserialize_keras_object(config, custom_objects=custom_objects, category="schedules")

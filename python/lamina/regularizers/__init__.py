@@ -83,3 +83,47 @@ def serialize(regularizer):
     from lamina.saving.serialization import serialize_keras_object
 
     return serialize_keras_object(regularizer)
+
+
+class OrthogonalRegularizer(Regularizer):
+    """Penalizes non-orthogonal rows (or columns) of a 2-D weight: factor times the mean
+    absolute cosine similarity over distinct pairs.
+
+    Args:
+        factor: the penalty weight (a non-negative float, default 0.01).
+        mode: "rows" or "columns".
+    """
+
+    def __init__(self, factor=0.01, mode="rows"):
+        if not isinstance(factor, (int, float)) or factor < 0 or factor != factor or factor == float("inf"):
+            raise ValueError(f"Invalid value for argument factor: expected a non-negative float. Received: factor={factor}")
+        if mode not in ("rows", "columns"):
+            raise ValueError(f'OrthogonalRegularizer: mode must be "rows" or "columns", got {mode!r}')
+        self.factor, self.mode = float(factor), mode
+
+    def __call__(self, x):
+        if len(x.shape) != 2:
+            raise ValueError(f"OrthogonalRegularizer needs a 2-D weight, got shape {tuple(x.shape)}")
+        if self.mode == "rows":
+            u = ops.normalize(x, axis=1)
+            product, size = ops.matmul(u, ops.transpose(u)), x.shape[0]
+        else:
+            u = ops.normalize(x, axis=0)
+            product, size = ops.matmul(ops.transpose(u), u), x.shape[1]
+        off_diagonal = ops.multiply(product, ops.subtract(1.0, ops.eye(size, dtype=product.dtype)))
+        pairs = size * (size - 1.0) / 2.0
+        return ops.multiply(ops.sum(ops.abs(off_diagonal)), self.factor * 0.5 / pairs)
+
+    def get_config(self):
+        return {"factor": self.factor, "mode": self.mode}
+
+
+orthogonal_regularizer = OrthogonalRegularizer
+_BY_NAME["orthogonal_regularizer"] = OrthogonalRegularizer
+
+
+def deserialize(config, custom_objects=None):
+    """A regularizer from its Keras config dict (or name)."""
+    from lamina.saving.serialization import deserialize_keras_object
+
+    return deserialize_keras_object(config, custom_objects=custom_objects, category="regularizers")

@@ -6,3 +6,7 @@ from lamina.saving.serialization import (deserialize_keras_object, get_registere
 
 __all__ = ["load_model", "save_model", "load_weights", "save_weights", "serialize_keras_object",
            "deserialize_keras_object", "register_keras_serializable", "get_registered_name"]
+from lamina.saving.object_registration import (CustomObjectScope, custom_object_scope, get_custom_objects,  # noqa: E402
+                                               get_registered_object)
+
+__all__ += ["CustomObjectScope", "custom_object_scope", "get_custom_objects", "get_registered_object"]

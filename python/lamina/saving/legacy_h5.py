@@ -13,26 +13,29 @@ import os
 
 import numpy as np
 
-from lamina.saving import legacy_h5_weights
+from lamina.saving import file_checks, legacy_h5_weights
+from lamina.utils.atomic_write import atomic_write
 
 
-def _attr_text(attrs, name: str):
-    if name not in attrs:
+def _attr_text(attrs, name: str, filepath: str):
+    value = file_checks.read_attr(attrs, name, filepath)
+    if value is None:
         return None
-    value = attrs[name]
     if isinstance(value, np.ndarray) and value.shape == ():
         value = value.item()
-    return value.decode("utf8") if isinstance(value, (bytes, np.bytes_)) else str(value)
+    if not isinstance(value, (bytes, np.bytes_, str)):
+        raise ValueError(f"{filepath}: the '{name}' attribute holds {type(value).__name__}, not JSON text (corrupt file?)")
+    try:
+        return value.decode("utf8") if isinstance(value, (bytes, np.bytes_)) else value
+    except UnicodeDecodeError as e:
+        raise ValueError(f"{filepath}: the '{name}' attribute is not UTF-8 text (corrupt file?): {e}") from e
 
 
 def _json_attr(attrs, name: str, filepath: str):
-    text = _attr_text(attrs, name)
-    if text is None:
-        return None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as e:
-        raise ValueError(f"{filepath}: the '{name}' attribute is not valid JSON (corrupt file?): {e}") from e
+    from lamina.saving.saving_api import parse_config
+
+    text = _attr_text(attrs, name, filepath)
+    return None if text is None else parse_config(text, filepath, f"the '{name}' attribute")
 
 
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
@@ -67,11 +70,12 @@ def _compile_as_saved(f, model, filepath: str, custom_objects) -> None:
         return
     if "optimizer_weights" in f:
         weights = f["optimizer_weights"]
-        names = legacy_h5_weights.read_name_list(weights.attrs, "weight_names")
+        names = legacy_h5_weights.read_name_list(weights.attrs, "weight_names", filepath)
         missing = [n for n in names if n not in weights]
         if missing:
             raise ValueError(f"{filepath}: optimizer_weights lists '{missing[0]}', which the file lacks (corrupt file?)")
-        optimizer_state.restore(model.optimizer, model, [np.asarray(weights[n]) for n in names], filepath, names)
+        stored = [file_checks.DatasetRef(weights[n], filepath, f"'optimizer_weights/{n}'") for n in names]
+        optimizer_state.restore(model.optimizer, model, stored, filepath, names)
 
 
 # Keras 3.15's legacy loader cannot resolve loss abbreviations (it fails on its own files
@@ -109,7 +113,7 @@ def _training_config(model) -> dict | None:
 def save_model(model, filepath, overwrite=True, include_optimizer=True):
     """Writes the model as Keras 3's `save_model_to_hdf5` lays it out, so Keras 2 and 3 load it."""
     from lamina.saving import optimizer_state
-    from lamina.saving.saving_api import KERAS_FORMAT_VERSION, LAMINA_VERSION, _atomic_write, _with_h5
+    from lamina.saving.saving_api import KERAS_FORMAT_VERSION, LAMINA_VERSION, _with_h5
     from lamina.saving.serialization import serialize_keras_object
 
     filepath = str(filepath)
@@ -135,4 +139,4 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True):
             for name, (_, value) in zip(names, variables):
                 group.create_dataset(name, data=value)
 
-    _atomic_write(filepath, lambda tmp: _with_h5(tmp, "w", write))
+    atomic_write(filepath, lambda tmp: _with_h5(tmp, "w", write))

@@ -20,6 +20,8 @@ import warnings
 
 import numpy as np
 
+from lamina.saving import file_checks
+
 # Keras' limit on the size of one name-list attribute (HDF5's object header is 64 KiB).
 HDF5_OBJECT_HEADER_LIMIT = 64512
 
@@ -31,20 +33,22 @@ def _text(value) -> str:
     return value.decode("utf8") if isinstance(value, (bytes, np.bytes_)) else str(value)
 
 
-def read_name_list(attrs, name: str) -> list:
+def read_name_list(attrs, name: str, filepath: str) -> list:
     """A name-list attribute as a list of str: whole or split into name0, name1, ...; str or bytes."""
     if name in attrs:
-        chunks = [attrs[name]]
+        chunks = [file_checks.read_attr(attrs, name, filepath)]
     else:
         chunks, i = [], 0
         while f"{name}{i}" in attrs:
-            chunks.append(attrs[f"{name}{i}"])
+            chunks.append(file_checks.read_attr(attrs, f"{name}{i}", filepath))
             i += 1
     out = []
     for chunk in chunks:
         values = np.atleast_1d(np.asarray(chunk))
-        if values.dtype.kind == "f":  # Keras stores an empty list as an empty float array
+        if values.dtype.kind == "f" and values.size == 0:  # Keras stores an empty list as an empty float array
             continue
+        if values.dtype.kind not in "SUO":
+            raise ValueError(f"{filepath}: the '{name}' attribute holds {values.dtype} values, not names (corrupt file?)")
         out.extend(_text(v) for v in values)
     return out
 
@@ -145,24 +149,21 @@ class _Context:
 
 
 def _read_layer_group(group, name: str, filepath: str) -> list:
-    """(weight name, array) for each weight a file layer lists."""
+    """(weight name, DatasetRef) for each weight a file layer lists: declared, not read yet."""
     if name not in group:
         raise ValueError(f"{filepath}: layer_names lists '{name}', but the file has no group for it (corrupt file?)")
     layer_group = group[name]
     out = []
-    for wname in read_name_list(layer_group.attrs, "weight_names"):
+    for wname in read_name_list(layer_group.attrs, "weight_names", filepath):
         if wname not in layer_group:
             raise ValueError(f"{filepath}: layer '{name}' lists weight '{wname}', but the file has no such dataset "
                              "(truncated or corrupt file?)")
-        try:
-            out.append((wname, np.asarray(layer_group[wname])))
-        except OSError as e:
-            raise ValueError(f"{filepath}: cannot read weight '{wname}' of layer '{name}' (corrupt file?): {e}") from e
+        out.append((wname, file_checks.DatasetRef(layer_group[wname], filepath, f"'{wname}' of layer '{name}'")))
     return out
 
 
-def _shapes(arrays) -> list:
-    return [tuple(np.shape(a)) for a in arrays]
+def _shapes(stored) -> list:
+    return [a.shape for a in stored]
 
 
 def _stage_positional(ctx: _Context, layer, fname: str, values: list, count_is_fatal: bool) -> None:
@@ -176,12 +177,12 @@ def _stage_positional(ctx: _Context, layer, fname: str, values: list, count_is_f
         ctx.mismatch(message)
         return
     paths = weight_paths(layer)
-    for v, (wname, array) in zip(variables, values):
-        if tuple(v.shape) != tuple(array.shape):
+    for v, (wname, stored) in zip(variables, values):
+        if tuple(v.shape) != stored.shape:
             ctx.mismatch(f"layer '{layer.name}': weight '{paths.get(id(v), v.name)}' expects shape {tuple(v.shape)}, "
-                         f"but the file's '{fname}/{wname}' has shape {tuple(array.shape)}")
+                         f"but the file's '{fname}/{wname}' has shape {stored.shape}")
             continue
-        ctx.staged.append((v, array))
+        ctx.staged.append((v, stored.read()))
 
 
 def _weighted_leaves(model, chain=()) -> list:
@@ -234,7 +235,7 @@ def stage_model_weights(group, model, filepath: str, by_name: bool = False, skip
     (naming the file, layer and shapes) on the first mismatch unless `skip_mismatch`, which skips
     mismatching weights (and, by name, mismatching layers) with a warning."""
     ctx = _Context(filepath, skip_mismatch)
-    file_layers = read_name_list(group.attrs, "layer_names")
+    file_layers = read_name_list(group.attrs, "layer_names", filepath)
     if by_name:
         index: dict = {}
         for layer in model.layers:

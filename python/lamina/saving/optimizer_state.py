@@ -128,7 +128,7 @@ def restore(opt, model, stored: list, source: str, names: list | None = None, sa
     ]
     if isinstance(opt, Nadam):
         layouts.insert(0, ("keras3_nadam", [scalar, scalar] + slot_shapes + [scalar]))
-    found = [tuple(np.shape(s)) for s in stored]
+    found = [np.shape(s) for s in stored]  # declared shapes: `stored` may be file_checks.DatasetRef, not read yet
     for kind, shapes in layouts:
         if shapes == found:
             break
@@ -140,6 +140,7 @@ def restore(opt, model, stored: list, source: str, names: list | None = None, sa
             stacklevel=3,
         )
         return
+    stored = [np.asarray(s) for s in stored]  # every value read (and checked) before any is assigned
     opt.iterations.assign(np.asarray(stored[0], dtype=np.int64))
     if kind == "fresh":
         return

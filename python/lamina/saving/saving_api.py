@@ -8,7 +8,9 @@
   legacy_h5_weights. Loading tells the formats apart by the file's first bytes.
 
 Weights are checked against the file first and assigned only when all of them fit, so a
-failed load never leaves a model half-overwritten.
+failed load never leaves a model half-overwritten. Every file is read through file_checks:
+nothing outside it is opened, nothing is read before its declared size is checked, and every
+failure is a ValueError (or OSError) naming the file.
 """
 
 from __future__ import annotations
@@ -17,12 +19,13 @@ import datetime
 import io
 import json
 import os
-import tempfile
 import zipfile
 
 import numpy as np
 
 from lamina.config import to_snake_case
+from lamina.saving import file_checks
+from lamina.utils.atomic_write import atomic_write
 
 LAMINA_VERSION = "0.1.0"
 KERAS_FORMAT_VERSION = "3.10.0"
@@ -149,15 +152,12 @@ def _read_weights(model, f, filepath: str, skip_mismatch: bool = False) -> None:
             if where not in f:
                 problems.append(f"{layer}: missing weight '{where}' (variable '{v.name}', expected shape {expected})")
                 continue
-            try:
-                data = f[where][()]
-            except (OSError, KeyError) as e:
-                raise ValueError(f"{filepath}: cannot read '{where}' for {layer} (truncated or corrupt file?): {e}") from e
-            if tuple(np.shape(data)) != expected:
+            stored = file_checks.DatasetRef(f[where], filepath, f"'{where}' of {layer}")
+            if stored.shape != expected:
                 problems.append(f"{layer}: weight '{where}' (variable '{v.name}') expects shape {expected}, "
-                                f"found shape {tuple(np.shape(data))}")
+                                f"found shape {stored.shape}")
                 continue
-            fits.append((v, data))
+            fits.append((v, stored.read()))
         if problems and not skip_mismatch:
             raise ValueError(f"{filepath}: {problems[0]}" + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""))
         if problems:
@@ -169,8 +169,9 @@ def _read_weights(model, f, filepath: str, skip_mismatch: bool = False) -> None:
     opt = getattr(model, "optimizer", None)
     if opt is not None and "optimizer/vars" in f:
         group = f["optimizer/vars"]
-        stored = [group[str(i)][()] for i in range(len(group)) if str(i) in group]
-        saved_name = group.attrs.get("name")
+        stored = [file_checks.DatasetRef(group[str(i)], filepath, f"'optimizer/vars/{i}'")
+                  for i in range(len(group)) if str(i) in group]
+        saved_name = file_checks.read_attr(group.attrs, "name", filepath)
         saved_name = saved_name.decode() if isinstance(saved_name, bytes) else saved_name
         optimizer_state.restore(opt, model, stored, filepath, saved_name=saved_name or None)
 
@@ -181,7 +182,7 @@ def save_weights(model, filepath, overwrite: bool = True) -> None:
         raise ValueError(f"The filename must end in `.weights.h5`, got {filepath!r}")
     if not overwrite and os.path.exists(filepath):
         raise FileExistsError(filepath)
-    _atomic_write(filepath, lambda tmp: _with_h5(tmp, "w", lambda f: _write_weights(model, f)))
+    atomic_write(filepath, lambda tmp: _with_h5(tmp, "w", lambda f: _write_weights(model, f)))
 
 
 def load_weights(model, filepath, skip_mismatch: bool = False, by_name: bool = False, **kwargs) -> None:
@@ -193,13 +194,19 @@ def load_weights(model, filepath, skip_mismatch: bool = False, by_name: bool = F
         raise ValueError(f"Invalid keyword arguments: {kwargs}")
     if not os.path.exists(filepath):
         raise FileNotFoundError(f"No such file: {filepath!r}")
+    with file_checks.named_errors(filepath):
+        _load_weights(model, filepath, skip_mismatch, by_name)
+
+
+def _load_weights(model, filepath: str, skip_mismatch: bool, by_name: bool) -> None:
     kind = file_kind(filepath)
     if kind == "zip":
         if by_name:
             raise ValueError(f"`by_name` only supports loading legacy '.h5' or '.hdf5' files. Received: {filepath}")
         with _open_zip(filepath) as z:
-            weights = _archive_member(z, filepath, "model.weights.h5")
-        _with_h5(weights, "r", lambda f: _read_weights(model, f, filepath, skip_mismatch), filepath)
+            weights = file_checks.read_zip_member(z, filepath, "model.weights.h5", file_checks.weights_limit(model))
+        _with_h5(io.BytesIO(weights), "r", lambda f: _read_weights(model, f, filepath, skip_mismatch),
+                 f"{filepath} (model.weights.h5)")
         return
     if kind != "hdf5":
         raise ValueError(f"{filepath}: not a Keras weights file (neither HDF5 nor a .keras zip archive)")
@@ -242,41 +249,28 @@ def file_kind(filepath: str) -> str:
     return "other"
 
 
-def _archive_member(z: zipfile.ZipFile, filepath: str, member: str) -> io.BytesIO:
-    try:
-        return io.BytesIO(z.read(member))
-    except KeyError:
-        raise ValueError(f"{filepath}: the archive has no '{member}' (not a Keras .keras file?)") from None
-    except (zipfile.BadZipFile, OSError, EOFError) as e:
-        raise ValueError(f"{filepath}: cannot read '{member}' from the archive (truncated or corrupt file?): {e}") from e
-
-
 def _with_h5(target, mode, fn, name: str | None = None):
+    """Opens `target` (a path or a file object) with h5py and returns `fn(file)`; a file opened
+    for reading is first checked for references to other files (file_checks.check_hdf5)."""
     h5py = _h5py()
     name = name or (target if isinstance(target, str) else "the archive's weights")
+    if mode == "r":
+        file_checks.check_hdf5_bytes(target, name)
     try:
         f = h5py.File(target, mode)
     except OSError as e:
+        if mode != "r":
+            raise
         raise ValueError(f"{name}: not a readable HDF5 file (truncated or corrupt?): {e}") from e
     with f:
         try:
+            if mode == "r":
+                file_checks.check_hdf5(f, name)
             return fn(f)
         except OSError as e:
+            if mode != "r":
+                raise
             raise ValueError(f"{name}: cannot read the file (truncated or corrupt?): {e}") from e
-
-
-def _atomic_write(filepath: str, write) -> None:
-    """Writes to a temporary file beside `filepath`, then renames: a crash never leaves a broken file."""
-    directory = os.path.dirname(os.path.abspath(filepath)) or "."
-    os.makedirs(directory, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=directory, suffix=".tmp")
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, filepath)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -306,7 +300,7 @@ def save_model(model, filepath, overwrite: bool = True, include_optimizer: bool 
             z.writestr("config.json", json.dumps(config))
             z.writestr("model.weights.h5", buffer.getvalue())
 
-    _atomic_write(filepath, write)
+    atomic_write(filepath, write)
 
 
 def _open_zip(filepath: str) -> zipfile.ZipFile:
@@ -328,11 +322,16 @@ def load_model(filepath, custom_objects=None, compile: bool = True, safe_mode: b
             optimizer state when it matches).
         safe_mode: refuse Lambda layers holding code (loading would run code from the file).
     """
-    from lamina.saving.serialization import deserialize_keras_object
-
     filepath = str(filepath)
     if not os.path.exists(filepath):
         raise FileNotFoundError(f"No such file: {filepath!r}")
+    with file_checks.named_errors(filepath):
+        return _load_model(filepath, custom_objects, compile, safe_mode)
+
+
+def _load_model(filepath: str, custom_objects, compile: bool, safe_mode: bool):
+    from lamina.saving.serialization import deserialize_keras_object
+
     kind = file_kind(filepath)
     if kind == "hdf5":
         from lamina.saving import legacy_h5
@@ -341,16 +340,27 @@ def load_model(filepath, custom_objects=None, compile: bool = True, safe_mode: b
     if kind != "zip":
         raise ValueError(f"{filepath}: not a Keras model file (neither a .keras zip archive nor HDF5)")
     with _open_zip(filepath) as z:
-        try:
-            config = json.loads(_archive_member(z, filepath, "config.json").getvalue())
-        except json.JSONDecodeError as e:
-            raise ValueError(f"{filepath}: config.json is not valid JSON (corrupt file?): {e}") from e
-        weights = _archive_member(z, filepath, "model.weights.h5")
-    model = deserialize_keras_object(config, custom_objects=custom_objects, category="models", safe_mode=safe_mode)
+        config = parse_config(file_checks.read_zip_member(z, filepath, "config.json", file_checks.CONFIG_LIMIT),
+                              filepath, "config.json")
+        model = deserialize_keras_object(config, custom_objects=custom_objects, category="models",
+                                         safe_mode=safe_mode)
+        # Read once the model is known: it bounds how large the weights may be.
+        weights = file_checks.read_zip_member(z, filepath, "model.weights.h5", file_checks.weights_limit(model))
     if compile and config.get("compile_config"):
         compile_saved(model, filepath, lambda: _compile_from_config(model, config["compile_config"], custom_objects))
-    _with_h5(weights, "r", lambda f: _read_weights(model, f, filepath), f"{filepath} (model.weights.h5)")
+    _with_h5(io.BytesIO(weights), "r", lambda f: _read_weights(model, f, filepath), f"{filepath} (model.weights.h5)")
     return model
+
+
+def parse_config(text, filepath: str, what: str) -> dict:
+    """A model config from JSON text (str or bytes), which must be an object."""
+    try:
+        config = json.loads(text)
+    except (ValueError, RecursionError) as e:  # JSONDecodeError, UnicodeDecodeError; nesting past the stack
+        raise ValueError(f"{filepath}: {what} is not valid JSON (corrupt file?): {type(e).__name__}: {e}") from e
+    if not isinstance(config, dict):
+        raise ValueError(f"{filepath}: {what} holds a JSON {type(config).__name__}, not a model config object")
+    return config
 
 
 def compile_saved(model, filepath: str, compile_model) -> bool:

@@ -15,10 +15,18 @@ _CUSTOM: dict = {}  # registered name ("package>Name") -> class or function
 _SAFE_MODE = threading.local()
 
 
+_DEFAULT_SAFE_MODE = [True]  # False after keras.config.enable_unsafe_deserialization()
+
+
+def set_default_safe_mode(safe_mode: bool) -> None:
+    """The safe mode outside any safe_mode_scope (what enable_unsafe_deserialization changes)."""
+    _DEFAULT_SAFE_MODE[0] = bool(safe_mode)
+
+
 @contextlib.contextmanager
 def safe_mode_scope(safe_mode: bool):
     """Within the block, deserialization refuses (True) or allows (False) objects holding code."""
-    previous = getattr(_SAFE_MODE, "value", True)
+    previous = getattr(_SAFE_MODE, "value", _DEFAULT_SAFE_MODE[0])
     _SAFE_MODE.value = bool(safe_mode)
     try:
         yield
@@ -185,7 +193,9 @@ def deserialize_keras_object(config, custom_objects=None, category: str | None =
     if safe_mode is not None:
         with safe_mode_scope(safe_mode):
             return deserialize_keras_object(config, custom_objects, category)
-    custom_objects = custom_objects or {}
+    from lamina.saving.object_registration import active_custom_objects
+
+    custom_objects = active_custom_objects(custom_objects)
     if config is None or isinstance(config, (bool, int, float)):
         return config
     if isinstance(config, str):
@@ -272,7 +282,7 @@ def _check_code_allowed(class_name: str, config, custom_objects) -> None:
             raise ValueError(f"{class_name} layer '{name}' calls a function named '{fn}': pass it in custom_objects "
                              f"(custom_objects={{'{fn}': {fn}}}); lamina never imports code named by a file.")
         return
-    if getattr(_SAFE_MODE, "value", True):
+    if getattr(_SAFE_MODE, "value", _DEFAULT_SAFE_MODE[0]):
         raise ValueError(
             f"Refusing to deserialize '{class_name}' layer '{name}': it holds Python code, and loading "
             "it would execute code from the file. Pass safe_mode=False if you trust the source."

@@ -2,6 +2,7 @@
 //! parameters, and TensorFlow's output-size / padding arithmetic.
 
 use crate::error::Result;
+use crate::layout::{add_dims, mul_dims};
 use crate::ops::shape::transpose;
 use crate::tensor::Tensor;
 use crate::{shape_err, value_err};
@@ -81,20 +82,22 @@ pub(crate) fn per_axis(values: &[usize], spatial: usize, op: &str, name: &str) -
     Ok(v)
 }
 
-/// The extent of a dilated window: (k - 1) * dilation + 1.
-pub(crate) fn effective_window(k: usize, dilation: usize) -> usize {
+/// The extent of a dilated window: (k - 1) * dilation + 1, or an error naming `op` when it
+/// exceeds any addressable size (keeping the output-size arithmetic below overflow-free).
+pub(crate) fn effective_window(op: &str, k: usize, dilation: usize) -> Result<usize> {
     if k == 0 {
-        0
-    } else {
-        (k - 1) * dilation + 1
+        return Ok(0);
     }
+    let extent = mul_dims(k - 1, dilation, op, "the dilated window")?;
+    add_dims(extent, 1, op, "the dilated window")
 }
 
 /// Output length and padding before the first element of one spatial axis.
 ///
 /// valid: out = ceil((in - window + 1) / stride), an error when the window exceeds the input;
 /// same: out = ceil(in / stride), pad_total = max((out - 1) * stride + window - in, 0),
-/// pad_before = pad_total / 2 (the odd cell goes after), as TensorFlow does.
+/// pad_before = pad_total / 2 (the odd cell goes after), as TensorFlow does. With `in` and
+/// `window` at most MAX_SPAN, (out - 1) * stride < in keeps every sum below 2 * MAX_SPAN.
 pub(crate) fn window_output(in_len: usize, window: usize, stride: usize, padding: Padding) -> Option<(usize, usize)> {
     match padding {
         Padding::Valid => {
@@ -131,7 +134,7 @@ pub(crate) fn windows_output(
     let mut outs = Vec::with_capacity(spatial_in.len());
     let mut pads = Vec::with_capacity(spatial_in.len());
     for i in 0..spatial_in.len() {
-        let eff = effective_window(window[i], dilation[i]);
+        let eff = effective_window(op, window[i], dilation[i])?;
         let (o, p) = window_output(spatial_in[i], eff, strides[i], padding).ok_or_else(|| {
             shape_err!(
                 "{op}: the {what} {window:?} (dilation {dilation:?}) is larger than the spatial size {spatial_in:?} of inputs of shape {input_shape:?} with padding='{}'",
@@ -189,5 +192,12 @@ mod tests {
         assert_eq!(window_output(26, 2, 2, Padding::Valid), Some((13, 0)));
         assert_eq!(window_output(7, 2, 2, Padding::Valid), Some((3, 0)));
         assert_eq!(window_output(2, 3, 1, Padding::Valid), None);
+    }
+
+    #[test]
+    fn huge_dilation_is_an_error_not_an_overflow() {
+        assert_eq!(effective_window("conv", 3, 2).unwrap(), 5);
+        let e = effective_window("conv", 3, usize::MAX / 2).unwrap_err();
+        assert!(e.to_string().starts_with("conv: the dilated window"), "{e}");
     }
 }

@@ -19,6 +19,7 @@ pub use geometry::{DataFormat, Padding};
 use crate::cpu::conv::Conv2dGeometry;
 use crate::dtype::{float_of, promote, DType};
 use crate::error::Result;
+use crate::layout::{add_dims, mul_dims};
 use crate::ops::elementwise::cast;
 use crate::ops::shape::{expand_dims, reshape, squeeze};
 use crate::tensor::Tensor;
@@ -246,13 +247,19 @@ pub fn separable_conv(
 }
 
 /// Keras' output length of a transposed convolution along one axis.
-fn transpose_output_len(input: usize, window: usize, stride: usize, padding: Padding, output_padding: Option<usize>) -> usize {
+/// Overflow is an error naming the op (huge strides or output_padding).
+fn transpose_output_len(input: usize, window: usize, stride: usize, padding: Padding, output_padding: Option<usize>) -> Result<usize> {
+    const OP: &str = "conv_transpose";
+    let what = "the output length";
+    if input == 0 {
+        return Ok(0);
+    }
+    let scaled = |n: usize| mul_dims(n, stride, OP, what);
     match (output_padding, padding) {
-        _ if input == 0 => 0,
-        (None, Padding::Valid) => input * stride + window.saturating_sub(stride),
-        (None, Padding::Same) => input * stride,
-        (Some(op), Padding::Valid) => (input - 1) * stride + window + op,
-        (Some(op), Padding::Same) => (input - 1) * stride + window - 2 * (window / 2) + op,
+        (None, Padding::Valid) => add_dims(scaled(input)?, window.saturating_sub(stride), OP, what),
+        (None, Padding::Same) => scaled(input),
+        (Some(op), Padding::Valid) => add_dims(add_dims(scaled(input - 1)?, window, OP, what)?, op, OP, what),
+        (Some(op), Padding::Same) => add_dims(add_dims(scaled(input - 1)?, window - 2 * (window / 2), OP, what)?, op, OP, what),
     }
 }
 
@@ -297,8 +304,8 @@ pub fn conv_transpose(
     let mut full = Vec::with_capacity(spatial);
     let mut pads = Vec::with_capacity(spatial);
     for i in 0..spatial {
-        let window = effective_window(k[i], win.dilation[i]);
-        let len = transpose_output_len(x_spatial[i], window, win.strides[i], padding, out_pad.as_ref().map(|p| p[i]));
+        let window = effective_window(OP, k[i], win.dilation[i])?;
+        let len = transpose_output_len(x_spatial[i], window, win.strides[i], padding, out_pad.as_ref().map(|p| p[i]))?;
         match window_output(len, window, win.strides[i], padding) {
             Some((o, pad)) if o == x_spatial[i] => {
                 full.push(len);

@@ -30,6 +30,9 @@ fn run_float(
         let (a, b) = (cast_untracked(a, dtype)?.contiguous()?, cast_untracked(b, dtype)?.contiguous()?);
         Ok(T::wrap(k(a.as_slice::<T>()?, b.as_slice::<T>()?)?))
     }
+    // The output's size comes from two operands, each addressable alone: check it before any
+    // kernel sizes a buffer from it.
+    crate::layout::checked_numel(shape, op)?;
     // An empty operand makes every product empty or zero (and empty views need no kernel).
     if a.numel() == 0 || b.numel() == 0 {
         return Tensor::zeros(shape, dtype);

@@ -197,9 +197,9 @@ fn extremum_dtype(a: DType, b: DType) -> DType {
 /// maximum/minimum of two bools: logical or/and.
 fn bool_extremum(a: &Tensor, b: &Tensor, is_max: bool) -> Result<Tensor> {
     if is_max {
-        logical_or(a, b)
+        logical_or(a, b).map_err(|e| e.in_op("maximum"))
     } else {
-        logical_and(a, b)
+        logical_and(a, b).map_err(|e| e.in_op("minimum"))
     }
 }
 

@@ -348,7 +348,7 @@ pub fn fused_linear(x: &Tensor, kernel: &Tensor, bias: Option<&Tensor>, activati
     let out = dispatch_numeric!(x2.cpu_buffer()?, T, xv => {
         let wv = <T as BufferElement>::slice(wbuf).ok_or_else(|| dtype_err!("fused_linear: operands of different dtypes"))?;
         let bv = match &bc { Some(b) => Some(b.as_slice::<T>()?), None => None };
-        let mut c = crate::cpu::matmul::gemm_output_vec::<T>(crate::layout::checked_numel(&[rows, n])?)?;
+        let mut c = crate::cpu::matmul::gemm_output_vec::<T>(crate::layout::checked_numel(&[rows, n], "fused_linear")?)?;
         crate::cpu::gemm::gemm_strided(
             rows, n, k,
             crate::cpu::gemm::MatRef::new(xv, lx.offset(), lx.strides()[0], lx.strides()[1]),

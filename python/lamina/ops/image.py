@@ -1,0 +1,3 @@
+"""`lamina.ops.image`: Keras' keras.ops.image namespace."""
+
+from lamina.ops._image_ops import *  # noqa: F401,F403

@@ -1,0 +1,3 @@
+"""`lamina.preprocessing.sequence`: keras.preprocessing.sequence's helpers."""
+
+from lamina.utils.sequence_utils import pad_sequences  # noqa: F401
