@@ -8,6 +8,7 @@ import re
 
 CODE_SPAN = re.compile(r"(?<![`\\])`([^`\n]+)`(?![`_])")
 BARE_STARS = re.compile(r"(?<![\w`*\\])(\*{1,2})(?=\w)")
+BAR = re.compile(r"(?<!\\)\|")  # |x| is an absolute value in prose, a substitution in reST
 SECTION = re.compile(r"^\s*(Args|Arguments|Parameters|Keyword Args):\s*$")
 ENTRY = re.compile(r"^\s*\*{0,2}[\w.]+( \([^)]*\))?:")
 
@@ -31,6 +32,25 @@ def _join_name_lists(lines: list[str]) -> None:
 
 
 EXAMPLE = re.compile(r"^(\s*)Examples?:\s*$")
+SECTION_HEADER = re.compile(r"^\s*[A-Z][A-Za-z ]{0,30}:\s*$")
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip())
+
+
+def _prose_code_as_literal(lines: list[str]) -> None:
+    """Prose ending in `:` then a blank line and a more indented block (Markdown's indented
+    code) becomes reST's `::` literal block."""
+    for i, line in enumerate(lines[:-2]):
+        if not line.rstrip().endswith(":") or line.rstrip().endswith("::") or SECTION_HEADER.match(line):
+            continue
+        following = lines[i + 1:]
+        if following[0].strip():
+            continue
+        block = next((x for x in following if x.strip()), "")
+        if block and _indent(block) > _indent(line):
+            lines[i] = line.rstrip() + ":"
 
 
 def _examples_as_code(lines: list[str]) -> None:
@@ -47,6 +67,7 @@ def _examples_as_code(lines: list[str]) -> None:
 def before_napoleon(app, what, name, obj, options, lines: list[str]) -> None:
     _join_name_lists(lines)
     _examples_as_code(lines)
+    _prose_code_as_literal(lines)
     # Literals first: napoleon then keeps a colon inside one from splitting "type: text".
     lines[:] = [CODE_SPAN.sub(r"``\1``", line) for line in lines]
 
@@ -54,8 +75,8 @@ def before_napoleon(app, what, name, obj, options, lines: list[str]) -> None:
 def after_napoleon(app, what, name, obj, options, lines: list[str]) -> None:
     for i, line in enumerate(lines):
         parts = re.split(r"(``[^`]*``)", line)
-        lines[i] = "".join(p if p.startswith("``") else BARE_STARS.sub(lambda m: "\\" + "\\".join(m.group(1)), p)
-                           for p in parts)
+        lines[i] = "".join(p if p.startswith("``") else BAR.sub(r"\\|", BARE_STARS.sub(
+            lambda m: "\\" + "\\".join(m.group(1)), p)) for p in parts)
 
 
 def setup(app) -> None:

@@ -137,7 +137,7 @@ def convert_to_tensor(x: Any, dtype: Any = ...) -> Tensor:
     """`tensor(x, dtype=None)` / `convert_to_tensor(x, dtype=None)`: a Tensor from an array-like. Tensors pass through unchanged (sharing storage); numpy arrays are copied."""
 
 def take_rows(array: Any, rows: Any) -> Tensor:
-    """`take_rows(array, rows)`: rows of a numpy array (indices into its leading axis, an int64 array) as a new tensor, gathered in one copy. The batches of `fit` on shuffled numpy data come from here. Arrays that are not C-contiguous, or of other dtypes, go through numpy."""
+    """`take_rows(array, rows)`: rows of a numpy array (indices into its leading axis, an int64 array) as a new tensor, gathered in one copy. The batches of `fit` on shuffled numpy data come from here. Arrays that are not plain C-ordered (Fortran order, strided, unaligned, byte-swapped), or of other dtypes, are gathered by numpy and then converted."""
 
 def zeros(shape: Any, dtype: Any = ...) -> Tensor:
     """Return a new tensor of given shape and type, filled with zeros."""

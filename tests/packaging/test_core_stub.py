@@ -1,5 +1,7 @@
 """The committed stub of the engine (python/lamina/_core.pyi) is what tools/make_core_stub.py
-writes from the engine now built: a binding added or changed without rerunning it fails here."""
+writes from the engine now built: a binding added, removed or given another signature without
+rerunning it fails here. Docstring lines are left out of the comparison, so an engine built
+before or after a reworded docstring passes alike."""
 
 import importlib.util
 from pathlib import Path
@@ -17,9 +19,14 @@ def _generator():
     return module
 
 
+def _declarations(stub: str) -> list[str]:
+    return [line for line in stub.splitlines() if not line.strip().startswith('"""')]
+
+
 def test_committed_stub_matches_the_engine():
     committed = (Path(lamina.__file__).parent / "_core.pyi").read_text()
-    assert committed == _generator().render(), "rerun: PYTHONPATH=python python tools/make_core_stub.py"
+    assert _declarations(committed) == _declarations(_generator().render()), \
+        "rerun: PYTHONPATH=python python tools/make_core_stub.py"
 
 
 def test_stub_names_every_public_engine_name():
