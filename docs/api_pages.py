@@ -14,7 +14,8 @@ NAMESPACES = [
     "lamina.losses", "lamina.metrics", "lamina.callbacks", "lamina.activations", "lamina.initializers",
     "lamina.regularizers", "lamina.constraints", "lamina.ops", "lamina.random", "lamina.data",
     "lamina.datasets", "lamina.utils", "lamina.saving", "lamina.export", "lamina.feature_column",
-    "lamina.estimators", "lamina.tuner",
+    "lamina.estimators", "lamina.tuner", "lamina.distribute", "lamina.distribution", "lamina.data.experimental",
+    "lamina.io", "lamina.preprocessing", "lamina.tree", "lamina.backend",
 ]
 
 

@@ -20,6 +20,7 @@ sys.path.insert(0, str(HERE))
 
 import lamina  # noqa: E402
 from api_pages import write_api_pages  # noqa: E402
+from keras_gaps import write_keras_gaps  # noqa: E402
 
 project = "lamina"
 author = "The lamina authors"
@@ -34,7 +35,7 @@ extensions = [
     "docstring_markdown",
 ]
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
-exclude_patterns = ["_build", "README.md"]
+exclude_patterns = ["_build", "_generated", "README.md"]
 myst_enable_extensions = ["colon_fence", "deflist"]
 myst_heading_anchors = 3
 
@@ -51,6 +52,7 @@ napoleon_custom_sections = [("Call arguments", "params_style")]
 nitpicky = False
 
 write_api_pages(HERE / "api")
+write_keras_gaps(HERE / "_generated" / "keras_missing.md")
 
 
 def _skip_foreign_members(app, what, name, obj, skip, options):
