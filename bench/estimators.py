@@ -8,6 +8,10 @@ of what a user waits for, so it is counted), plus the marginal rate from the dif
 long and a short call (the steady state without per-call costs). Repeated, alternating the
 libraries; medians.
 
+train_and_evaluate (--train-and-evaluate): DNNClassifier on digits, batch 32, 2,000 steps from a
+fresh estimator with an evaluation (on the test split) every 500 steps (save_checkpoints_steps=500,
+throttle_secs=0), wall time of the whole call; repeated alternately, medians.
+
 The WORKLOADS.md estimator workload (--workload): DNNClassifier [64, 32], 3 classes, 20 numeric
 feature columns, 20,000 rows, batch 128, one epoch (157 steps) from a fresh estimator, rows/s.
 
@@ -124,6 +128,28 @@ def workload(repeats: int) -> dict:
     return {name: n / statistics.median(t) for name, t in times.items()}
 
 
+def train_and_evaluate(repeats: int, max_steps=2000, every=500) -> dict:
+    """Seconds for train_and_evaluate with an evaluation every `every` steps, and the last accuracy."""
+    x, y, xt, yt = _digits()
+    times = {"lamina": [], "tensorflow": []}
+    accuracy = {"lamina": [], "tensorflow": []}
+    for _ in range(repeats):
+        for lib in (Lib("lamina"), Lib("tensorflow")):
+            config = lib.E.RunConfig(tf_random_seed=0, save_checkpoints_steps=every)
+            est = lib.E.DNNClassifier(hidden_units=[64, 32], feature_columns=[lib.fc.numeric_column("x", shape=(64,))],
+                                      n_classes=10, optimizer=lib.opt("Adagrad", 0.05), config=config,
+                                      model_dir=tempfile.mkdtemp(prefix=f"bench_tae_{lib.name}_"))
+            train_spec = lib.E.TrainSpec(lib.input_fn({"x": x}, y, batch_size=32, num_epochs=None, shuffle=True),
+                                         max_steps=max_steps)
+            eval_spec = lib.E.EvalSpec(lib.input_fn({"x": xt}, yt, batch_size=128), steps=None, throttle_secs=0)
+            start = time.perf_counter()
+            metrics, _ = lib.E.train_and_evaluate(est, train_spec, eval_spec)
+            times[lib.name].append(time.perf_counter() - start)
+            accuracy[lib.name].append(float(metrics["accuracy"]))
+    return {name: {"seconds": statistics.median(t), "accuracy": statistics.median(accuracy[name])}
+            for name, t in times.items()}
+
+
 # ---------------------------------------------------------------------------------------------
 # quality
 
@@ -201,9 +227,18 @@ def main():
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--quality", action="store_true")
     parser.add_argument("--workload", action="store_true", help="only the WORKLOADS.md estimator workload")
+    parser.add_argument("--train-and-evaluate", action="store_true", help="only train_and_evaluate")
     args = parser.parse_args()
     print(f"tensorflow {tf.__version__}, numpy {np.__version__}, python {sys.version.split()[0]}, "
           f"load average {os.getloadavg()[0]:.2f} at start")
+    if args.train_and_evaluate:
+        r = train_and_evaluate(args.repeats)
+        lm, tfr = r["lamina"], r["tensorflow"]
+        print(f"| train_and_evaluate, 2,000 steps, eval every 500 | lamina {lm['seconds']:.2f} s (accuracy "
+              f"{lm['accuracy']:.3f}) | TF 2.15 {tfr['seconds']:.2f} s (accuracy {tfr['accuracy']:.3f}) | "
+              f"ratio {tfr['seconds'] / lm['seconds']:.1f}x |")
+        print(f"load average {os.getloadavg()[0]:.2f} at end")
+        return
     if args.workload:
         w = workload(args.repeats)
         print(f"| estimator workload | lamina {w['lamina']:,.0f} rows/s | TF 2.15 {w['tensorflow']:,.0f} rows/s | "

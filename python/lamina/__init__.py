@@ -40,6 +40,12 @@ def __getattr__(name):
         import importlib
 
         return importlib.import_module("lamina.estimators")
+    # `tf.keras` is TensorFlow's name for its Keras API, which lamina is: `import lamina as tf;
+    # tf.keras.layers.Dense` keeps ported TensorFlow code unchanged.
+    if name == "keras":
+        import sys
+
+        return sys.modules[__name__]
     raise AttributeError(f"module 'lamina' has no attribute {name!r}")
 
 

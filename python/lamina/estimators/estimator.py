@@ -43,12 +43,37 @@ def weight_key_of(weight_column):
 
 
 class Estimator:
-    """Base class of the canned estimators (TensorFlow's tf.estimator.Estimator API).
+    """TensorFlow's tf.estimator.Estimator: a custom model from a `model_fn`, and the base of
+    the canned estimators (which describe their model with `_model_spec()`).
 
-    Subclasses describe their model with `_model_spec()`; this class runs it.
+    Args:
+        model_fn: `model_fn(features, labels, mode, params, config) -> EstimatorSpec` (see
+            `lamina.estimators.model_fn` for how it runs eagerly and what `train_op` is).
+        model_dir: where checkpoints and summaries go (default a temporary folder).
+        config: a RunConfig.
+        params: a dict given to model_fn.
+        warm_start_from: a checkpoint path, model_dir or WarmStartSettings to start from.
     """
 
     _runtime = None
+    model_fn = None
+    _metric_fns = ()  # from add_metrics
+
+    def __init__(self, model_fn, model_dir=None, config=None, params=None, warm_start_from=None):
+        if not callable(model_fn):
+            raise TypeError(f"model_fn must be callable, given: {model_fn!r}")
+        names = _accepted(model_fn)
+        if "features" not in names:
+            raise ValueError(f"model_fn ({getattr(model_fn, '__name__', model_fn)}) must include features argument; "
+                             f"its arguments are {sorted(names)} (TF passes features, labels, mode, params, config "
+                             f"by name)")
+        if params is not None and "params" not in names:
+            raise ValueError("model_fn does not have a params argument, but params are given to the Estimator")
+        self.model_fn = model_fn
+        self.model_dir = model_dir
+        self.config = config
+        self.params = dict(params or {})
+        self.warm_start_from = warm_start_from
 
     # ------------------------------------------------------------------------------------------
     # what subclasses provide
@@ -114,6 +139,10 @@ class Estimator:
         return super().set_params(**params)
 
     def _new_runtime(self, model_dir, fitted=None) -> Runtime:
+        if self.model_fn is not None:
+            from lamina.estimators.model_fn import ModelFnRuntime
+
+            return ModelFnRuntime(self.model_fn, self.params, self.__dict__.get("config"), model_dir)
         return Runtime(self._model_spec(fitted), self._seed(), model_dir, fitted)
 
     def _ready_runtime(self, mode: str) -> Runtime:
@@ -123,7 +152,8 @@ class Estimator:
         runtime = self._runtime
         if runtime is None or runtime.model_dir != model_dir:
             runtime = self._new_runtime(model_dir, None if runtime is None else runtime.fitted)
-            runtime.load_embedding_checkpoints()
+            if self.model_fn is None:
+                runtime.load_embedding_checkpoints()
             self._runtime = runtime
             fresh = True
         else:
@@ -204,7 +234,8 @@ class Estimator:
         Args:
             input_fn: returns a `lamina.data.Dataset` of (features dict, labels) batches, or
                 one batch (features, labels) (then steps or max_steps is needed).
-            hooks, saving_listeners: not supported (must be empty).
+            hooks: SessionRunHooks run around the steps (lamina.estimators.hooks).
+            saving_listeners: CheckpointSaverListeners called around the checkpoints.
             steps: train this many more steps (or until the input ends).
             max_steps: train until the global step reaches this (nothing if already there).
 
@@ -213,14 +244,11 @@ class Estimator:
 
         Raises:
             ValueError: for both `steps` and `max_steps`, or either not positive.
-            NotImplementedError: for `hooks` or `saving_listeners`.
 
         Example:
             est.train(lamina.estimators.inputs.numpy_input_fn({"x": x}, y, shuffle=True, num_epochs=None),
                       steps=1000)
         """
-        if hooks or saving_listeners:
-            raise NotImplementedError("lamina estimators do not run session hooks or saving listeners")
         if steps is not None and max_steps is not None:
             raise ValueError("Can not provide both steps and max_steps.")
         if steps is not None and steps <= 0:
@@ -231,13 +259,33 @@ class Estimator:
         if max_steps is not None and runtime.global_step >= max_steps:
             return self
         target = runtime.global_step + steps if steps is not None else max_steps
+        hooks = list(hooks or ())
+        if saving_listeners:
+            from lamina.estimators.hooks import CheckpointSaverHook
+
+            settings = self._run_settings()
+            every = ({"save_steps": settings["steps"]} if settings["steps"] else {"save_secs": settings["secs"] or 600})
+            hooks.append(CheckpointSaverHook(runtime.model_dir, listeners=saving_listeners, **every))
+        if self.model_fn is not None:
+            from lamina.estimators import model_fn
+
+            model_fn.train(self, runtime, input_fn, hooks, target)
+            return self
         batches, ends = self._batches(runtime, input_fn, TRAIN)
         if target is None and not ends:
             raise ValueError("input_fn returned one fixed batch, so training would never end: pass steps or max_steps")
-        self._train_loop(runtime, batches, target, save=True)
+        self._train_loop(runtime, batches, target, save=True, hooks=hooks)
         return self
 
-    def _train_loop(self, runtime: Runtime, batches, target, save: bool) -> None:
+    def _train_loop(self, runtime: Runtime, batches, target, save: bool, hooks=()) -> None:
+        from lamina.estimators.hooks import HookRunner
+        from lamina.estimators.model_fn import _bind_savers
+
+        _bind_savers(hooks, lambda directory: checkpoints.save(directory, runtime.global_step, runtime.snapshot(),
+                                                                 self._run_settings()["keep"]))
+        runner = HookRunner(hooks)
+        runner.begin({"global_step": runtime.global_step})
+        last_step0, loss = runtime.global_step, None
         settings = self._run_settings()
         distributed = _distributed_training(self.__dict__.get("config"), runtime)
         save = save and runtime.model_dir is not None and (distributed is None or distributed.is_chief)
@@ -249,12 +297,18 @@ class Estimator:
             for batch in batches:
                 if target is not None and runtime.global_step >= target:
                     break
+                step = runtime.global_step
+                runner.before_step({"global_step": step})
                 loss = runtime.train_step(batch if distributed is None else distributed.local(batch))
                 summaries.after_step(runtime.global_step, loss)
+                stop = runner.after_step({"global_step": step, "loss": loss})
                 if save and ((every_steps and runtime.global_step - last_step >= every_steps)
                              or (every_secs and time.monotonic() - last_time >= every_secs)):
                     runtime.save(settings["keep"])
                     last_step, last_time = runtime.global_step, time.monotonic()
+                if stop:
+                    break
+            runner.end({"global_step": runtime.global_step, **({"loss": loss} if runtime.global_step > last_step0 else {})})
         except KeyboardInterrupt:
             # Each step is finished before Python sees the interrupt: keep the progress so far.
             if save and runtime.global_step != runtime.checkpoint_step:
@@ -277,31 +331,37 @@ class Estimator:
             input_fn: returns a `lamina.data.Dataset` of (features dict, labels) batches, or
                 one batch (features, labels).
             steps: evaluate this many batches; default all of them.
-            hooks: not supported (must be empty).
+            hooks: SessionRunHooks run around each batch (`lamina.estimators.hooks`).
             checkpoint_path: a checkpoint to evaluate instead of the latest in `model_dir`.
             name: names this evaluation: its summaries go to `model_dir/eval_<name>` instead
                 of `model_dir/eval`.
 
         Returns:
             TensorFlow's metric dict: `loss`, `average_loss`, `global_step` and the head's
-            metrics (`accuracy`, `auc`, ... for classifiers).
+            metrics (`accuracy`, `auc`, ... for classifiers), or a custom model_fn's
+            eval_metric_ops.
 
         Raises:
             ValueError: for `steps` not positive.
-            NotImplementedError: for `hooks`.
 
         Example:
             metrics = est.evaluate(lamina.estimators.inputs.numpy_input_fn({"x": x}, y, shuffle=False))
             metrics["accuracy"]
         """
-        if hooks:
-            raise NotImplementedError("lamina estimators do not run session hooks")
         if steps is not None and steps <= 0:
             raise ValueError(f"Must specify steps > 0, given: {steps}")
         runtime = self._runtime_at(checkpoint_path, EVAL)
-        batches, _ = self._batches(runtime, input_fn, EVAL)
+        if self.model_fn is not None:
+            from lamina.estimators import model_fn
+
+            metrics = model_fn.evaluate(runtime, input_fn, steps, hooks, self.__dict__.get("config"), self._metric_fns)
+            self._record_evaluation(name, metrics)
+            return metrics
+        from lamina.estimators.hooks import hooked
+
+        batches = hooked(self._batches(runtime, input_fn, EVAL)[0], hooks, runtime.global_step)
         tracker = runtime.spec.head.new_metrics()
-        seen = 0
+        seen, added = 0, {}
         from lamina import _core
 
         for batch in batches:
@@ -314,12 +374,28 @@ class Estimator:
             loss, per_example = runtime.spec.head.loss(logits, labels, weights)
             unweighted = runtime.spec.head.unreduced_loss(logits, labels) if weights is not None else per_example
             tracker.update(loss, unweighted, logits, labels, weights)
+            if self._metric_fns:
+                from lamina.estimators.model_fn import update_added_metrics
+
+                update_added_metrics(added, self._metric_fns, labels, runtime.spec.head.predictions(logits), None,
+                                     self.__dict__.get("config"))
             seen += 1
         if seen == 0:
             raise ValueError("evaluate: the input_fn gave no batches")
         metrics = tracker.result(runtime.global_step)
-        write_evaluation(runtime.model_dir, name, metrics)
+        metrics.update({k: np.float32(np.asarray(m.result())) for k, m in added.items()})
+        self._record_evaluation(name, metrics)
         return metrics
+
+    def _record_evaluation(self, name, metrics: dict) -> None:
+        """Writes the metrics for TensorBoard and keeps them for the early-stopping hooks."""
+        write_evaluation(self._model_dir(create=False), name, metrics)
+        history = self.__dict__.setdefault("_evaluations", {}).setdefault(name, {})
+        history[int(metrics["global_step"])] = dict(metrics)
+
+    def eval_dir(self, name=None) -> str:
+        """The folder of evaluation `name`'s summaries (model_dir/eval or eval_<name>)."""
+        return os.path.join(self._model_dir(create=False), "eval" if not name else f"eval_{name}")
 
     def export_saved_model(self, export_dir_base, serving_input_receiver_fn, assets_extra=None, as_text=False,
                            checkpoint_path=None, experimental_mode=PREDICT) -> str:
@@ -341,6 +417,10 @@ class Estimator:
         """
         from lamina.estimators.export import export_saved_model
 
+        if self.model_fn is not None:
+            raise NotImplementedError("export_saved_model: lamina exports the canned estimators; a custom model_fn's "
+                                      "predictions are not traced into a serving graph (use predict, or a Keras model "
+                                      "and lamina.export)")
         return export_saved_model(self, export_dir_base, serving_input_receiver_fn, assets_extra, as_text,
                                   checkpoint_path, experimental_mode)
 
@@ -351,25 +431,28 @@ class Estimator:
             input_fn: returns a `lamina.data.Dataset` of features (labels, if any, are
                 ignored), or one batch of features.
             predict_keys: a key or list of keys to keep in each prediction dict.
-            hooks: not supported (must be empty).
+            hooks: SessionRunHooks run around each batch (`lamina.estimators.hooks`).
             checkpoint_path: a checkpoint to predict with instead of the latest in `model_dir`.
             yield_single_examples: yield one dict per example; False yields one per batch.
 
         Returns:
             A generator of TensorFlow's prediction dicts (`logits`, `probabilities`,
-            `class_ids`, `classes`, ... for classifiers; `predictions` for regressors).
-
-        Raises:
-            NotImplementedError: for `hooks`.
+            `class_ids`, `classes`, ... for classifiers; `predictions` for regressors), or a
+            custom model_fn's predictions.
 
         Example:
             for p in est.predict(lamina.estimators.inputs.numpy_input_fn({"x": x_new}, shuffle=False)):
                 print(p["class_ids"])
         """
-        if hooks:
-            raise NotImplementedError("lamina estimators do not run session hooks")
         runtime = self._runtime_at(checkpoint_path, PREDICT)
-        batches, _ = self._batches(runtime, input_fn, PREDICT)
+        if self.model_fn is not None:
+            from lamina.estimators import model_fn
+
+            return model_fn.predict(runtime, input_fn, predict_keys, self.__dict__.get("config"), yield_single_examples,
+                                    hooks)
+        from lamina.estimators.hooks import hooked
+
+        batches = hooked(self._batches(runtime, input_fn, PREDICT)[0], hooks, runtime.global_step)
         head = runtime.spec.head
         keys = [predict_keys] if isinstance(predict_keys, str) else predict_keys
         return _predictions(runtime, batches, head, keys, yield_single_examples)
@@ -389,9 +472,6 @@ def _predictions(runtime, batches, head, keys, single):
         logits = runtime.logits(batch)
         out = head.predictions(logits)
         n = int(logits.shape[0])
-        if hasattr(head, "class_names"):
-            out["all_class_ids"] = np.broadcast_to(np.arange(head.n_classes, dtype=np.int32), (n, head.n_classes))
-            out["all_classes"] = np.broadcast_to(head.class_names, (n, head.n_classes))
         if keys is not None:
             unknown = [k for k in keys if k not in out]
             if unknown:
@@ -418,6 +498,40 @@ def _repeat(prepared: dict, mode: str):
             yield prepared
     else:
         yield prepared
+
+
+def add_metrics(estimator: Estimator, metric_fn) -> Estimator:
+    """A copy of `estimator` whose evaluate also reports the metrics of `metric_fn`
+    (tf.estimator.add_metrics).
+
+    Args:
+        estimator: a canned or custom Estimator.
+        metric_fn: called per evaluation batch with any of `labels`, `predictions` (the
+            prediction dict), `features` (custom Estimators; None for canned ones, whose
+            features become column inputs) and `config`; returns {name: lamina metric updated
+            with the batch}, as a model_fn's eval_metric_ops.
+
+    Returns:
+        The new Estimator (same model_dir and configuration).
+    """
+    import copy
+
+    if not callable(metric_fn):
+        raise ValueError(f"metric_fn must be callable, given: {metric_fn!r}")
+    if not _accepted(metric_fn) <= {"labels", "predictions", "features", "config"}:
+        raise ValueError(f"metric_fn has unexpected args {sorted(_accepted(metric_fn))}: it may take labels, predictions, "
+                         f"features and config")
+    added = copy.copy(estimator)
+    added._metric_fns = tuple(estimator._metric_fns) + (metric_fn,)
+    return added
+
+
+def _accepted(fn) -> set:
+    """The argument names `fn` accepts."""
+    try:
+        return set(inspect.signature(fn).parameters)
+    except (TypeError, ValueError):
+        return set()
 
 
 def _call_input_fn(input_fn, mode, config):

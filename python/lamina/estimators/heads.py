@@ -30,9 +30,10 @@ def check_reduction(value) -> str:
 class Head:
     logits_dimension: int = 1
 
-    def __init__(self, weight_column=None, loss_reduction=SUM_OVER_BATCH_SIZE):
+    def __init__(self, weight_column=None, loss_reduction=SUM_OVER_BATCH_SIZE, name=None):
         self.weight_column = weight_column
         self.loss_reduction = check_reduction(loss_reduction)
+        self.name = name  # its suffix in a MultiHead
 
     # -- labels ---------------------------------------------------------------------------------
     def encode_labels(self, labels) -> np.ndarray:
@@ -63,8 +64,8 @@ class Head:
 
 
 class RegressionHead(Head):
-    def __init__(self, label_dimension=1, weight_column=None, loss_reduction=SUM_OVER_BATCH_SIZE):
-        super().__init__(weight_column, loss_reduction)
+    def __init__(self, label_dimension=1, weight_column=None, loss_reduction=SUM_OVER_BATCH_SIZE, name=None):
+        super().__init__(weight_column, loss_reduction, name)
         if int(label_dimension) < 1:
             raise ValueError(f"Invalid label_dimension {label_dimension}.")
         self.label_dimension = self.logits_dimension = int(label_dimension)
@@ -84,13 +85,18 @@ class RegressionHead(Head):
     def unreduced_loss(self, logits, labels):
         return ops.square(ops.subtract(logits, labels))
 
+    def predicted(self, logits):
+        """The predicted values (the inverse link of the logits)."""
+        return logits
+
     def predictions(self, logits):
         return {"predictions": np.asarray(logits)}
 
 
 class _ClassHead(Head):
-    def __init__(self, n_classes, weight_column=None, label_vocabulary=None, loss_reduction=SUM_OVER_BATCH_SIZE):
-        super().__init__(weight_column, loss_reduction)
+    def __init__(self, n_classes, weight_column=None, label_vocabulary=None, loss_reduction=SUM_OVER_BATCH_SIZE,
+                 name=None):
+        super().__init__(weight_column, loss_reduction, name)
         self.n_classes = int(n_classes)
         if label_vocabulary is not None:
             if isinstance(label_vocabulary, (str, bytes)) or not all(isinstance(v, (str, bytes)) for v in label_vocabulary):
@@ -126,6 +132,12 @@ class _ClassHead(Head):
                 raise ValueError("Labels contain NaN or infinite values")
         return array
 
+    def _all_classes(self, out: dict, n: int) -> dict:
+        """Adds TF's all_class_ids and all_classes (every class, for each example)."""
+        out["all_class_ids"] = np.broadcast_to(np.arange(self.n_classes, dtype=np.int32), (n, self.n_classes))
+        out["all_classes"] = np.broadcast_to(self.class_names, (n, self.n_classes))
+        return out
+
     def _check_range(self, ids: np.ndarray) -> None:
         if ids.size and ids.min() < 0:
             raise ValueError(f"Labels must be >= 0, got {ids.min()}")
@@ -137,8 +149,8 @@ class _ClassHead(Head):
 class BinaryClassHead(_ClassHead):
     logits_dimension = 1
 
-    def __init__(self, weight_column=None, label_vocabulary=None, loss_reduction=SUM_OVER_BATCH_SIZE):
-        super().__init__(2, weight_column, label_vocabulary, loss_reduction)
+    def __init__(self, weight_column=None, label_vocabulary=None, loss_reduction=SUM_OVER_BATCH_SIZE, name=None):
+        super().__init__(2, weight_column, label_vocabulary, loss_reduction, name)
 
     def encode_labels(self, labels):
         ids = self._class_ids(labels)
@@ -158,15 +170,16 @@ class BinaryClassHead(_ClassHead):
         probabilities = np.asarray(ops.concatenate([ops.subtract(1.0, logistic), logistic], axis=1))
         logits = np.asarray(logits)
         class_ids = (logits > 0).astype(np.int64)
-        return {"logits": logits, "logistic": np.asarray(logistic), "probabilities": probabilities,
-                "class_ids": class_ids, "classes": self.class_names[class_ids]}
+        return self._all_classes({"logits": logits, "logistic": np.asarray(logistic), "probabilities": probabilities,
+                                  "class_ids": class_ids, "classes": self.class_names[class_ids]}, len(logits))
 
 
 class MultiClassHead(_ClassHead):
-    def __init__(self, n_classes, weight_column=None, label_vocabulary=None, loss_reduction=SUM_OVER_BATCH_SIZE):
+    def __init__(self, n_classes, weight_column=None, label_vocabulary=None, loss_reduction=SUM_OVER_BATCH_SIZE,
+                 name=None):
         if n_classes is None or int(n_classes) <= 2:
             raise ValueError(f"n_classes must be > 2: {n_classes}.")
-        super().__init__(n_classes, weight_column, label_vocabulary, loss_reduction)
+        super().__init__(n_classes, weight_column, label_vocabulary, loss_reduction, name)
         self.logits_dimension = self.n_classes
 
     def encode_labels(self, labels):
@@ -186,8 +199,8 @@ class MultiClassHead(_ClassHead):
         probabilities = np.asarray(ops.softmax(logits, axis=1))
         logits = np.asarray(logits)
         class_ids = logits.argmax(axis=1).astype(np.int64)[:, None]
-        return {"logits": logits, "probabilities": probabilities, "class_ids": class_ids,
-                "classes": self.class_names[class_ids]}
+        return self._all_classes({"logits": logits, "probabilities": probabilities, "class_ids": class_ids,
+                                  "classes": self.class_names[class_ids]}, len(logits))
 
 
 def classification_head(n_classes, weight_column, label_vocabulary, loss_reduction):
@@ -240,7 +253,7 @@ class EvalMetrics:
             self.auc.update_state(labels, logistic, sample_weight=w)
             self.auc_pr.update_state(labels, logistic, sample_weight=w)
             return
-        self.prediction_mean.update_state(logits, sample_weight=w)
+        self.prediction_mean.update_state(head.predicted(logits), sample_weight=w)
         self.label_mean.update_state(labels, sample_weight=w)
         del n
 

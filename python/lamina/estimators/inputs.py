@@ -21,7 +21,9 @@ def _check_common(batch_size, num_epochs, shuffle, what):
 
 def _make_input_fn(features: dict, labels, batch_size, num_epochs, shuffle, queue_capacity, seed):
     sizes = {k: len(v) for k, v in features.items()}
-    if labels is not None:
+    if isinstance(labels, dict):
+        sizes.update({f"(labels '{k}')": len(v) for k, v in labels.items()})
+    elif labels is not None:
         sizes["(labels)"] = len(labels)
     if len(set(sizes.values())) > 1:
         raise ValueError(f"Every feature and the labels need the same number of rows, got {sizes}")
@@ -64,7 +66,7 @@ def numpy_input_fn(x, y=None, batch_size=128, num_epochs=1, shuffle=None, queue_
 
     Args:
         x: a dict of arrays (feature key -> values); the keys are what feature columns name.
-        y: the labels (an array), or None for predict.
+        y: the labels (an array, or a dict of arrays for a MultiHead), or None for predict.
         batch_size: examples per batch (default 128).
         num_epochs: passes over the data; None repeats forever (then train needs steps).
         shuffle: required, True or False.
@@ -78,9 +80,7 @@ def numpy_input_fn(x, y=None, batch_size=128, num_epochs=1, shuffle=None, queue_
     else:
         raise TypeError(f"x must be a dict of arrays (feature key -> values) for the canned estimators; got "
                         f"{type(x).__name__}")
-    if isinstance(y, dict):
-        raise ValueError("y as a dict (several labels) is not supported by the canned estimators; give one array")
-    labels = None if y is None else np.asarray(y)
+    labels = None if y is None else {str(k): np.asarray(v) for k, v in y.items()} if isinstance(y, dict) else np.asarray(y)
     return _make_input_fn(features, labels, batch_size, num_epochs, shuffle, queue_capacity, seed)
 
 

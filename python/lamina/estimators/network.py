@@ -118,11 +118,14 @@ class FeatureInput(Layer):
         self._tables = []
         self.named = {}
         for i, c in enumerate(plan.embeddings):
-            table = self.add_weight(shape=(c.categorical_column.num_buckets, c.dimension),
-                                    initializer=c.make_initializer(None if seed is None else seed + 101 + i),
-                                    trainable=c.trainable, name="embedding_weights")
+            key = f"{scope}/{c.table_name}/embedding_weights"
+            table = self.named.get(key)  # shared embeddings: the table of the first column of the collection
+            if table is None:
+                table = self.add_weight(shape=(c.categorical_column.num_buckets, c.dimension),
+                                        initializer=c.make_initializer(None if seed is None else seed + 101 + i),
+                                        trainable=c.trainable, name="embedding_weights")
             self._tables.append(table)
-            self.named[f"{scope}/{c.name}/embedding_weights"] = table
+            self.named[key] = table
         self.built = True
 
     def call(self, inputs):

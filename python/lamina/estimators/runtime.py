@@ -3,6 +3,7 @@ from a `ModelSpec`, and how they are saved to and restored from checkpoints by n
 
 from __future__ import annotations
 
+import collections
 import math
 import re
 
@@ -167,6 +168,8 @@ class Runtime:
                     raise ValueError(f"warm_start_from: variable '{source_name}' (for '{name}') is not in {path}")
                 continue
             value = values[source_name]
+            if name in (settings.var_name_to_vocab_info or {}):
+                value = remap_vocab(value, tuple(var.shape), settings.var_name_to_vocab_info[name], name)
             if tuple(value.shape) != tuple(var.shape):
                 raise ValueError(f"warm_start_from: '{source_name}' in {path} has shape {tuple(value.shape)}, but "
                                  f"'{name}' here has shape {tuple(var.shape)}")
@@ -188,12 +191,62 @@ class Runtime:
                 if column.tensor_name_in_ckpt not in values:
                     raise ValueError(f"embedding_column '{column.name}': '{column.tensor_name_in_ckpt}' is not in {path}")
                 table = next(v for n, v in self.network.named.items()
-                             if n.endswith(f"/{column.name}/embedding_weights") and n.startswith(plan.prefix))
+                             if n.endswith(f"/{column.table_name}/embedding_weights") and n.startswith(plan.prefix))
                 value = values[column.tensor_name_in_ckpt]
                 if tuple(value.shape) != tuple(table.shape):
                     raise ValueError(f"embedding_column '{column.name}': '{column.tensor_name_in_ckpt}' in {path} has "
                                      f"shape {tuple(value.shape)}, the table needs {tuple(table.shape)}")
                 table.assign(value.astype(table.dtype))
+
+
+class VocabInfo(collections.namedtuple("VocabInfo", ["new_vocab", "new_vocab_size", "num_oov_buckets", "old_vocab",
+                                                      "old_vocab_size", "backup_initializer", "axis"])):
+    """How to warm-start a variable whose rows (or columns, axis=1) follow a vocabulary that
+    changed (tf.estimator.VocabInfo): each row of a token also in the old vocabulary is
+    copied from its old row; new tokens and the OOV bucket rows get `backup_initializer`
+    (default zeros).
+
+    Args:
+        new_vocab, old_vocab: vocabulary files (one token a line).
+        new_vocab_size: how many tokens of new_vocab are used.
+        num_oov_buckets: OOV rows after the vocabulary.
+        old_vocab_size: how many tokens of old_vocab were used (-1: all).
+        backup_initializer: a lamina initializer (or name) for rows without an old value.
+        axis: 0 (rows, e.g. embeddings) or 1 (columns, e.g. an output layer's kernel).
+    """
+
+    def __new__(cls, new_vocab, new_vocab_size, num_oov_buckets, old_vocab, old_vocab_size=-1,
+                backup_initializer=None, axis=0):
+        if axis not in (0, 1):
+            raise ValueError(f"The only supported values for the axis argument are 0 and 1.  Provided axis: {axis}")
+        return super().__new__(cls, new_vocab, new_vocab_size, num_oov_buckets, old_vocab, old_vocab_size,
+                               backup_initializer, axis)
+
+
+def _read_vocab(path, size) -> list:
+    with open(path, encoding="utf-8") as f:
+        tokens = [line.rstrip("\n") for line in f]
+    return tokens if size is None or size < 0 else tokens[:size]
+
+
+def remap_vocab(old_value: np.ndarray, shape: tuple, info: VocabInfo, name: str) -> np.ndarray:
+    """The checkpoint value `old_value` of variable `name` rearranged for the new vocabulary."""
+    from lamina import initializers
+
+    new_tokens = _read_vocab(info.new_vocab, info.new_vocab_size)
+    old_index = {t: i for i, t in enumerate(_read_vocab(info.old_vocab, info.old_vocab_size))}
+    old = np.moveaxis(np.asarray(old_value), info.axis, 0)
+    want = np.moveaxis(np.empty(shape, old.dtype), info.axis, 0).shape
+    if want[0] != len(new_tokens) + info.num_oov_buckets:
+        raise ValueError(f"VocabInfo for '{name}': the variable has {want[0]} entries along axis {info.axis}, but the "
+                         f"new vocabulary has {len(new_tokens)} tokens + {info.num_oov_buckets} OOV buckets")
+    init = initializers.get(info.backup_initializer or "zeros")
+    out = np.array(init(want, dtype=str(old.dtype)))
+    for i, token in enumerate(new_tokens):
+        j = old_index.get(token)
+        if j is not None and j < old.shape[0]:
+            out[i] = old[j]
+    return np.moveaxis(out, 0, info.axis)
 
 
 class WarmStartSettings:
@@ -203,7 +256,8 @@ class WarmStartSettings:
         ckpt_to_initialize_from: a model_dir or checkpoint path.
         vars_to_warm_start: a regular expression (default '.*': every trainable variable) or
             a list of variable names.
-        var_name_to_vocab_info: not supported (vocabulary remapping).
+        var_name_to_vocab_info: {variable name: VocabInfo} for variables whose vocabulary
+            changed since the checkpoint.
         var_name_to_prev_var_name: {name here: name in the checkpoint} for renamed variables.
     """
 
@@ -211,8 +265,9 @@ class WarmStartSettings:
                  var_name_to_prev_var_name=None):
         if not ckpt_to_initialize_from:
             raise ValueError("`ckpt_to_initialize_from` MUST be set in WarmStartSettings")
-        if var_name_to_vocab_info:
-            raise NotImplementedError("WarmStartSettings: var_name_to_vocab_info (vocabulary remapping) is not supported")
+        for name, info in (var_name_to_vocab_info or {}).items():
+            if not isinstance(info, VocabInfo):
+                raise TypeError(f"var_name_to_vocab_info['{name}'] must be a VocabInfo, given: {info!r}")
         self.ckpt_to_initialize_from = ckpt_to_initialize_from
         self.vars_to_warm_start = vars_to_warm_start
         self.var_name_to_vocab_info = var_name_to_vocab_info

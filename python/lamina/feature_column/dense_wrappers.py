@@ -66,6 +66,11 @@ class EmbeddingColumn(DenseColumn):
         return [self.categorical_column]
 
     @property
+    def table_name(self) -> str:
+        """The name of its table (shared embeddings share one)."""
+        return self.name
+
+    @property
     def variable_shape(self) -> tuple:
         return (self.dimension,)
 
@@ -130,3 +135,57 @@ def embedding_column(categorical_column, dimension, combiner="mean", initializer
     return EmbeddingColumn(categorical_column, int(dimension), combiner, initializer, ckpt_to_load_from,
                            tensor_name_in_ckpt, None if max_norm is None else float(max_norm), bool(trainable),
                            bool(use_safe_embedding_lookup))
+
+
+class SharedEmbeddingColumn(EmbeddingColumn):
+    """See `shared_embeddings`: an embedding whose table is the one of its collection."""
+
+    _fields = EmbeddingColumn._fields + ("shared_name",)
+
+    def __init__(self, categorical_column, dimension, combiner, initializer, ckpt_to_load_from, tensor_name_in_ckpt,
+                 max_norm, trainable, use_safe_embedding_lookup, shared_name):
+        super().__init__(categorical_column, dimension, combiner, initializer, ckpt_to_load_from, tensor_name_in_ckpt,
+                         max_norm, trainable, use_safe_embedding_lookup)
+        self.shared_name = shared_name
+
+    @property
+    def name(self) -> str:
+        return f"{self.categorical_column.name}_shared_embedding"
+
+    @property
+    def table_name(self) -> str:
+        return self.shared_name
+
+
+def shared_embeddings(categorical_columns, dimension, combiner="mean", initializer=None,
+                      shared_embedding_collection_name=None, ckpt_to_load_from=None, tensor_name_in_ckpt=None,
+                      max_norm=None, trainable=True, use_safe_embedding_lookup=True) -> list:
+    """Embeddings of several categorical columns that look up one shared table (e.g. a
+    query and a document column over the same vocabulary).
+
+    Args:
+        categorical_columns: columns with the same number of buckets.
+        dimension, combiner, initializer, ckpt_to_load_from, tensor_name_in_ckpt, max_norm,
+            trainable: as for embedding_column (one table for all).
+        shared_embedding_collection_name: the table's name (default the column names joined
+            with '_', then '_shared_embedding').
+
+    Returns:
+        One dense column per categorical column, in their order.
+    """
+    columns = list(categorical_columns)
+    if not columns:
+        raise ValueError("shared_embeddings needs at least one categorical column")
+    first = embedding_column(columns[0], dimension, combiner, initializer, ckpt_to_load_from, tensor_name_in_ckpt,
+                             max_norm, trainable, use_safe_embedding_lookup)
+    for c in columns:
+        if not isinstance(c, CategoricalColumn):
+            raise ValueError(f"All categorical_columns must be subclasses of CategoricalColumn. Given: {c!r}")
+        if c.num_buckets != columns[0].num_buckets:
+            raise ValueError(f"To use shared_embedding_column, all categorical_columns must have the same number of "
+                             f"buckets. Given column: {c!r} with buckets: {c.num_buckets} does not match column: "
+                             f"{columns[0]!r} with buckets: {columns[0].num_buckets}")
+    name = shared_embedding_collection_name or "_".join(sorted(c.name for c in columns)) + "_shared_embedding"
+    return [SharedEmbeddingColumn(c, first.dimension, first.combiner, first.initializer, first.ckpt_to_load_from,
+                                  first.tensor_name_in_ckpt, first.max_norm, first.trainable,
+                                  first.use_safe_embedding_lookup, name) for c in columns]

@@ -3,6 +3,19 @@
 from lamina.layers.activation_layers import LeakyReLU, ReLU
 from lamina.layers.core.basic import Activation, Dropout, Flatten, Identity, Permute, RepeatVector, Reshape
 from lamina.layers.core.dense import Dense
+from lamina.layers.core.einsum_dense import EinsumDense
+from lamina.layers.activations import ELU, PReLU, Softmax
+from lamina.layers.preprocessing import (CategoryEncoding, CenterCrop, Discretization, HashedCrossing, Hashing,
+                                         Normalization,
+                                         RandomBrightness, RandomContrast, RandomCrop, RandomFlip, RandomRotation,
+                                         RandomTranslation, RandomZoom, Rescaling, Resizing, IntegerLookup,
+                                         StringLookup, TextVectorization)
+from lamina.layers.volumetric import (AveragePooling3D, AvgPool3D, Conv3D, Conv3DTranspose, Convolution3D,
+                                      Convolution3DTranspose, Cropping3D,
+                                      GlobalAveragePooling3D, GlobalAvgPool3D, GlobalMaxPool3D, GlobalMaxPooling3D,
+                                      MaxPool3D, MaxPooling3D, UpSampling3D, ZeroPadding3D)
+from lamina.layers.attention import (AdditiveAttention, Attention, GroupedQueryAttention, GroupQueryAttention,
+                                     MultiHeadAttention)
 from lamina.layers.core.embedding import Embedding
 from lamina.layers.core.lambda_layer import Lambda
 from lamina.layers.core.masking import Masking
@@ -43,4 +56,11 @@ __all__ = [
     "BatchNormalization", "LayerNormalization", "GroupNormalization", "UnitNormalization", "RMSNormalization",
     "GaussianNoise", "GaussianDropout", "AlphaDropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D",
     "ActivityRegularization",
+    "EinsumDense", "MultiHeadAttention", "Attention", "AdditiveAttention", "GroupedQueryAttention", "GroupQueryAttention",
+    "ELU", "PReLU", "Softmax",
+    "CategoryEncoding", "CenterCrop", "Discretization", "Normalization", "RandomBrightness", "RandomContrast",
+    "RandomCrop", "RandomFlip", "RandomRotation", "RandomTranslation", "RandomZoom", "Rescaling", "Resizing",
+    "IntegerLookup", "StringLookup", "TextVectorization", "Hashing", "HashedCrossing",
+    "Conv3D", "Convolution3D", "Conv3DTranspose", "Convolution3DTranspose", "MaxPooling3D", "AveragePooling3D", "MaxPool3D", "AvgPool3D", "GlobalAveragePooling3D",
+    "GlobalMaxPooling3D", "GlobalAvgPool3D", "GlobalMaxPool3D", "ZeroPadding3D", "Cropping3D", "UpSampling3D",
 ]

@@ -206,6 +206,12 @@ class Layer:
 
         shape = () if shape is None else tuple(int(d) for d in shape)
         dtype = _dtype_name(dtype) if dtype is not None else self._dtype
+        if _VARIABLE_STORES:  # inside an Estimator's model_fn: the k-th weight of every call is the same one
+            var = _VARIABLE_STORES[-1].reuse(shape, dtype)
+            if var is not None:
+                (self._trainable_variables if trainable else self._non_trainable_variables).append(var)
+                _invalidate_weight_caches()
+                return var
         if initializer is None:
             initializer = "glorot_uniform" if dtype.startswith("float") else "zeros"
         init = initializers.get(initializer)
@@ -216,6 +222,8 @@ class Layer:
         var.path = f"{self.name}/{var.name}"
         var._owner = self
         (self._trainable_variables if trainable else self._non_trainable_variables).append(var)
+        if _VARIABLE_STORES:
+            _VARIABLE_STORES[-1].created(var)
         _invalidate_weight_caches()
         return var
 
@@ -639,6 +647,10 @@ def _dtype_name(dtype) -> str:
 # Argument types that are already concrete tensors (checked by exact type: the hot path of an
 # eager call tests each argument against this set before anything slower).
 _TENSOR_TYPES = frozenset({_Tensor, _core.Variable})
+
+# Variable stores of the model_fn calls running now (lamina.estimators.model_fn.VariableStore):
+# TF1's variable reuse, which lets a model_fn build its layers again at every step.
+_VARIABLE_STORES: list = []
 # Argument types that can never hold a symbolic tensor.
 _PLAIN_TYPES = _TENSOR_TYPES | {np.ndarray, bool, int, float, str, type(None)}
 

@@ -24,3 +24,4 @@ from lamina.ops._activations_extra import *  # noqa: F401,F403
 from lamina.ops._core_extra import *  # noqa: F401,F403
 from lamina.ops import image, numpy  # noqa: F401,E402 (keras.ops.image / keras.ops.numpy namespaces)
 from lamina.ops._sequences import *  # noqa: F401,F403,E402
+from lamina.ops.attention import *  # noqa: F401,F403,E402

@@ -9,6 +9,7 @@ BatchNormalization layers in training.
 """
 
 from lamina import _core
+from lamina.ops.attention import dot_product_attention
 
 softmax = _core.softmax
 log_softmax = _core.log_softmax
@@ -34,6 +35,7 @@ __all__ = [
     "batch_normalization",
     "layer_normalization",
     "batch_norm_train",
+    "dot_product_attention",
 ]
 
 # keras.ops.nn also holds the activations, convolutions and pools of lamina.ops.
