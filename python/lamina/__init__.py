@@ -28,7 +28,8 @@ from lamina.layers import Input, InputLayer, Layer
 from lamina.models import Model, Sequential
 from lamina.saving import register_keras_serializable
 
-__version__ = "0.1.0"
+from lamina._version import __version__
+
 _threads.engine_imported()
 
 

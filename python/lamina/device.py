@@ -12,14 +12,39 @@ tensors mix with gpu tensors freely. `np.asarray(t)` reads a gpu tensor back.
 from __future__ import annotations
 
 import contextlib
+import os
+import shutil
+import tempfile
 from typing import Iterator
 
 from lamina import _core
 
 
+@contextlib.contextmanager
+def _gpu_probe() -> Iterator[None]:
+    """Around a call that may look for the GPU adapter (once per process): Mesa's Vulkan loader
+    prints "error: XDG_RUNTIME_DIR is invalid or not set" when that variable names no directory,
+    so for the probe only it names a private temporary one."""
+    current = os.environ.get("XDG_RUNTIME_DIR")
+    if current and os.path.isdir(current):
+        yield
+        return
+    private = tempfile.mkdtemp(prefix="lamina-runtime-")
+    os.environ["XDG_RUNTIME_DIR"] = private
+    try:
+        yield
+    finally:
+        if current is None:
+            del os.environ["XDG_RUNTIME_DIR"]
+        else:
+            os.environ["XDG_RUNTIME_DIR"] = current
+        shutil.rmtree(private, ignore_errors=True)
+
+
 def list_devices() -> list[str]:
     """The devices that exist: `["cpu"]`, or `["cpu", "gpu"]` when a GPU adapter was found."""
-    return list(_core.list_devices())
+    with _gpu_probe():
+        return list(_core.list_devices())
 
 
 def get_default_device() -> str:
@@ -33,7 +58,8 @@ def set_default_device(device: str) -> None:
     Raises:
         RuntimeError: for "gpu" when no GPU adapter exists (the message says which driver is needed).
     """
-    _core.set_default_device(str(device))
+    with _gpu_probe():
+        _core.set_default_device(str(device))
 
 
 @contextlib.contextmanager
@@ -53,9 +79,11 @@ def device(name: str) -> Iterator[str]:
 
 def synchronize() -> None:
     """Waits until all queued gpu work has finished (for timing; results never need it)."""
-    _core.synchronize()
+    with _gpu_probe():
+        _core.synchronize()
 
 
 def gpu_adapter() -> str:
     """A description of the GPU adapter (name, backend, type); raises RuntimeError when none exists."""
-    return _core.gpu_adapter()
+    with _gpu_probe():
+        return _core.gpu_adapter()

@@ -105,6 +105,27 @@ def test_summary_prints_keras_table(capsys):
     assert "Output Shape" in out and "(None, 8)" in out
 
 
+def test_summary_columns_fit_long_names_and_types(capsys):
+    # Keras never cuts a layer's name or type: "batch_normalization (BatchNormali" was printed.
+    m = lm.Sequential([lm.Input((4,)), layers.BatchNormalization(name="batch_normalization_with_a_long_name"),
+                          layers.Dense(2)])
+    m.summary()
+    out = capsys.readouterr().out
+    assert "batch_normalization_with_a_long_name (BatchNormalization)" in out
+    widths = {len(line) for line in out.splitlines()[1:-3]}
+    assert len(widths) == 1, f"rows of unequal width: {widths}"
+
+
+def test_summary_folds_cells_under_an_explicit_line_length(capsys):
+    m = lm.Sequential([lm.Input((4,)), layers.BatchNormalization(name="batch_normalization")])
+    m.summary(line_length=40)
+    lines = capsys.readouterr().out.splitlines()
+    assert max(len(line) for line in lines[1:-3]) <= 40
+    first_column = lines[2].index("Output Shape")
+    layer_rows = lines[4:lines.index("━" * len(lines[1]), 4)]
+    assert "".join(line[:first_column] for line in layer_rows).replace(" ", "") == "batch_normalization(BatchNormalization)"
+
+
 def test_get_layer_and_errors():
     m = _mlp()
     assert m.get_layer(index=0) is m.layers[0]

@@ -241,6 +241,13 @@ class Estimator:
 
         Returns:
             self.
+
+        Raises:
+            ValueError: for both `steps` and `max_steps`, or either not positive.
+
+        Example:
+            est.train(lamina.estimators.inputs.numpy_input_fn({"x": x}, y, shuffle=True, num_epochs=None),
+                      steps=1000)
         """
         if steps is not None and max_steps is not None:
             raise ValueError("Can not provide both steps and max_steps.")
@@ -318,9 +325,29 @@ class Estimator:
     # evaluate and predict
 
     def evaluate(self, input_fn, steps=None, hooks=None, checkpoint_path=None, name=None):
-        """Evaluates on the batches of `input_fn` (all of them, or `steps`), running `hooks`
-        around each batch; returns TensorFlow's metric dict (loss, average_loss, global_step
-        and the head's metrics, or a custom model_fn's eval_metric_ops)."""
+        """Evaluates the model of the latest (or a given) checkpoint on the batches of `input_fn`.
+
+        Args:
+            input_fn: returns a `lamina.data.Dataset` of (features dict, labels) batches, or
+                one batch (features, labels).
+            steps: evaluate this many batches; default all of them.
+            hooks: SessionRunHooks run around each batch (`lamina.estimators.hooks`).
+            checkpoint_path: a checkpoint to evaluate instead of the latest in `model_dir`.
+            name: names this evaluation: its summaries go to `model_dir/eval_<name>` instead
+                of `model_dir/eval`.
+
+        Returns:
+            TensorFlow's metric dict: `loss`, `average_loss`, `global_step` and the head's
+            metrics (`accuracy`, `auc`, ... for classifiers), or a custom model_fn's
+            eval_metric_ops.
+
+        Raises:
+            ValueError: for `steps` not positive.
+
+        Example:
+            metrics = est.evaluate(lamina.estimators.inputs.numpy_input_fn({"x": x}, y, shuffle=False))
+            metrics["accuracy"]
+        """
         if steps is not None and steps <= 0:
             raise ValueError(f"Must specify steps > 0, given: {steps}")
         runtime = self._runtime_at(checkpoint_path, EVAL)
@@ -398,9 +425,25 @@ class Estimator:
                                   checkpoint_path, experimental_mode)
 
     def predict(self, input_fn, predict_keys=None, hooks=None, checkpoint_path=None, yield_single_examples=True):
-        """Yields TensorFlow's prediction dict for each example of `input_fn` (or for each
-        batch with yield_single_examples=False). `predict_keys` keeps only those keys; `hooks`
-        run around each batch."""
+        """Yields predictions for the features of `input_fn`.
+
+        Args:
+            input_fn: returns a `lamina.data.Dataset` of features (labels, if any, are
+                ignored), or one batch of features.
+            predict_keys: a key or list of keys to keep in each prediction dict.
+            hooks: SessionRunHooks run around each batch (`lamina.estimators.hooks`).
+            checkpoint_path: a checkpoint to predict with instead of the latest in `model_dir`.
+            yield_single_examples: yield one dict per example; False yields one per batch.
+
+        Returns:
+            A generator of TensorFlow's prediction dicts (`logits`, `probabilities`,
+            `class_ids`, `classes`, ... for classifiers; `predictions` for regressors), or a
+            custom model_fn's predictions.
+
+        Example:
+            for p in est.predict(lamina.estimators.inputs.numpy_input_fn({"x": x_new}, shuffle=False)):
+                print(p["class_ids"])
+        """
         runtime = self._runtime_at(checkpoint_path, PREDICT)
         if self.model_fn is not None:
             from lamina.estimators import model_fn

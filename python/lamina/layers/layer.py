@@ -40,7 +40,7 @@ def _current_context():
     return _context.ctx
 
 
-def _shape_tuple(shape) -> tuple:
+def _shape_tuple(shape) -> tuple | None:
     if shape is None:
         return None
     if isinstance(shape, int):
@@ -63,7 +63,23 @@ class Layer:
             first layer may declare its input shape this way, as in Keras.
 
     Subclasses implement `build(input_shape)` (create weights with `add_weight`) and
-    `call(inputs, ...)`; optionally `compute_output_shape` and `get_config`.
+    `call(inputs, ...)`; optionally `compute_output_shape` and `get_config`. Calling a layer on
+    a tensor or array runs it eagerly in the engine; calling it on a symbolic `Input` adds it to
+    a functional graph. `build` runs on the first call, with the input's shape.
+
+    Raises:
+        ValueError: when called on inputs whose shape or rank the layer cannot take (the
+            message names the layer and the shapes).
+
+    Example:
+        class Scale(lamina.layers.Layer):
+            def build(self, input_shape):
+                self.scale = self.add_weight(shape=(input_shape[-1],), initializer="ones")
+
+            def call(self, inputs):
+                return lamina.ops.multiply(inputs, self.scale)
+
+        y = Scale()(np.ones((2, 3), "float32"))
     """
 
     # True on layers whose `call(inputs)` is all their `__call__` does once built, for a plain

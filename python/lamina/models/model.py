@@ -14,9 +14,24 @@ from lamina.models.trainer import Trainer
 
 
 class Model(Trainer, Layer):
-    """A trainable group of layers.
+    """A trainable group of layers, with training and inference (`compile`, `fit`,
+    `evaluate`, `predict`) and saving.
 
-    Use `Model(inputs, outputs, name=None)` for a functional model, or subclass it:
+    Two ways to make one, as in Keras: `Model(inputs, outputs)` on symbolic tensors from
+    `lamina.Input` builds a functional model (a graph of layers: several inputs and outputs,
+    shared layers); subclassing `Model` and writing `call` makes a model of any Python code.
+    For a plain stack of layers, use `lamina.Sequential`.
+
+    Args:
+        inputs: for a functional model, the `Input` tensor(s): one, a list or a dict.
+        outputs: for a functional model, the output tensor(s) computed from `inputs`.
+        name: the model's name.
+        trainable: whether the model's weights are updated by training.
+
+    Example:
+        inputs = lamina.Input(shape=(32,))
+        outputs = lamina.layers.Dense(10, activation="softmax")(inputs)
+        model = lamina.Model(inputs, outputs)
 
         class MyModel(lamina.Model):
             def __init__(self):

@@ -49,13 +49,19 @@ class Trainer:
 
         Args:
             optimizer: name ("adam", "sgd", "rmsprop", ...) or optimizer instance.
-            loss: name, function or Loss instance; a list or dict for several outputs.
+            loss: name, function or Loss instance; a list or dict for several outputs. May be
+                None for a model whose `train_step` or `add_loss` computes its own loss.
             loss_weights: optional list/dict weighting the per-output losses.
             metrics: list of metric names/instances ("accuracy" picks the right variant from
                 the loss and shapes); a list or dict per output for several outputs.
             weighted_metrics: metrics that take `sample_weight` into account.
-            run_eagerly, steps_per_execution, jit_compile: accepted for compatibility (lamina
-                always runs eagerly in its engine).
+            run_eagerly: accepted for compatibility (lamina always runs eagerly in its engine).
+            steps_per_execution: accepted for compatibility; one step runs per batch.
+            jit_compile: accepted for compatibility; there is no function to compile.
+            auto_scale_loss: accepted for compatibility (no mixed precision).
+
+        Example:
+            model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
         """
         from lamina import metrics as metrics_module
         from lamina import optimizers
@@ -286,7 +292,45 @@ class Trainer:
             validation_split: float = 0.0, validation_data=None, shuffle: bool = True, class_weight=None,
             sample_weight=None, initial_epoch: int = 0, steps_per_epoch=None, validation_steps=None,
             validation_batch_size=None, validation_freq: int = 1):
-        """Trains the model; returns a History whose `.history` maps each metric to its per-epoch values."""
+        """Trains the model for a number of epochs over the data.
+
+        Args:
+            x: the inputs: a numpy array (or anything `np.asarray` reads), a list or dict of
+                them for several inputs, a `lamina.data.Dataset` or a generator yielding
+                `(x, y)` or `(x, y, sample_weight)` batches.
+            y: the targets, shaped as `x` is (arrays, list or dict per output); None when `x`
+                is a dataset or generator.
+            batch_size: samples per step for array data (default 32).
+            epochs: the epoch to stop after (counting from 0, so with `initial_epoch`).
+            verbose: 0 silent, 1 progress bar, 2 one line per epoch; "auto" is 1.
+            callbacks: `lamina.callbacks.Callback` instances called during training.
+            validation_split: fraction (0 to 1) of the array data held out for validation,
+                taken from the end before shuffling, as in Keras.
+            validation_data: `(x_val, y_val)`, `(x_val, y_val, sample_weight)` or a dataset
+                evaluated at the end of each epoch; overrides `validation_split`.
+            shuffle: shuffle array data before each epoch.
+            class_weight: dict mapping class indices to a weight for the loss.
+            sample_weight: array of per-sample weights for the loss.
+            initial_epoch: the epoch to start at (to resume training).
+            steps_per_epoch: steps per epoch; default one pass over the data.
+            validation_steps: steps of validation data per validation; default all of it.
+            validation_batch_size: batch size for validation; default `batch_size`.
+            validation_freq: validate every this many epochs, or a list of the (1-based)
+                epochs to validate after.
+
+        Returns:
+            A `History` callback whose `history` dict maps each loss and metric name (and
+            `val_` names) to its per-epoch values.
+
+        Raises:
+            RuntimeError: when the model was not compiled.
+            ValueError: for arguments out of range (naming the call and the argument), or data
+                whose shapes do not match the model's inputs and outputs.
+
+        Example:
+            history = model.fit(x_train, y_train, batch_size=64, epochs=5, validation_split=0.1)
+            history.history["val_loss"]
+        """
         from lamina.callbacks.callback_list import CallbackList
 
         self._assert_compiled("fit")
@@ -370,7 +414,28 @@ class Trainer:
 
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
                  callbacks=None, return_dict: bool = False, **kwargs):
-        """Loss and metric values on the data: a scalar, a list in `metrics_names` order, or a dict."""
+        """Returns the loss and metric values of the model on the data, in test mode.
+
+        Args:
+            x: the inputs, as for `fit` (arrays, list/dict, dataset or generator).
+            y: the targets, as for `fit`; None when `x` is a dataset or generator.
+            batch_size: samples per step for array data (default 32).
+            verbose: 0 silent, 1 progress bar; "auto" is 1.
+            sample_weight: array of per-sample weights for the loss and weighted metrics.
+            steps: the number of batches to evaluate; default all of the data.
+            callbacks: callbacks called during evaluation.
+            return_dict: return a dict of name to value instead of a list.
+
+        Returns:
+            The loss as a scalar when the model has no metrics, else a list in
+            `metrics_names` order (the loss first), or a dict with `return_dict=True`.
+
+        Raises:
+            RuntimeError: when the model was not compiled.
+
+        Example:
+            loss, accuracy = model.evaluate(x_test, y_test, verbose=0)
+        """
         self._assert_compiled("evaluate")
         data_adapter.check_counts("evaluate", {"batch_size": batch_size, "steps": steps})
         adapter = data_adapter.make_adapter(x, y, sample_weight, batch_size, False, steps)
@@ -388,7 +453,21 @@ class Trainer:
         return values[0] if len(values) == 1 else values
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
-        """Predictions as numpy arrays (the model's output structure)."""
+        """Generates output predictions for the input samples, batch by batch.
+
+        Args:
+            x: the inputs: arrays, a list/dict of them, a dataset or a generator.
+            batch_size: samples per step for array data (default 32).
+            verbose: 0 silent, 1 progress bar; "auto" shows none.
+            steps: the number of batches to predict; default all of the data.
+            callbacks: callbacks called during prediction.
+
+        Returns:
+            numpy arrays in the model's output structure (one array, or a list/dict of them).
+
+        Example:
+            probabilities = model.predict(x_test, batch_size=256, verbose=0)
+        """
         data_adapter.check_counts("predict", {"batch_size": batch_size, "steps": steps})
         gathered = distributed.predict(self, x, lambda part: self.predict(part, batch_size, verbose, steps, callbacks))
         if gathered is not None:

@@ -18,7 +18,7 @@ class Regularizer:
 
 
 class L1L2(Regularizer):
-    """l1 * sum(|x|) + l2 * sum(x**2)."""
+    """`l1 * sum(|x|) + l2 * sum(x**2)`."""
 
     def __init__(self, l1=0.0, l2=0.0):
         self.l1, self.l2 = float(l1), float(l2)

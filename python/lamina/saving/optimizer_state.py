@@ -41,7 +41,7 @@ def _slot_loops(opt) -> list:
     return [tuple(opt.slot_names)] if opt.slot_names else []
 
 
-def _slot_variables(opt, params: list, loop_per_slot: bool = False) -> list:
+def _slot_variables(opt, params: list, loop_per_slot: bool = False) -> list | None:
     """(parameter, slot name, lamina variable) in Keras' order (`loop_per_slot`: the order of
     tf.keras's pre-2.11 optimizers, which looped once per slot kind); None if the optimizer has
     not created slots for every parameter yet."""

@@ -8,7 +8,7 @@ def plot_history(history, metrics=None, to_file=None, show=False):
 
     Args:
         history: the History returned by fit (or its `.history` dict).
-        metrics: names to plot (default: every metric without the "val_" prefix).
+        metrics: names to plot (default: every metric without the `val_` prefix).
         to_file: save the figure there when given (the extension picks the format); the
             image is 450 x 350 pixels per metric at matplotlib's default 100 dpi.
         show: call plt.show().
