@@ -93,3 +93,10 @@ def test_same_predictions_as_real_keras_int8_dense():
         want = np.load(f"{tmp}/out.npy")
     # Same integers; only the float dequantization order differs (x / (a*b) vs x * (1/a) * (1/b)).
     np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
+
+
+def test_saving_a_quantized_model_is_refused_rather_than_saved_as_float(tmp_path):
+    model = _mlp()
+    _quantize_each_layer(model)
+    with pytest.raises(NotImplementedError, match="int8-quantized layer"):
+        model.save(tmp_path / "q.keras")

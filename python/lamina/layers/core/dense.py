@@ -98,6 +98,10 @@ class Dense(Layer):
         return tuple(input_shape[:-1]) + (self.units,)
 
     def get_config(self):
+        if self._int8 is not None:
+            # Saving it as float would lose the quantization silently.
+            raise NotImplementedError(f"Dense layer '{self.name}': saving an int8-quantized layer (Keras' "
+                                      "int8_from_float32 format) is not supported by lamina yet; save the float model")
         return {
             **super().get_config(),
             "units": self.units,
