@@ -9,6 +9,7 @@ mod device;
 mod errors;
 mod ops;
 mod optim;
+mod quant;
 mod tensor;
 mod variable;
 
@@ -19,6 +20,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     autograd::register(m)?;
     ops::register(m)?;
     optim::register(m)?;
+    quant::register(m)?;
     device::register(m)?;
     Ok(())
 }

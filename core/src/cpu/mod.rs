@@ -5,6 +5,7 @@ pub mod binary;
 pub mod conv;
 pub mod copy;
 pub mod gemm;
+pub mod int8;
 pub mod index;
 pub mod matmul;
 pub mod nn;

@@ -86,6 +86,12 @@ class Model(Trainer, Layer):
             raise ValueError(f"No such layer: {name}. Existing layers are: {[l.name for l in self.layers]}.")
         raise ValueError("Provide either a layer name or layer index")
 
+    def quantize(self, mode: str, exclude=()) -> None:
+        """Quantizes the model's Dense layers in place (Keras 3's `Model.quantize`; see `lamina.quantizers`)."""
+        from lamina.quantizers import quantize_model
+
+        quantize_model(self, mode, exclude=exclude)
+
     def summary(self, line_length: int | None = None, positions=None, print_fn=None, expand_nested: bool = False,
                 show_trainable: bool = False, layer_range=None) -> None:
         """Prints Keras' summary table: layers, output shapes, parameter counts, totals."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from lamina import _core, activations, constraints, initializers, ops, regularizers
 from lamina.layers.layer import Layer
 
@@ -42,6 +44,7 @@ class Dense(Layer):
         self.kernel_constraint = constraints.get(kernel_constraint)
         self.bias_constraint = constraints.get(bias_constraint)
         self.supports_masking = True
+        self._int8 = None  # the engine's packed int8 kernel once `quantize("int8")` ran
 
     def build(self, input_shape):
         in_dim = input_shape[-1]
@@ -54,7 +57,28 @@ class Dense(Layer):
         self._build_input_shape = tuple(input_shape)
         self.built = True
 
+    def quantize(self, mode: str) -> None:
+        """Quantizes the kernel to int8 in place, as Keras 3's `Dense.quantize("int8")`.
+
+        Args:
+            mode: "int8": per-output-channel symmetric int8 weights (`kernel_scale`), and
+                per-row int8 activations quantized at run time.
+        """
+        if mode != "int8":
+            raise NotImplementedError(f"Dense layer '{self.name}': quantization mode {mode!r} is not supported; expected 'int8'")
+        if not self.built:
+            raise ValueError(f"Dense layer '{self.name}': cannot quantize a layer that is not built yet")
+        from lamina.quantizers import abs_max_quantize
+
+        kernel_q, scale = abs_max_quantize(self.kernel.numpy(), axis=0)
+        bias = None if self.bias is None else np.asarray(self.bias.numpy(), dtype=np.float32)
+        self.kernel_scale = scale[0]
+        self._int8 = _core.Int8Dense(kernel_q, self.kernel_scale, bias)
+
     def call(self, inputs):
+        if self._int8 is not None:
+            outputs = self._int8(ops.cast(inputs, "float32"), relu=self._fused_activation == "relu")
+            return outputs if self._fused_activation is not None else self.activation(outputs)
         kernel = self.kernel
         if inputs.dtype != kernel.dtype:
             inputs = ops.cast(inputs, kernel.dtype)
@@ -74,6 +98,10 @@ class Dense(Layer):
         return tuple(input_shape[:-1]) + (self.units,)
 
     def get_config(self):
+        if self._int8 is not None:
+            # Saving it as float would lose the quantization silently.
+            raise NotImplementedError(f"Dense layer '{self.name}': saving an int8-quantized layer (Keras' "
+                                      "int8_from_float32 format) is not supported by lamina yet; save the float model")
         return {
             **super().get_config(),
             "units": self.units,
