@@ -574,6 +574,20 @@ def pad(x: Any, pad_width: Any, mode: Any = ..., constant_values: Any = ...) -> 
 def optimizer_apply(rule: Any, variables: Any, gradients: Any, slots: Any, hyper: Any) -> None:
     """Updates every variable (and its slot variables) in place with one rule of Keras' optimizers."""
 
+class Int8Dense:
+    """An int8 Dense kernel packed for the int8 path chosen when it was made."""
+    def __init__(self, kernel: Any, kernel_scale: Any, bias: Any = ...) -> None: ...
+    @property
+    def isa(self) -> Any: ...
+    def matmul_i32(self, a: Any) -> Any:
+        """The exact int32 product of int8 rows `a` (`[m, input_dim]`) with the kernel (for tests)."""
+
+def _int8_quantize_rows(x: Any) -> Any:
+    """Keras' dynamic int8 quantization of float32 rows `x` (`[m, k]`): returns the int8 rows and the per-row scales `127 / (max|x| + 1e-7)`."""
+
+def _int8_isas() -> Any:
+    """The int8 paths this CPU has (best last), and the one new kernels use (after `LAMINA_INT8_ISA`)."""
+
 def list_devices() -> list[str]:
     """Names of the devices that exist: "cpu", and "gpu" when a GPU adapter was found."""
 

@@ -5,6 +5,7 @@ import os
 import numpy as np
 import pytest
 
+import lamina
 import lamina.tuner as kt
 from tuner_models import ScriptedHyperModel, accuracy, build_estimator, build_mlp, digits, require
 
@@ -187,6 +188,9 @@ eval_result = hypermodel.evaluate(img_test, label_test, verbose=0)
 
 def test_keras_tuner_tutorial_runs_with_imports_changed(tmp_path):
     scope = {"directory": str(tmp_path), "img_train": X, "label_train": Y, "img_test": X_TEST, "label_test": Y_TEST}
+    # Seeded so the accuracy check below does not depend on which initial weights a run draws
+    # (one unseeded run in the merged suite reached 0.36 after the tutorial's 1-3 epochs).
+    lamina.utils.set_random_seed(0)
     exec(TUTORIAL, scope)
     assert best_hps_units_in_range(scope["best_hps"]) and scope["eval_result"][1] > 0.5  # chance is 0.1
 
