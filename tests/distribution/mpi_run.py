@@ -10,8 +10,10 @@ from pathlib import Path
 
 import pytest
 
+import lamina
+
 HERE = Path(__file__).parent
-ROOT = HERE.parent.parent
+LAMINA_PARENT = os.path.dirname(os.path.dirname(lamina.__file__))
 
 
 def require_mpi() -> str:
@@ -35,7 +37,9 @@ def require_mpi() -> str:
 
 def environment(**extra) -> dict:
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "python"), env.get("PYTHONPATH", "")])
+    # The ranks import the lamina this test imported: the checkout's python/ in a development
+    # install, site-packages after `pip install .` (a fresh clone's python/ has no engine in it).
+    env["PYTHONPATH"] = os.pathsep.join([LAMINA_PARENT, env.get("PYTHONPATH", "")])
     # Open MPI refuses to start as root without these (CI runs as root); MPICH ignores them.
     env.update(OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1", **extra)
     return env

@@ -12,7 +12,9 @@ import time
 import urllib.error
 import urllib.request
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import lamina
+
+LAMINA_PARENT = os.path.dirname(os.path.dirname(lamina.__file__))
 
 
 def require_serve_extra() -> None:
@@ -65,7 +67,8 @@ class ServerProcess:
     def __init__(self, base_path: str, name: str, extra_args=(), log_path: str | None = None, cpus: set | None = None):
         self.port = free_port()
         self.name = name
-        env = {**os.environ, "PYTHONPATH": os.path.join(ROOT, "python") + os.pathsep + os.environ.get("PYTHONPATH", "")}
+        # The server imports the lamina this test imported (site-packages after `pip install .`).
+        env = {**os.environ, "PYTHONPATH": LAMINA_PARENT + os.pathsep + os.environ.get("PYTHONPATH", "")}
         self.log_path = log_path or os.path.join(base_path, "..", f"{name}-server.log")
         self._log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(

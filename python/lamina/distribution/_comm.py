@@ -144,6 +144,9 @@ class MpiComm:
         sys.stderr.write(f"lamina.distribution: rank {self.rank} of {self.size} failed at {Progress.describe()}: "
                          f"{message}\n")
         sys.stderr.flush()
+        # Give the launcher time to forward this rank's last words: Abort ends every rank at once,
+        # and MPICH's launcher was seen dropping output still in flight.
+        time.sleep(0.5)
         self.comm.Abort(1)
 
 
